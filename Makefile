@@ -1,0 +1,26 @@
+# The README names these targets. `make run` and `make test` set up everything they need.
+.PHONY: run test setup lint format clean
+
+PY := .venv/bin/python
+LOCAL_ENV := DEBUG=true
+
+run: setup
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test:
+	scripts/test.sh
+
+setup:
+	scripts/bootstrap.sh
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+clean:
+	rm -rf .venv .tools staticfiles .pytest_cache

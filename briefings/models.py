@@ -1,0 +1,297 @@
+"""
+The content model.
+
+Articles and signal briefs are one model with a `kind`: they share the headline,
+publishing and taxonomy fields, every list and feed shows both, and one table keeps the
+queries and the admin simple. The signal-brief fields (classification panel, signal
+brief, market context) are optional columns that only signal briefs fill in. A briefing's
+body is its ordered sections, each with a minimum audience; sources are reusable and
+cited in order, each citation with a note whose audience is fixed by the access rule.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from briefings.markdown import render_markdown
+from members import access
+from members.access import Audience
+
+
+class Taxonomy(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True, help_text="Shown on the coverage page.")
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:140]
+        super().save(*args, **kwargs)
+
+
+class Category(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name_plural = "categories"
+
+    def get_absolute_url(self):
+        return reverse("briefings:category", args=[self.slug])
+
+
+class Region(Taxonomy):
+    def get_absolute_url(self):
+        return reverse("briefings:region", args=[self.slug])
+
+
+class Topic(Taxonomy):
+    def get_absolute_url(self):
+        return reverse("briefings:topic", args=[self.slug])
+
+
+class Source(models.Model):
+    """A public reference that briefings cite. Its title and link are public."""
+
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["url"])]
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher})" if self.publisher else self.title
+
+
+class BriefingQuerySet(models.QuerySet):
+    """The read rules. Every reader-facing list, page, feed and sitemap starts here."""
+
+    def published(self, *, at=None):
+        """
+        Live briefings: published or scheduled, with a publish time that has come.
+        Scheduling needs no background job: visibility is decided at read time.
+        """
+        at = at or timezone.now()
+        return self.filter(
+            status__in=[Briefing.Status.PUBLISHED, Briefing.Status.SCHEDULED],
+            published_at__lte=at,
+        )
+
+    def with_taxonomy(self):
+        return self.select_related("category", "region", "topic")
+
+
+class Briefing(models.Model):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        SIGNAL_BRIEF = "signal-brief", "Signal briefing"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class Impact(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    # Headline
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(
+        help_text="Public. The standfirst under the title, in lists, feeds and search results."
+    )
+    authors = models.CharField(
+        max_length=300, blank=True, help_text="Public byline: names separated by commas."
+    )
+
+    # Publishing
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it goes live; a future time schedules it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; guards against lost edits."
+    )
+
+    # Taxonomy
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="briefings"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="briefings"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="briefings"
+    )
+
+    # Classification panel (signal briefs): each value with a one-line rationale. All public.
+    category_rationale = models.CharField(max_length=500, blank=True)
+    region_rationale = models.CharField(max_length=500, blank=True)
+    signal_focus = models.CharField(max_length=120, blank=True)
+    signal_focus_rationale = models.CharField(max_length=500, blank=True)
+    content_type_rationale = models.CharField(max_length=500, blank=True)
+    primary_domain = models.CharField(max_length=120, blank=True)
+    primary_domain_rationale = models.CharField(max_length=500, blank=True)
+    topic_rationale = models.CharField(max_length=500, blank=True)
+    impact = models.CharField(max_length=10, choices=Impact.choices, blank=True)
+    impact_rationale = models.CharField(max_length=500, blank=True)
+    confidence = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent, 0 to 100.",
+    )
+    confidence_rationale = models.CharField(max_length=500, blank=True)
+
+    # Published reporting
+    reporting_summary = models.TextField(blank=True)
+    key_points = models.TextField(blank=True, help_text="One key point per line.")
+
+    # Signal brief
+    signal = models.CharField(max_length=300, blank=True)
+    signal_type = models.CharField(max_length=120, blank=True)
+    market_class = models.CharField(max_length=120, blank=True)
+    operating_surface = models.TextField(blank=True, help_text="One item per line.")
+    market_context = models.TextField(blank=True, help_text="One item per line.")
+    operational_relevance = models.CharField(max_length=10, choices=Impact.choices, blank=True)
+    time_horizon = models.CharField(max_length=120, blank=True)
+    watch_items = models.TextField(
+        "what to watch", blank=True, help_text="One item per line (the What To Watch list)."
+    )
+
+    objects = BriefingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["kind", "published_at"]),
+        ]
+        permissions = [
+            ("publish_briefing", "Can publish, schedule, unpublish and archive briefings"),
+            ("preview_briefing", "Can preview briefings as any audience"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__lte=100),
+                name="briefing_confidence_percent",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("briefings:detail", args=[self.slug])
+
+    @property
+    def is_signal_brief(self) -> bool:
+        return self.kind == self.Kind.SIGNAL_BRIEF
+
+    @property
+    def author_names(self) -> list[str]:
+        return [name.strip() for name in self.authors.split(",") if name.strip()]
+
+    @property
+    def confidence_label(self) -> str:
+        """'High confidence (90%)', as the classification panel shows it."""
+        if self.confidence is None:
+            return ""
+        if self.confidence >= 75:
+            level = "High"
+        elif self.confidence >= 50:
+            level = "Moderate"
+        else:
+            level = "Low"
+        return f"{level} confidence ({self.confidence}%)"
+
+    def is_live(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.status in {self.Status.PUBLISHED, self.Status.SCHEDULED}
+            and self.published_at is not None
+            and self.published_at <= at
+        )
+
+    def lines(self, field: str) -> list[str]:
+        """A one-item-per-line field as a list, blank lines and bullets dropped."""
+        return [
+            line.strip().lstrip("•*-").strip()
+            for line in getattr(self, field).splitlines()
+            if line.strip().lstrip("•*-").strip()
+        ]
+
+
+class SectionQuerySet(models.QuerySet):
+    def readable_by(self, audience):
+        """Only the sections a reader with `audience` may read, decided by the access rule."""
+        return self.filter(audience__in=access.readable_audiences(audience))
+
+
+class Section(models.Model):
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    audience = models.PositiveSmallIntegerField(
+        choices=Audience.choices,
+        default=Audience.PUBLIC,
+        help_text="Who may read this section. Others see a lock card instead.",
+    )
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["briefing", "position", "id"]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+
+class Citation(models.Model):
+    """A briefing's use of a source, in order. The note is for Leadership Alliance only."""
+
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    position = models.PositiveSmallIntegerField(default=0)
+    note = models.TextField(
+        blank=True, help_text="Markdown. Shown to Leadership Alliance members only."
+    )
+    note_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["briefing", "position", "id"]
+
+    def __str__(self):
+        return str(self.source)
+
+    def save(self, *args, **kwargs):
+        self.note_html = render_markdown(self.note)
+        super().save(*args, **kwargs)

@@ -1,0 +1,141 @@
+"""
+Who may see what: the one place that decides.
+
+Audiences are ordered: public < Strategic Circle < Leadership Alliance. Every part of a
+briefing that an editor can gate carries a minimum audience, and a reader sees the part
+when their audience reaches it. Everything here takes plain values and answers, so it is
+tested without a database; views, templates (through what views hand them), feeds,
+search, e-mail and exports all ask these functions and never compare tiers themselves.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.db import models
+
+
+class Audience(models.IntegerChoices):
+    PUBLIC = 0, "Public"
+    STRATEGIC_CIRCLE = 1, "Strategic Circle"
+    LEADERSHIP_ALLIANCE = 2, "Leadership Alliance"
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, slug: str) -> "Audience":
+        """The audience named by `public`, `strategic-circle` or `leadership-alliance`."""
+        normalised = slug.strip().lower().replace("_", "-")
+        for audience in cls:
+            if audience.slug == normalised:
+                return audience
+        names = ", ".join(audience.slug for audience in cls)
+        raise ValueError(f"unknown audience {slug!r}; expected one of: {names}")
+
+
+# Audiences that are membership tiers (a reader can hold them), lowest first.
+TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE)
+
+# A source note's audience is fixed by the product: notes are Leadership Alliance only.
+SOURCE_NOTE_AUDIENCE = Audience.LEADERSHIP_ALLIANCE
+
+
+def can_read(audience: int, required: int) -> bool:
+    """Whether a reader with `audience` may read a part whose minimum is `required`."""
+    return Audience(audience) >= Audience(required)
+
+
+def readable_audiences(audience: int) -> list[Audience]:
+    """Every part audience that a reader with `audience` may read, for query filters."""
+    return [part for part in Audience if can_read(audience, part)]
+
+
+def can_read_source_notes(audience: int) -> bool:
+    return can_read(audience, SOURCE_NOTE_AUDIENCE)
+
+
+def is_active(starts_at: datetime, ends_at: datetime | None, at: datetime) -> bool:
+    """A membership counts from its start (inclusive) until its end (exclusive)."""
+    return starts_at <= at and (ends_at is None or at < ends_at)
+
+
+@dataclass(frozen=True)
+class Term:
+    """The plain facts of one membership that the access rule needs."""
+
+    tier: int
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+def audience_at(terms: Iterable[Term], at: datetime) -> Audience:
+    """The highest tier among the memberships active at `at`; public when none is."""
+    active = [Audience(t.tier) for t in terms if is_active(t.starts_at, t.ends_at, at)]
+    return max(active, default=Audience.PUBLIC)
+
+
+def lapsed_tiers(terms: Iterable[Term], at: datetime) -> set[Audience]:
+    """Tiers the reader held once but holds no longer (ended, not merely not started)."""
+    terms = list(terms)
+    current = audience_at(terms, at)
+    return {
+        Audience(t.tier)
+        for t in terms
+        if t.ends_at is not None and t.ends_at <= at and Audience(t.tier) > current
+    }
+
+
+def tiers_that_unlock(audience: int, gated: Iterable[int]) -> list[Audience]:
+    """
+    The tiers above the reader's audience that would let them read more of a page whose
+    gated parts have the audiences in `gated`, lowest first: one lock card each.
+    """
+    missing = {Audience(required) for required in gated if not can_read(audience, required)}
+    return [tier for tier in TIERS if any(can_read(tier, required) for required in missing)]
+
+
+class LockAction(StrEnum):
+    """What a lock card asks this reader to do to reach a tier."""
+
+    JOIN = "join"  # anonymous: create an account (Strategic Circle) or apply after joining
+    APPLY = "apply"  # signed in below the tier: apply for it
+    RENEW = "renew"  # held the tier once and it lapsed
+
+
+def lock_action(tier: int, *, is_authenticated: bool, lapsed: Iterable[int] = ()) -> LockAction:
+    """The right call to action on the lock card for `tier`, for this reader."""
+    if Audience(tier) in {Audience(t) for t in lapsed}:
+        return LockAction.RENEW
+    if not is_authenticated:
+        return LockAction.JOIN
+    if Audience(tier) == Audience.STRATEGIC_CIRCLE:
+        # Strategic Circle is open to all readers: a signed-in reader without it joins.
+        return LockAction.JOIN
+    return LockAction.APPLY
+
+
+def preview_audience(requested: str | None, *, may_preview: bool, default: int) -> Audience:
+    """
+    The audience a page is rendered for. Staff with the preview permission may ask for
+    any audience by its slug; everyone else always gets their own.
+    """
+    if not may_preview or not requested:
+        return Audience(default)
+    try:
+        return Audience.from_slug(requested)
+    except ValueError:
+        return Audience(default)
+
+
+def permission_audience(codename: str) -> Audience | None:
+    """
+    The audience a `members.read_<tier>` permission stands for, so `user.has_perm`
+    answers the same question the pages do. None for any other permission.
+    """
+    for tier in TIERS:
+        if codename == f"read_{tier.slug.replace('-', '_')}":
+            return tier
+    return None

@@ -1,0 +1,29 @@
+from django.utils import timezone
+
+from members import access
+from members.services import audience_for_user
+
+
+class AudienceBackend:
+    """
+    Answers `user.has_perm("members.read_strategic_circle")` and
+    `..._leadership_alliance` from the access rule, so admin, templates and code that
+    speak Django permissions agree with the pages. It authenticates nobody.
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active or not perm.startswith("members."):
+            return False
+        tier = access.permission_audience(perm.removeprefix("members."))
+        if tier is None:
+            return False
+        return access.can_read(audience_for_user(user_obj, at=timezone.now()), tier)
+
+    def has_module_perms(self, user_obj, app_label):
+        return False

@@ -1,0 +1,11 @@
+import os
+
+# The suite runs with production defaults (DEBUG off); give it the two values production
+# requires, and plain-HTTP cookies and no HTTPS redirect so the test client and the
+# browser tests can talk to the test server.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 32)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+# Hashed static names need `collectstatic` first; the suite serves files from the finders.
+os.environ.setdefault("STATIC_MANIFEST", "false")
