@@ -6,4 +6,5 @@ app_name = "members"
 
 urlpatterns = [
     path("membership/", views.MembershipOverviewView.as_view(), name="overview"),
+    path("membership/<slug:slug>/", views.TierView.as_view(), name="tier"),
 ]
