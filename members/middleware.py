@@ -1,17 +1,19 @@
 from django.utils.functional import SimpleLazyObject
 
-from members.services import audience_for_user
+from members.services import reader_status
 
 
 class AudienceMiddleware:
     """
-    Puts the reader's audience on the request as `request.audience`, computed on first use
-    from their active memberships, so pages that never ask do not pay for the query.
+    Puts the reader on the request, computed on first use from their memberships (one
+    query), so pages that never ask do not pay for it:
+    `request.reader` (audience, signed in, lapsed tiers) and `request.audience`.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.audience = SimpleLazyObject(lambda: audience_for_user(request.user))
+        request.reader = SimpleLazyObject(lambda: reader_status(request.user))
+        request.audience = SimpleLazyObject(lambda: request.reader.audience)
         return self.get_response(request)
