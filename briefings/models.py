@@ -9,9 +9,10 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -89,6 +90,22 @@ class BriefingQuerySet(models.QuerySet):
 
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
+
+    def with_part_audiences(self):
+        """
+        Annotate which audiences the briefing's parts need (see `Briefing.part_audiences`),
+        in the same query and without fetching any gated text.
+        """
+        annotations = {
+            f"has_{tier.name.lower()}_sections": Exists(
+                Section.objects.filter(briefing=OuterRef("pk"), audience=tier)
+            )
+            for tier in access.TIERS
+        }
+        annotations["has_source_notes"] = Exists(
+            Citation.objects.filter(briefing=OuterRef("pk")).exclude(note="")
+        )
+        return self.annotate(**annotations)
 
 
 class Briefing(models.Model):
@@ -227,6 +244,26 @@ class Briefing(models.Model):
             level = "Low"
         return f"{level} confidence ({self.confidence}%)"
 
+    @property
+    def part_audiences(self) -> set[Audience]:
+        """
+        The audiences this briefing's parts need: public for its public fields, plus each
+        tier that a section is gated at, plus the source-note audience when a citation has
+        a note. Uses `BriefingQuerySet.with_part_audiences()` when annotated (no query).
+        """
+        if not hasattr(self, "has_source_notes"):
+            tiers = set(self.sections.exclude(audience=Audience.PUBLIC).values_list("audience"))
+            found = {Audience(tier) for (tier,) in tiers}
+            has_notes = self.citations.exclude(note="").exists()
+        else:
+            found = {
+                tier for tier in access.TIERS if getattr(self, f"has_{tier.name.lower()}_sections")
+            }
+            has_notes = self.has_source_notes
+        if has_notes:
+            found.add(access.SOURCE_NOTE_AUDIENCE)
+        return {Audience.PUBLIC, *found}
+
     def is_live(self, at=None) -> bool:
         at = at or timezone.now()
         return (
@@ -295,3 +332,31 @@ class Citation(models.Model):
     def save(self, *args, **kwargs):
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
+
+
+class SearchDocument(models.Model):
+    """
+    What one audience may search in one briefing: the title, the summary and the plain
+    text of every other part that audience may read (decided by members.access), with its
+    weighted PostgreSQL search vector. Derived data, rebuilt by `briefings.search`;
+    on PostgreSQL each audience's vectors have their own partial GIN index (migration 0002).
+    """
+
+    briefing = models.ForeignKey(
+        Briefing, on_delete=models.CASCADE, related_name="search_documents"
+    )
+    audience = models.PositiveSmallIntegerField(choices=Audience.choices)
+    title = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["briefing", "audience"], name="search_document_one_per_audience"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.briefing_id} / {Audience(self.audience).label}"

@@ -1,8 +1,12 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 
+from briefings.forms import SearchForm
 from briefings.models import Briefing, Category, Citation, Region, Section, Topic
+from briefings.search import briefings_matching
 
 
 class HomeView(ListView):
@@ -22,6 +26,7 @@ class BriefingDetailView(DetailView):
         return (
             Briefing.objects.published()
             .with_taxonomy()
+            .with_part_audiences()
             .prefetch_related(
                 Prefetch("sections", queryset=Section.objects.readable_by(audience)),
                 Prefetch("citations", queryset=Citation.objects.select_related("source")),
@@ -59,3 +64,39 @@ class RegionView(CoverageView):
 class TopicView(CoverageView):
     taxonomy_model = Topic
     briefing_field = "topic"
+
+
+# Results depend on the reader's audience: never stored in a shared cache.
+@method_decorator(cache_control(private=True), name="dispatch")
+class SearchView(ListView):
+    """
+    Search over published briefings in the parts the reader may read; with an empty
+    search box but facets chosen, the matching briefings newest first.
+    """
+
+    template_name = "briefings/search.html"
+    context_object_name = "briefings"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.form.is_valid()
+        self.text = self.form.cleaned_data.get("q", "")
+        self.searched = "q" not in self.form.errors and bool(self.text or self.form.facets())
+        if not self.searched:
+            return Briefing.objects.none()
+        queryset = self.form.filter(Briefing.objects.published().with_taxonomy())
+        if not self.text:
+            return queryset
+        return briefings_matching(queryset, text=self.text, audience=self.request.audience)
+
+    def paginate_queryset(self, queryset, page_size):
+        # An out-of-range or malformed page number shows the nearest page, not an error.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            form=self.form, query=self.text, searched=self.searched, **kwargs
+        )
