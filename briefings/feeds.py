@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from briefings.models import Briefing, Category, Region, Topic
+from briefings.seo import modified_at
 
 FEED_SIZE = 30
 
@@ -59,8 +60,7 @@ class LatestBriefingsFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        # A briefing scheduled ahead of time goes live after its last edit.
-        return max(item.updated_at, item.published_at)
+        return modified_at(item)
 
     def item_categories(self, item):
         terms = [item.get_kind_display()]

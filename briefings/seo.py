@@ -47,9 +47,8 @@ def keywords(briefing: Briefing) -> list[str]:
 
 
 def modified_at(briefing: Briefing):
-    if briefing.published_at is None:
-        return briefing.updated_at
-    return max(briefing.updated_at, briefing.published_at)
+    """Last change as readers see it: a briefing scheduled ahead goes live after its edit."""
+    return max(filter(None, (briefing.updated_at, briefing.published_at)), default=None)
 
 
 def briefing_structured_data(
@@ -98,6 +97,6 @@ def json_ld_script(data: dict, *, nonce: str | None) -> SafeString:
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=None)
     return format_html(
         '<script type="application/ld+json" nonce="{}">{}</script>',
-        nonce or "",
+        "" if nonce is None else nonce,  # a LazyNonce is falsy until first used
         mark_safe(text.translate(_SCRIPT_ESCAPES)),  # noqa: S308 - escaped for a script body
     )

@@ -10,6 +10,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from briefings.models import Briefing, Category, Region, Topic
+from briefings.seo import modified_at
 
 
 class HomeSitemap(Sitemap):
@@ -40,8 +41,7 @@ class BriefingSitemap(Sitemap):
         )
 
     def lastmod(self, item):
-        # A briefing scheduled ahead of time goes live after its last edit.
-        return max(item.updated_at, item.published_at)
+        return modified_at(item)
 
 
 class CoverageSitemap(Sitemap):
