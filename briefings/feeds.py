@@ -11,6 +11,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.seo import modified_at
@@ -51,7 +52,9 @@ class LatestBriefingsFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.summary  # public by definition: the standfirst every reader sees
+        # The public standfirst every reader sees. Feeds declare descriptions as HTML, so
+        # the plain text is escaped once: "<" in a summary is a character, never markup.
+        return escape(item.summary)
 
     def item_author_name(self, item):
         return ", ".join(item.author_names) or None

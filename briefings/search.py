@@ -237,7 +237,8 @@ def highlight(snippet: str, text: str = "") -> SafeString:
     snippet = snippet or ""
     if MARK_START not in snippet and text:
         snippet = _window(snippet, text)
-    escaped = escape(snippet)
+    # Parts of the document are kept on their own lines; a snippet runs them together.
+    escaped = escape(" · ".join(line.strip() for line in snippet.splitlines() if line.strip()))
     return mark_safe(  # noqa: S308 - every character of the text was escaped above
         escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
     )
@@ -250,11 +251,10 @@ def _window(body: str, text: str, width: int = 220) -> str:
     hits = [(at, term) for at, term in hits if at >= 0]
     if not hits:
         return body[:width] + (" …" if len(body) > width else "")
-    at, term = min(hits)
+    at, _ = min(hits)
     start = max(0, at - width // 3)
     end = min(len(body), start + width)
     excerpt = body[start:end]
-    marked = re.sub(
-        re.escape(term), lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", excerpt, flags=re.I
-    )
+    pattern = "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
+    marked = re.sub(pattern, lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", excerpt, flags=re.I)
     return ("… " if start else "") + marked + (" …" if end < len(body) else "")

@@ -97,6 +97,11 @@ class SearchView(ListView):
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
+        facet_errors = any(name in self.form.errors for name in self.form.facet_names)
         return super().get_context_data(
-            form=self.form, query=self.text, searched=self.searched, **kwargs
+            form=self.form,
+            query=self.text,
+            searched=self.searched,
+            facet_errors=facet_errors,
+            **kwargs,
         )

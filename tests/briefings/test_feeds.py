@@ -116,3 +116,13 @@ def test_every_page_links_the_latest_feeds_and_coverage_pages_their_own(client):
     coverage = client.get(category.get_absolute_url()).content.decode()
     assert f'href="{reverse("briefings:feed-category-rss", args=["datacenter"])}"' in coverage
     assert f'href="{reverse("briefings:feed-category-atom", args=["datacenter"])}"' in coverage
+
+
+def test_a_summary_is_text_not_markup(client):
+    BriefingFactory(summary='Chips <b>and</b> "power" & <script>x</script>')
+    for url in (reverse("briefings:feed-latest-rss"), reverse("briefings:feed-latest-atom")):
+        _, parsed = fetch(client, url)
+        [entry] = parsed.entries
+        assert entry.summary == (
+            "Chips &lt;b&gt;and&lt;/b&gt; &quot;power&quot; &amp; &lt;script&gt;x&lt;/script&gt;"
+        )
