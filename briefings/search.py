@@ -20,10 +20,10 @@ import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import F, FilteredRelation, Q, Value
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from briefings.models import Briefing, Citation, SearchDocument, Section
@@ -39,6 +39,9 @@ SNIPPET_WORDS = 30
 BATCH_SIZE = 500
 
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
+# Tags of the sanitised HTML that briefings.markdown produces (quoted attribute values may
+# hold ">"). Block elements end in newlines there, so dropping tags keeps words apart.
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _SPACES = re.compile(r"[ \t]+")
 
 # Public fields of the briefing that join every audience's document (published reporting,
@@ -69,9 +72,13 @@ TRAILING_TEXT_FIELDS = (
 
 
 def plain_text(value: str) -> str:
-    """Text without markup or control characters, for search documents and snippets."""
-    text = html.unescape(strip_tags(value or ""))
-    text = _UNSAFE_CHARS.sub(" ", text)
+    """The text of rendered (sanitised) HTML, for search documents and snippets."""
+    return clean_text(html.unescape(_TAG.sub("", value or "")))
+
+
+def clean_text(value: str) -> str:
+    """Plain text without control characters or the highlight marks, spaces tidied."""
+    text = _UNSAFE_CHARS.sub(" ", value or "")
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines() if line.strip())
 
 
@@ -109,52 +116,83 @@ def _reindex_batch(ids: list[int]) -> None:
         .order_by("briefing_id", "position", "id")
         .values_list("briefing_id", "audience", "heading", "body_html")
     ):
-        sections[briefing_id].append((audience, heading, body_html))
+        sections[briefing_id].append((audience, clean_text(heading), plain_text(body_html)))
     citations = defaultdict(list)
     for briefing_id, title, publisher, note_html in (
         Citation.objects.filter(briefing_id__in=ids)
         .order_by("briefing_id", "position", "id")
         .values_list("briefing_id", "source__title", "source__publisher", "note_html")
     ):
-        citations[briefing_id].append((title, publisher, note_html))
+        citations[briefing_id].append(
+            (clean_text(title), clean_text(publisher), plain_text(note_html))
+        )
 
     documents = []
     for briefing in briefings:
-        lead = [getattr(briefing, name) for name in LEAD_TEXT_FIELDS]
-        trailing = _trailing_text(briefing)
+        lead = [clean_text(getattr(briefing, name)) for name in LEAD_TEXT_FIELDS]
+        trailing = [clean_text(part) for part in _trailing_text(briefing)]
         for audience in access.SEARCH_DOCUMENT_AUDIENCES:
             parts = list(lead)
-            for part_audience, heading, body_html in sections[briefing.pk]:
+            for part_audience, heading, body in sections[briefing.pk]:
                 if access.can_read(audience, part_audience):
-                    parts += [heading, body_html]
-            for title, publisher, note_html in citations[briefing.pk]:
+                    parts += [heading, body]
+            for title, publisher, note in citations[briefing.pk]:
                 parts += [title, publisher]
                 if access.can_read_source_notes(audience):
-                    parts.append(note_html)
+                    parts.append(note)
             parts += trailing
             documents.append(
                 SearchDocument(
                     briefing=briefing,
                     audience=audience,
-                    title=plain_text(briefing.title),
-                    summary=plain_text(briefing.summary),
-                    body="\n".join(filter(None, (plain_text(part) for part in parts))),
+                    title=clean_text(briefing.title),
+                    summary=clean_text(briefing.summary),
+                    body="\n".join(filter(None, parts)),
                 )
             )
-
-    with transaction.atomic():
+    if connection.vendor == "postgresql":
+        _upsert_with_vectors(documents)
+    else:
         SearchDocument.objects.bulk_create(
             documents,
             update_conflicts=True,
             unique_fields=["briefing", "audience"],
             update_fields=["title", "summary", "body"],
         )
-        if connection.vendor == "postgresql":
-            SearchDocument.objects.filter(briefing_id__in=ids).update(
-                vector=SearchVector("title", weight="A", config=CONFIG)
-                + SearchVector("summary", weight="B", config=CONFIG)
-                + SearchVector("body", weight="C", config=CONFIG)
-            )
+
+
+# One statement per batch: the documents go in as arrays and PostgreSQL computes each
+# weighted vector on the way in, so every row is written once.
+_UPSERT_SQL = """
+INSERT INTO {table} (briefing_id, audience, title, summary, body, vector)
+SELECT d.briefing_id, d.audience, d.title, d.summary, d.body,
+       setweight(to_tsvector(%(config)s::regconfig, d.title), 'A')
+       || setweight(to_tsvector(%(config)s::regconfig, d.summary), 'B')
+       || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
+FROM unnest(
+    %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
+    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[]
+) AS d(briefing_id, audience, title, summary, body)
+ON CONFLICT (briefing_id, audience) DO UPDATE SET
+    title = EXCLUDED.title, summary = EXCLUDED.summary,
+    body = EXCLUDED.body, vector = EXCLUDED.vector
+"""
+
+
+def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT_SQL.format(table=table),
+            {
+                "config": CONFIG,
+                "briefing_ids": [d.briefing_id for d in documents],
+                "audiences": [d.audience for d in documents],
+                "titles": [d.title for d in documents],
+                "summaries": [d.summary for d in documents],
+                "bodies": [d.body for d in documents],
+            },
+        )
 
 
 def briefings_matching(queryset, *, text: str, audience: int):

@@ -36,6 +36,13 @@ def results(response):
     return [briefing.slug for briefing in response.context["briefings"]]
 
 
+def without_query_echo(response, query):
+    html = response.content.decode()
+    html = re.sub(r"<title>.*?</title>", "", html, flags=re.S)
+    html = re.sub(r"<form.*?</form>", "", html, flags=re.S)
+    return html.replace(f"“{query}”", "")
+
+
 def snippet_html(response):
     html = response.content.decode()
     return " ".join(re.findall(r'class="search-result__snippet">(.*?)</p>', html, re.S))
@@ -52,9 +59,9 @@ def test_each_reader_finds_a_briefing_only_by_words_they_may_read(reader, audien
             assert results(response) == [briefing.slug], word
         else:
             assert results(response) == [], word
-            # The page echoes the query in the box; nothing else may carry the word.
-            body = response.content.decode().replace(f"“{word}”", "").replace(f'"{word}"', "")
-            assert word not in body
+            # The page echoes the query (title, search box, summary line); nothing else
+            # may carry the word.
+            assert word not in without_query_echo(response, word)
 
 
 def test_snippets_show_only_parts_the_reader_may_read(reader, audience):
@@ -321,3 +328,13 @@ def test_search_pages_are_private_and_not_indexed(client):
     response = search(client, q="anything")
     assert "private" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex, follow">' in response.content.decode()
+
+
+def test_plain_text_drops_tags_keeps_words_apart_and_unescapes():
+    from briefings.search import clean_text, plain_text
+
+    html = (
+        '<p>a &amp; b</p>\n<ul>\n<li><a href="https://x.org/?q=1>2" title="t>">link</a></li>\n</ul>'
+    )
+    assert plain_text(html) == "a & b\nlink"
+    assert clean_text(f"x\x00y {MARK_START}z{MARK_STOP}  w") == "x y z w"
