@@ -36,6 +36,8 @@ CONFIG = "english"
 MARK_START = "\ue000"
 MARK_STOP = "\ue001"
 SNIPPET_WORDS = 30
+# A search ranks at most this many matches, the newest; the page says so when it is reached.
+MAX_CANDIDATES = 1000
 BATCH_SIZE = 500
 
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
@@ -101,6 +103,11 @@ def briefings_reindex(*, briefing_ids: Iterable[int] | None = None) -> int:
     for start in range(0, len(ids), BATCH_SIZE):
         _reindex_batch(ids[start : start + BATCH_SIZE])
     return len(ids)
+
+
+def briefings_reindex_all() -> int:
+    """Rebuild every briefing's search documents (`manage.py reindex_search`)."""
+    return briefings_reindex()
 
 
 def briefing_reindex(*, briefing: Briefing) -> None:
@@ -209,8 +216,15 @@ def briefings_matching(queryset, *, text: str, audience: int):
     )
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=CONFIG)
-        return (
+        # Rank among the newest matches only, so a query that matches most of the archive
+        # costs the same as a rare one: ranking reads every candidate's vector.
+        candidates = (
             queryset.filter(document__vector=query)
+            .order_by("-published_at", "-pk")
+            .values("pk")[:MAX_CANDIDATES]
+        )
+        return (
+            queryset.filter(pk__in=candidates)
             .annotate(
                 rank=SearchRank(F("document__vector"), query, normalization=Value(1)),
                 snippet=SearchHeadline(

@@ -4,9 +4,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView
 
+from briefings import search
 from briefings.forms import SearchForm
 from briefings.models import Briefing, Category, Citation, Region, Section, Topic
-from briefings.search import briefings_matching
 
 
 class HomeView(ListView):
@@ -88,7 +88,7 @@ class SearchView(ListView):
         queryset = self.form.filter(Briefing.objects.published().with_taxonomy())
         if not self.text:
             return queryset
-        return briefings_matching(queryset, text=self.text, audience=self.request.audience)
+        return search.briefings_matching(queryset, text=self.text, audience=self.request.audience)
 
     def paginate_queryset(self, queryset, page_size):
         # An out-of-range or malformed page number shows the nearest page, not an error.
@@ -98,10 +98,13 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         facet_errors = any(name in self.form.errors for name in self.form.facet_names)
-        return super().get_context_data(
+        context = super().get_context_data(
             form=self.form,
             query=self.text,
             searched=self.searched,
             facet_errors=facet_errors,
             **kwargs,
         )
+        paginator = context["paginator"]
+        context["capped"] = bool(self.text) and paginator.count >= search.MAX_CANDIDATES
+        return context

@@ -338,3 +338,19 @@ def test_plain_text_drops_tags_keeps_words_apart_and_unescapes():
     )
     assert plain_text(html) == "a & b\nlink"
     assert clean_text(f"x\x00y {MARK_START}z{MARK_STOP}  w") == "x y z w"
+
+
+def test_a_search_matching_very_many_briefings_ranks_the_newest_and_says_so(client, monkeypatch):
+    from briefings import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 2)
+    oldest = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=3))
+    middle = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=2))
+    newest = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=1))
+    briefings_reindex()
+    response = search(client, q="harbour")
+    if connection.vendor == "postgresql":
+        assert set(results(response)) == {middle.slug, newest.slug}
+        assert "More than 2 briefings match" in response.content.decode()
+    else:  # SQLite's plain match lists every match, newest first
+        assert results(response) == [newest.slug, middle.slug, oldest.slug]

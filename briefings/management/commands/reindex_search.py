@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from briefings.search import briefings_reindex
+from briefings.search import briefings_reindex_all
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        count = briefings_reindex()
+        count = briefings_reindex_all()
         self.stdout.write(
             self.style.SUCCESS(f"Reindexed {count} briefing{'s' if count != 1 else ''}.")
         )
