@@ -1,16 +1,8 @@
 from django import forms
-from django.db.models import Q
 
 from briefings.models import Briefing, Category, Region, Topic
 
 QUERY_MAX_LENGTH = 200
-
-# Confidence bands, named as the classification panel names them (Briefing.confidence_label).
-CONFIDENCE_BANDS = {
-    "high": ("High confidence (75% and over)", Q(confidence__gte=75)),
-    "moderate": ("Moderate confidence (50 to 74%)", Q(confidence__gte=50, confidence__lt=75)),
-    "low": ("Low confidence (under 50%)", Q(confidence__lt=50)),
-}
 
 
 def _any(label):
@@ -41,11 +33,11 @@ class SearchForm(forms.Form):
     region = forms.ChoiceField(required=False)
     topic = forms.ChoiceField(required=False)
     impact = forms.ChoiceField(required=False, choices=_any("Any impact") + Briefing.Impact.choices)
-    confidence = forms.ChoiceField(
-        required=False,
-        choices=_any("Any confidence")
-        + [(key, label) for key, (label, _) in CONFIDENCE_BANDS.items()],
+    # The same names as the briefing list's filters, so a link carries over between them.
+    confidence_min = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Confidence from (%)"
     )
+    confidence_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="to (%)")
 
     taxonomies = {"category": Category, "region": Region, "topic": Topic}
 
@@ -60,15 +52,28 @@ class SearchForm(forms.Form):
 
     @property
     def facet_names(self):
-        return ["kind", *self.taxonomies, "impact", "confidence"]
+        return ["kind", *self.taxonomies, "impact", "confidence_min", "confidence_max"]
 
     def facet_fields(self):
         return [self[name] for name in self.facet_names]
 
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("confidence_min"), cleaned.get("confidence_max")
+        if low is not None and high is not None and low > high:
+            # An inverted range has no clear meaning: both bounds are ignored.
+            self.add_error("confidence_min", "Must not be above the upper bound.")
+            self.add_error("confidence_max", "Must not be below the lower bound.")
+        return cleaned
+
     def facets(self) -> dict:
         """The valid facet values chosen, by name (call after is_valid)."""
         data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in self.facet_names if data.get(name)}
+        return {
+            name: data[name]
+            for name in self.facet_names
+            if data.get(name) not in (None, "") and name not in self.errors
+        }
 
     def filter(self, queryset):
         facets = self.facets()
@@ -79,6 +84,8 @@ class SearchForm(forms.Form):
                 queryset = queryset.filter(**{f"{name}__slug": facets[name]})
         if "impact" in facets:
             queryset = queryset.filter(impact=facets["impact"])
-        if "confidence" in facets:
-            queryset = queryset.filter(CONFIDENCE_BANDS[facets["confidence"]][1])
+        if "confidence_min" in facets:
+            queryset = queryset.filter(confidence__gte=facets["confidence_min"])
+        if "confidence_max" in facets:
+            queryset = queryset.filter(confidence__lte=facets["confidence_max"])
         return queryset

@@ -103,6 +103,7 @@ class SearchView(ListView):
             query=self.text,
             searched=self.searched,
             facet_errors=facet_errors,
+            choice_facets={"kind", "category", "region", "topic", "impact"},
             **kwargs,
         )
         paginator = context["paginator"]

@@ -182,8 +182,8 @@ def test_facets_narrow_the_results(client):
     assert set(results(search(client, q="grid"))) == {a.slug, b.slug, c.slug}
     assert results(search(client, q="grid", category="datacenter")) == [a.slug]
     assert set(results(search(client, q="grid", impact="high"))) == {a.slug, c.slug}
-    assert results(search(client, q="grid", confidence="low")) == [b.slug]
-    assert results(search(client, q="grid", confidence="moderate")) == [c.slug]
+    assert results(search(client, q="grid", confidence_max="50")) == [b.slug]
+    assert results(search(client, q="grid", confidence_min="50", confidence_max="75")) == [c.slug]
     assert results(search(client, q="grid", kind="article")) == [c.slug]
     # Facets alone browse the published briefings, newest first.
     assert set(results(search(client, category="energy"))) == {b.slug, c.slug}
@@ -192,10 +192,23 @@ def test_facets_narrow_the_results(client):
 def test_an_unknown_facet_value_is_explained_and_ignored(client):
     briefing = BriefingFactory(title="Grid one")
     briefings_reindex()
-    response = search(client, q="grid", category="no-such\x00thing", impact="enormous")
+    response = search(
+        client,
+        q="grid",
+        category="no-such\x00thing",
+        impact="enormous",
+        confidence_min="x\x00",
+        confidence_max="101",
+    )
     assert results(response) == [briefing.slug]
-    assert "That category is not one we know" in response.content.decode()
-    assert "That impact is not one we know" in response.content.decode()
+    body = response.content.decode()
+    assert "That category is not one we know" in body
+    assert "That impact is not one we know" in body
+    assert "Enter a whole number. This filter is ignored." in body
+    assert "less than or equal to 100. This filter is ignored." in body
+    inverted = search(client, q="grid", confidence_min="80", confidence_max="20")
+    assert results(inverted) == [briefing.slug]
+    assert "Must not be above the upper bound." in inverted.content.decode()
 
 
 def test_results_are_paginated_and_keep_the_query(client):
