@@ -11,7 +11,7 @@ cited in order, each citation with a note whose audience is fixed by the access 
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -89,6 +89,28 @@ class BriefingQuerySet(models.QuerySet):
 
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
+
+    def with_gated_parts(self):
+        """
+        Annotate, for each tier, whether the briefing has a section at that audience, and
+        whether any citation carries a note, without fetching a word of gated text: the
+        reader pages need to know which lock cards to show, never what is behind them.
+        """
+        annotations = {
+            gated_annotation(tier): Exists(
+                Section.objects.filter(briefing=OuterRef("pk"), audience=tier)
+            )
+            for tier in access.TIERS
+        }
+        annotations["has_source_notes"] = Exists(
+            Citation.objects.filter(briefing=OuterRef("pk")).exclude(note="")
+        )
+        return self.annotate(**annotations)
+
+
+def gated_annotation(tier) -> str:
+    """The name of the `with_gated_parts()` annotation for sections at `tier`."""
+    return f"has_{Audience(tier).slug.replace('-', '_')}_sections"
 
 
 class Briefing(models.Model):
@@ -235,6 +257,16 @@ class Briefing(models.Model):
             and self.published_at <= at
         )
 
+    def gated_audiences(self) -> set[Audience]:
+        """
+        The audiences of this briefing's gated parts (sections above public, and source
+        notes), read from the `with_gated_parts()` annotations.
+        """
+        gated = {tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)}
+        if getattr(self, "has_source_notes", False):
+            gated.add(access.SOURCE_NOTE_AUDIENCE)
+        return gated
+
     def lines(self, field: str) -> list[str]:
         """A one-item-per-line field as a list, blank lines and bullets dropped."""
         return [
@@ -253,7 +285,11 @@ class SectionQuerySet(models.QuerySet):
 class Section(models.Model):
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(default=0)
-    heading = models.CharField(max_length=200)
+    heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Leave empty for opening text that runs on from the standfirst.",
+    )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     audience = models.PositiveSmallIntegerField(
