@@ -35,6 +35,8 @@ class BriefingFilterForm(forms.Form):
         cleaned = super().clean()
         low, high = cleaned.get("confidence_min"), cleaned.get("confidence_max")
         if low is not None and high is not None and low > high:
+            # An inverted range has no clear meaning: both bounds are ignored.
+            self.add_error("confidence_min", "Must not be above the upper bound.")
             self.add_error("confidence_max", "Must not be below the lower bound.")
         return cleaned
 

@@ -477,9 +477,15 @@ def parse_page_export(text: str, *, path) -> BriefingDocument:
     blocks = _blocks(text)
     if not blocks:
         raise BriefingFileError(path, 1, "the file is empty: there is no briefing to import")
-    if BREADCRUMB_RE.match(blocks[0].text) and _kind_from_label(
-        BREADCRUMB_RE.match(blocks[0].text).group("kind")
-    ):
+    crumb = BREADCRUMB_RE.match(blocks[0].text)
+    if crumb and len(blocks[0].text) <= 80 and not blocks[0].text.endswith("."):
+        if not _kind_from_label(crumb.group("kind")):
+            kinds = ", ".join(sorted({label.title() for label in KIND_LABELS}))
+            raise BriefingFileError(
+                path,
+                blocks[0].line,
+                f"unknown kind {crumb.group('kind')!r} in the breadcrumb; expected one of: {kinds}",
+            )
         return _parse_briefing_page(blocks, path=path)
     return _parse_article_export(text, blocks, path=path)
 

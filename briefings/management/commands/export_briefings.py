@@ -18,4 +18,6 @@ class Command(BaseCommand):
             written = briefings_export(directory=directory)
         except OSError as exc:
             raise CommandError(f"cannot write to {directory}: {exc.strerror}") from None
-        self.stdout.write(self.style.SUCCESS(f"Exported {len(written)} briefing(s) to {directory}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Exported {len(written)} briefing(s) to {directory}.")
+        )
