@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run demo test setup lint format clean
+.PHONY: run demo test setup lint format bench clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -28,5 +28,8 @@ format: setup
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
+bench:
+	scripts/bench.sh
+
 clean:
-	rm -rf .venv .tools staticfiles .pytest_cache
+	rm -rf .venv .tools staticfiles .pytest_cache .bench
