@@ -76,6 +76,9 @@ class BriefingDocument:
     sections: list[SectionDocument] = field(default_factory=list)
     sources: list[SourceDocument] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # Fields the parser filled in because the file did not say: an update keeps the
+    # stored value of these (re-importing a page export must not move its publish time).
+    assumed: set[str] = field(default_factory=set)
 
     @property
     def title(self) -> str:
@@ -172,6 +175,21 @@ def _max_length(field_name: str) -> int | None:
     return Briefing._meta.get_field(field_name).max_length
 
 
+# libyaml when it is there (it is in the wheels): parsing is most of an import's time.
+_YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str):
+    """The document's node tree (for line numbers) and its data, from one parse."""
+    loader = _YAMLLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
 def parse_markdown(text: str, *, path) -> BriefingDocument:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -190,8 +208,7 @@ def parse_markdown(text: str, *, path) -> BriefingDocument:
     front_matter = "\n".join(lines[1:end])
     # Line n of the front matter text is line n + 2 of the file (1-based, after '---').
     try:
-        node = yaml.compose(front_matter, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front_matter)
+        node, data = _load_yaml(front_matter)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 2
@@ -279,6 +296,7 @@ def _read_front_matter(document, data, key_lines, value_nodes, *, path):
             fail("status", "a scheduled briefing needs published_at (when it goes live)")
         if fields["status"] == Briefing.Status.PUBLISHED:
             fields["published_at"] = timezone.now()
+            document.assumed.add("published_at")
             document.notices.append("no published_at given: published as of now")
 
     confidence = data.get("confidence")
@@ -656,6 +674,7 @@ def _parse_briefing_page(blocks: list[Block], *, path) -> BriefingDocument:
                 cursor.fail(crumb, "an article export carries signal-brief fields")
     fields["status"] = Briefing.Status.PUBLISHED
     fields["published_at"] = timezone.now()
+    document.assumed.add("published_at")
     document.notices.append("the export has no publish time: published as of the import")
     return document
 

@@ -83,12 +83,19 @@ class BriefingQuerySet(models.QuerySet):
         """
         at = at or timezone.now()
         return self.filter(
-            status__in=[Briefing.Status.PUBLISHED, Briefing.Status.SCHEDULED],
+            status__in=Briefing.LIVE_STATUSES,
             published_at__lte=at,
         )
 
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
+
+    def for_cards(self):
+        """
+        What a card in a list shows, and nothing more: the long signal-brief text stays
+        in the database, so a page of cards reads narrow rows.
+        """
+        return self.with_taxonomy().only(*CARD_FIELDS)
 
     def with_gated_parts(self):
         """
@@ -108,6 +115,24 @@ class BriefingQuerySet(models.QuerySet):
         return self.annotate(**annotations)
 
 
+CARD_FIELDS = (
+    "kind",
+    "title",
+    "slug",
+    "summary",
+    "status",
+    "published_at",
+    "confidence",
+    "impact",
+    "category__name",
+    "category__slug",
+    "region__name",
+    "region__slug",
+    "topic__name",
+    "topic__slug",
+)
+
+
 def gated_annotation(tier) -> str:
     """The name of the `with_gated_parts()` annotation for sections at `tier`."""
     return f"has_{Audience(tier).slug.replace('-', '_')}_sections"
@@ -124,6 +149,9 @@ class Briefing(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
+
+    # Statuses that are live once their publish time has come.
+    LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
 
     class Impact(models.TextChoices):
         LOW = "low", "Low"
@@ -203,7 +231,13 @@ class Briefing(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
+            # Newest first is every list's order; walking this index lets LIMIT stop early.
+            models.Index(fields=["-published_at", "-id"], name="briefing_newest_first"),
             models.Index(fields=["status", "published_at"]),
+            # The home page ranks each category's newest briefings in this order.
+            models.Index(
+                fields=["category", "-published_at", "-id"], name="briefing_category_newest"
+            ),
             models.Index(fields=["kind", "published_at"]),
         ]
         permissions = [

@@ -110,6 +110,8 @@ def briefing_save_from_document(*, document: BriefingDocument, update: bool = Fa
 
     defaults = Briefing()
     for name in DOCUMENT_FIELDS:
+        if existing is not None and name in document.assumed and getattr(existing, name):
+            continue  # the file did not say; what is stored stands
         setattr(briefing, name, document.fields.get(name, getattr(defaults, name)))
     if existing is not None:
         briefing.version = existing.version + 1

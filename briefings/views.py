@@ -1,4 +1,4 @@
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
@@ -29,29 +29,34 @@ class HomeView(TemplateView):
     per_category = 3
 
     def get_context_data(self, **kwargs):
-        published = Briefing.objects.published().with_taxonomy()
-        recent = list(published[: 1 + self.rail_count + self.latest_count])
-        # The newest few of every category in one query, ranked inside the database.
-        ranked = published.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("category"),
-                order_by=[F("published_at").desc(), F("id").desc()],
-            )
-        ).filter(category__isnull=False, rank__lte=self.per_category)
-        by_category = {}
-        for briefing in ranked:
-            by_category.setdefault(briefing.category_id, []).append(briefing)
-        categories = (
-            Category.objects.filter(pk__in=by_category)
+        published = Briefing.objects.published()
+        recent = list(published.for_cards()[: 1 + self.rail_count + self.latest_count])
+        # The newest few of every category, ranked inside the database over narrow rows,
+        # each carrying its category's total. Two steps on purpose: as one query,
+        # PostgreSQL joins every briefing to its taxonomy before discarding the rest.
+        ranked = dict(
+            published.filter(category__isnull=False)
             .annotate(
-                published_count=Count(
-                    "briefings", filter=Q(briefings__in=Briefing.objects.published())
-                )
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("category"),
+                    order_by=[F("published_at").desc(), F("id").desc()],
+                ),
+                category_total=Window(Count("pk"), partition_by=F("category")),
             )
-            .order_by("-published_count", "name")
+            .filter(rank__lte=self.per_category)
+            .values_list("pk", "category_total")
         )
-        coverage = [(category, by_category[category.pk]) for category in categories]
+        by_category = {}
+        for briefing in Briefing.objects.filter(pk__in=list(ranked)).for_cards():
+            by_category.setdefault(briefing.category, []).append(briefing)
+        coverage = sorted(
+            (
+                (category, briefings, ranked[briefings[0].pk])
+                for category, briefings in by_category.items()
+            ),
+            key=lambda item: (-item[2], item[0].name),
+        )
         return super().get_context_data(
             lead=recent[0] if recent else None,
             rail=recent[1 : 1 + self.rail_count],
@@ -67,7 +72,7 @@ class BriefingListView(ForgivingPaginationMixin, ListView):
 
     def get_queryset(self):
         self.filter_form = BriefingFilterForm(self.request.GET)
-        return self.filter_form.filter(Briefing.objects.published().with_taxonomy())
+        return self.filter_form.filter(Briefing.objects.published().for_cards())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -112,9 +117,7 @@ class CoverageView(ForgivingPaginationMixin, ListView):
 
     def get_queryset(self):
         self.term = get_object_or_404(self.taxonomy_model, slug=self.kwargs["slug"])
-        return (
-            Briefing.objects.published().with_taxonomy().filter(**{self.briefing_field: self.term})
-        )
+        return Briefing.objects.published().for_cards().filter(**{self.briefing_field: self.term})
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

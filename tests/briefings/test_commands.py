@@ -222,3 +222,13 @@ def test_load_demo_leaves_edited_briefings_alone():
     Briefing.objects.filter(slug="liquid-cooling-default").update(title="Edited by an editor")
     run("load_demo")
     assert Briefing.objects.get(slug="liquid-cooling-default").title == "Edited by an editor"
+
+
+def test_updating_a_page_export_keeps_its_publish_time():
+    run("import_briefings", str(SEED_001))
+    briefing = Briefing.objects.get()
+    first = briefing.published_at
+    out, err = run("import_briefings", str(SEED_001), "--update")
+    assert "updated:" in out and err == ""
+    briefing.refresh_from_db()
+    assert briefing.published_at == first
