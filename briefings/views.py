@@ -1,5 +1,4 @@
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -27,41 +26,49 @@ class HomeView(TemplateView):
     rail_count = 4
     latest_count = 6
     per_category = 3
+    coverage_blocks = 8
 
     def get_context_data(self, **kwargs):
         published = Briefing.objects.published()
         recent = list(published.for_cards()[: 1 + self.rail_count + self.latest_count])
-        # The newest few of every category, ranked inside the database over narrow rows,
-        # each carrying its category's total. Two steps on purpose: as one query,
-        # PostgreSQL joins every briefing to its taxonomy before discarding the rest.
-        ranked = dict(
-            published.filter(category__isnull=False)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("category"),
-                    order_by=[F("published_at").desc(), F("id").desc()],
-                ),
-                category_total=Window(Count("pk"), partition_by=F("category")),
+        # Each category's newest briefings, found by a few index probes per category
+        # rather than by ranking every briefing; the most recently active come first.
+        newest = published.filter(category=OuterRef("pk")).order_by("-published_at", "-id")
+        categories = list(
+            Category.objects.annotate(
+                latest_at=Subquery(newest.values("published_at")[:1]),
+                **{
+                    f"newest_{index}": Subquery(newest.values("pk")[index : index + 1])
+                    for index in range(self.per_category)
+                },
             )
-            .filter(rank__lte=self.per_category)
-            .values_list("pk", "category_total")
+            .filter(latest_at__isnull=False)
+            .order_by("-latest_at", "name")
         )
-        by_category = {}
-        for briefing in Briefing.objects.filter(pk__in=list(ranked)).for_cards():
-            by_category.setdefault(briefing.category, []).append(briefing)
-        coverage = sorted(
+        featured, others = categories[: self.coverage_blocks], categories[self.coverage_blocks :]
+        wanted = [
+            getattr(category, f"newest_{index}")
+            for category in featured
+            for index in range(self.per_category)
+        ]
+        cards = Briefing.objects.filter(pk__in=[pk for pk in wanted if pk]).for_cards().in_bulk()
+        coverage = [
             (
-                (category, briefings, ranked[briefings[0].pk])
-                for category, briefings in by_category.items()
-            ),
-            key=lambda item: (-item[2], item[0].name),
-        )
+                category,
+                [
+                    cards[pk]
+                    for index in range(self.per_category)
+                    if (pk := getattr(category, f"newest_{index}")) in cards
+                ],
+            )
+            for category in featured
+        ]
         return super().get_context_data(
             lead=recent[0] if recent else None,
             rail=recent[1 : 1 + self.rail_count],
             latest=recent[1 + self.rail_count :],
             coverage=coverage,
+            more_categories=others,
             **kwargs,
         )
 

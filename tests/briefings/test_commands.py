@@ -232,3 +232,17 @@ def test_updating_a_page_export_keeps_its_publish_time():
     assert "updated:" in out and err == ""
     briefing.refresh_from_db()
     assert briefing.published_at == first
+
+
+def test_imported_markdown_is_sanitised(tmp_path, client):
+    text = GOOD.replace(
+        "Public text.",
+        "<script>alert(1)</script>\n\n<iframe src=https://evil.example></iframe>\n\n"
+        "[x](javascript:alert(1))",
+    )
+    run("import_briefings", str(write(tmp_path / "evil.md", text)))
+    briefing = Briefing.objects.get()
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert "<iframe" not in html
+    assert 'href="javascript:' not in html

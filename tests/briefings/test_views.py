@@ -393,3 +393,16 @@ def test_article_page_shows_standfirst_and_body_without_signal_panels(client):
     html = client.get(briefing.get_absolute_url()).content.decode()
     assert "The standfirst." in html and "Opening paragraph." in html
     assert "Signal Brief" not in html and "Published reporting" not in html
+
+
+def test_home_features_the_most_active_categories_and_links_the_rest(client):
+    for index in range(10):
+        BriefingFactory(
+            category=CategoryFactory(name=f"Area {index:02d}"),
+            published_at=timezone.now() - dt.timedelta(days=index + 1),
+        )
+    html = client.get(reverse("briefings:home")).content.decode()
+    blocks = html.split('class="coverage-more"')[0]
+    assert "Area 00" in blocks and "Area 07" in blocks
+    more = html.split('class="coverage-more"')[1]
+    assert "Area 08" in more and "Area 09" in more
