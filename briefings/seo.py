@@ -17,11 +17,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from briefings.models import Briefing
+from briefings.reading import GATED_SECTION_CLASS
 from members import access
+from members.access import Audience
 
-# The class the briefing page puts on every gated part it renders for a reader allowed to
-# read it; lock cards never carry it.
-GATED_SELECTOR = ".gated-section"
+# The class the briefing page puts on every gated section it renders for a reader allowed
+# to read it (briefings.reading); lock cards never carry it.
+GATED_SELECTOR = f".{GATED_SECTION_CLASS}"
 HEADLINE_MAX = 110  # Google truncates longer headlines in article rich results
 
 # Characters that could end the script element or start an HTML comment inside it, as
@@ -44,6 +46,25 @@ def keywords(briefing: Briefing) -> list[str]:
         if term and term not in seen:
             seen.append(term)
     return seen
+
+
+def part_audiences(briefing: Briefing) -> set[Audience]:
+    """
+    The audiences of every part of the briefing: public, plus its gated parts, from the
+    `with_gated_parts()` annotations (no query), or asked of the database without them.
+    """
+    if hasattr(briefing, "has_source_notes"):
+        gated = briefing.gated_audiences()
+    else:
+        gated = {
+            Audience(audience)
+            for audience in briefing.sections.exclude(audience=Audience.PUBLIC)
+            .values_list("audience", flat=True)
+            .distinct()
+        }
+        if briefing.citations.exclude(note="").exists():
+            gated.add(access.SOURCE_NOTE_AUDIENCE)
+    return {Audience.PUBLIC, *gated}
 
 
 def modified_at(briefing: Briefing):

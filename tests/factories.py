@@ -1,6 +1,6 @@
-"""Test data, in one place (factory_boy)."""
+"""Factories for the whole suite: the one place test data is built."""
 
-from datetime import timedelta
+import datetime as dt
 
 import factory
 from django.utils import timezone
@@ -16,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("email",)
 
     email = factory.Sequence(lambda n: f"reader{n}@example.org")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password("a-long-test-password")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -26,7 +26,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     tier = Audience.STRATEGIC_CIRCLE
     source = Membership.Source.SIGNUP
-    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    ends_at = None
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -53,30 +54,39 @@ class TopicFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Topic {n}")
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Source
-
-    title = factory.Sequence(lambda n: f"Public reference {n}")
-    publisher = "Example Wire"
-    url = factory.Sequence(lambda n: f"https://example.org/report-{n}")
-
-
 class BriefingFactory(factory.django.DjangoModelFactory):
     """A published briefing, live since an hour ago."""
 
     class Meta:
         model = Briefing
 
-    kind = Briefing.Kind.SIGNAL_BRIEF
+    kind = Briefing.Kind.ARTICLE
     title = factory.Sequence(lambda n: f"Briefing number {n}")
-    slug = factory.Sequence(lambda n: f"briefing-{n}")
     summary = "A public summary of the briefing."
     status = Briefing.Status.PUBLISHED
-    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
     category = factory.SubFactory(CategoryFactory)
     region = factory.SubFactory(RegionFactory)
     topic = factory.SubFactory(TopicFactory)
+
+    class Params:
+        signal_brief = factory.Trait(
+            kind=Briefing.Kind.SIGNAL_BRIEF,
+            impact=Briefing.Impact.MEDIUM,
+            confidence=90,
+            signal_focus="Technology",
+            primary_domain="Technology",
+            reporting_summary="What was reported.",
+            key_points="First point\nSecond point",
+            signal="The signal",
+            signal_type="Partnership",
+            market_class="Datacenter",
+            operating_surface="Who is exposed",
+            market_context="Why it matters",
+            operational_relevance=Briefing.Impact.MEDIUM,
+            time_horizon="Next quarter",
+            watch_items="What comes next",
+        )
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
@@ -84,10 +94,19 @@ class SectionFactory(factory.django.DjangoModelFactory):
         model = Section
 
     briefing = factory.SubFactory(BriefingFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(int)
     heading = factory.Sequence(lambda n: f"Section {n}")
-    body = "Public section text."
+    body = factory.Sequence(lambda n: f"Public text of section {n}.")
     audience = Audience.PUBLIC
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Source {n}")
+    publisher = "Example Press"
+    url = factory.Sequence(lambda n: f"https://example.org/source/{n}")
 
 
 class CitationFactory(factory.django.DjangoModelFactory):
@@ -96,5 +115,5 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     briefing = factory.SubFactory(BriefingFactory)
     source = factory.SubFactory(SourceFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(int)
     note = ""

@@ -50,22 +50,25 @@ def feed_links(term=None):
 @register.simple_tag(takes_context=True)
 def briefing_jsonld(context, briefing):
     """
-    The briefing's NewsArticle JSON-LD. The page's audience is the view's `audience`
-    context variable when it renders for another audience (staff preview), else the
-    reader's own.
+    The briefing's NewsArticle JSON-LD. The gated parts the page renders are the gated
+    sections of the view's `reading` (briefings.reading), or, without one, those the
+    page's `audience` (else the reader's own) may read.
     """
     request = context["request"]
-    audience = context.get("audience")
-    if audience is None:
-        audience = request.audience
-    parts = briefing.part_audiences
+    parts = seo.part_audiences(briefing)
+    reading = context.get("reading")
+    if reading is not None:
+        shown = [section.audience for section in reading.sections if section.is_gated]
+    else:
+        audience = context.get("audience")
+        shown = access.gated_parts_shown(request.audience if audience is None else audience, parts)
     data = seo.briefing_structured_data(
         briefing=briefing,
         url=request.build_absolute_uri(briefing.get_absolute_url()),
         site_name=settings.SITE_NAME,
         site_url=request.build_absolute_uri(reverse("briefings:home")),
         part_audiences=parts,
-        shown_gated=access.gated_parts_shown(audience, parts),
+        shown_gated=shown,
     )
     return seo.json_ld_script(data, nonce=context.get("csp_nonce"))
 

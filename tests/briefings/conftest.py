@@ -3,6 +3,8 @@ A briefing with a distinct word in each part, and clients for each audience, so 
 show that every discovery channel carries exactly the words its reader may read.
 """
 
+import itertools
+
 import pytest
 
 from briefings.search import briefings_reindex
@@ -37,7 +39,11 @@ GATED_WORDS = {CIRCLE_WORD, ALLIANCE_WORD, NOTE_WORD}
 ALL_WORDS = READABLE[Audience.LEADERSHIP_ALLIANCE]
 
 
+_numbers = itertools.count()
+
+
 def build_marked_briefing(**kwargs):
+    kwargs.setdefault("slug", f"marked-briefing-{next(_numbers)}")
     briefing = BriefingFactory(
         title=kwargs.pop("title", "Harbour cranes automate the container terminal"),
         summary=f"Port operators report a {SUMMARY_WORD} shift in terminal automation.",

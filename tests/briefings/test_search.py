@@ -173,8 +173,12 @@ def test_each_audience_has_its_own_partial_gin_index():
 def test_facets_narrow_the_results(client):
     datacenter = CategoryFactory(name="Datacenter")
     energy = CategoryFactory(name="Energy")
-    a = BriefingFactory(category=datacenter, impact="high", confidence=90, title="Grid one")
-    b = BriefingFactory(category=energy, impact="low", confidence=40, title="Grid two")
+    a = BriefingFactory(
+        category=datacenter, impact="high", confidence=90, title="Grid one", kind="signal-brief"
+    )
+    b = BriefingFactory(
+        category=energy, impact="low", confidence=40, title="Grid two", kind="signal-brief"
+    )
     c = BriefingFactory(
         category=energy, impact="high", confidence=60, title="Grid three", kind="article"
     )
@@ -245,7 +249,9 @@ def test_an_empty_query_invites_a_search(client, marked_briefing):
 
 
 def test_non_latin_words_are_found(client):
-    briefing = BriefingFactory(title="東京 データセンター 拡張", summary="東京 の 計画。")
+    briefing = BriefingFactory(
+        title="東京 データセンター 拡張", slug="tokyo-datacentre", summary="東京 の 計画。"
+    )
     briefings_reindex()
     assert results(search(client, q="東京 データセンター")) == [briefing.slug]
 
@@ -357,9 +363,14 @@ def test_a_search_matching_very_many_briefings_ranks_the_newest_and_says_so(clie
     from briefings import search as search_module
 
     monkeypatch.setattr(search_module, "MAX_CANDIDATES", 2)
-    oldest = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=3))
-    middle = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=2))
-    newest = BriefingFactory(title="Harbour", published_at=timezone.now() - timedelta(days=1))
+    oldest, middle, newest = (
+        BriefingFactory(
+            title="Harbour",
+            slug=f"harbour-{days}",
+            published_at=timezone.now() - timedelta(days=days),
+        )
+        for days in (3, 2, 1)
+    )
     briefings_reindex()
     response = search(client, q="harbour")
     if connection.vendor == "postgresql":
@@ -367,3 +378,47 @@ def test_a_search_matching_very_many_briefings_ranks_the_newest_and_says_so(clie
         assert "More than 2 briefings match" in response.content.decode()
     else:  # SQLite's plain match lists every match, newest first
         assert results(response) == [newest.slug, middle.slug, oldest.slug]
+
+
+IMPORTED = """---
+kind: signal-brief
+title: Imported harbour briefing
+summary: Public words about harbour cranes.
+status: published
+published_at: 2026-01-05T08:00:00Z
+category: Ports
+sources:
+  - title: Port authority report
+    url: https://example.org/port
+    note: The tamarind figure is unaudited.
+---
+
+## The fact
+A heliotrope rollout.
+
+## Deeper trend context {access=strategic-circle}
+Demo member text: marzipan.
+
+## Failure paths {access=leadership-alliance}
+Demo alliance text: obsidian.
+"""
+
+
+def test_imported_briefings_are_searchable_by_exactly_their_readers(client, tmp_path):
+    from briefings.services import briefings_import
+
+    (tmp_path / "harbour.md").write_text(IMPORTED, encoding="utf-8")
+    report = briefings_import(paths=[tmp_path])
+    assert [r.outcome for r in report.results] == ["created"]
+    assert results(search(client, q="heliotrope")) == ["imported-harbour-briefing"]
+    for word in ("marzipan", "obsidian", "tamarind"):
+        assert results(search(client, q=word)) == []
+    login_as(client, Audience.LEADERSHIP_ALLIANCE)
+    for word in ("marzipan", "obsidian", "tamarind"):
+        assert results(search(client, q=word)) == ["imported-harbour-briefing"]
+
+
+def test_the_demo_content_is_searchable_after_load_demo(client):
+    call_command("load_demo", verbosity=0)
+    assert SearchDocument.objects.count() == 3 * Briefing.objects.count() > 0
+    assert results(search(client, q="petaflops"))

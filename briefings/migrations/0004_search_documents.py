@@ -29,7 +29,7 @@ def drop_gin_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('briefings', '0001_initial'),
+        ('briefings', '0003_briefing_list_indexes'),
     ]
 
     operations = [
