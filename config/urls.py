@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from members.views import AdminLoginView
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Admin signs in through allauth: same rate limits, codes and MFA as everyone.
+    path("admin/login/", AdminLoginView.as_view(), name="admin-login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

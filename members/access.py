@@ -139,3 +139,43 @@ def permission_audience(codename: str) -> Audience | None:
         if codename == f"read_{tier.slug.replace('-', '_')}":
             return tier
     return None
+
+
+# Tiers any reader may join by signing up; the others are granted by the publisher
+# (an approved application, an invitation, or a complimentary grant).
+OPEN_TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE,)
+
+
+def joins_by_application(tier: int) -> bool:
+    """Whether a reader reaches `tier` by applying (rather than by signing up)."""
+    return Audience(tier) in TIERS and Audience(tier) not in OPEN_TIERS
+
+
+class TierStanding(StrEnum):
+    """Where a reader stands towards one tier, for its page and the account page."""
+
+    MEMBER = "member"  # the reader's audience reaches the tier now
+    PENDING = "pending"  # an application for it is waiting for review
+    LAPSED = "lapsed"  # held it once, no longer
+    OPEN = "open"  # may join or apply
+
+
+def tier_standing(
+    tier: int, *, audience: int, lapsed: Iterable[int] = (), has_pending_application: bool = False
+) -> TierStanding:
+    if can_read(audience, tier):
+        return TierStanding.MEMBER
+    if has_pending_application:
+        return TierStanding.PENDING
+    if Audience(tier) in {Audience(t) for t in lapsed}:
+        return TierStanding.LAPSED
+    return TierStanding.OPEN
+
+
+def may_apply(tier: int, *, is_authenticated: bool, standing: TierStanding) -> bool:
+    """A signed-in reader applies for a publisher-granted tier they neither hold nor await."""
+    return (
+        is_authenticated
+        and joins_by_application(tier)
+        and standing in {TierStanding.OPEN, TierStanding.LAPSED}
+    )
