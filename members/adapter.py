@@ -1,5 +1,9 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
 from django.urls import reverse
 
@@ -48,6 +52,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 request,
                 f"Welcome to the {Audience(membership.tier).label}: your invitation is accepted.",
             )
+
+    def send_mail(self, template_prefix, email, context):
+        # Without django.contrib.sites allauth would sign its e-mails with the host name.
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        return super().send_mail(template_prefix, email, {"current_site": site, **context})
 
     def get_signup_redirect_url(self, request):
         # Without a `next`, a new member lands on their account page: what they joined.
