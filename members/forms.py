@@ -1,3 +1,4 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
 from members.models import Application
@@ -43,3 +44,20 @@ class AccountDeleteForm(forms.Form):
         if email.strip().lower() != self.user.email.lower():
             raise forms.ValidationError("That is not the e-mail address of this account.")
         return email
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form in the site's words: the password is optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        if "password1" in self.fields:
+            password = self.fields["password1"]
+            password.label = "Password (optional)"
+            password.widget.attrs.pop("placeholder", None)
+            password.help_text = (
+                "Leave it empty to sign in with a code we e-mail you each time. "
+                "A password needs at least 8 characters and must not be a common one."
+            )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -153,6 +155,13 @@ class Membership(models.Model):
 
     def is_active_at(self, when) -> bool:
         return access.is_active(self.starts_at, self.ends_at, when)
+
+    @property
+    def last_moment(self):
+        """The end is exclusive; people read "until 30 June" as the last day that counts."""
+        if self.ends_at is None:
+            return None
+        return self.ends_at - timedelta(microseconds=1)
 
 
 class ApplicationQuerySet(models.QuerySet):
