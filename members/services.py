@@ -187,10 +187,10 @@ def membership_grant_on_signup(*, user):
     )
 
 
-def membership_current(user, *, at: datetime | None = None):
-    """The active membership that gives the reader their audience, or None."""
+def membership_current(*, memberships, at: datetime | None = None):
+    """Among `memberships` (already fetched), the active one that sets the reader's audience."""
     at = at or timezone.now()
-    active = [m for m in user.memberships.all() if m.is_active_at(at)]
+    active = [m for m in memberships if m.is_active_at(at)]
     # The highest tier wins; among equals the one that lasts longest (open-ended first).
     return max(
         active,

@@ -65,16 +65,25 @@ class TierView(FormMixin, DetailView):
         except Tier.DoesNotExist:
             raise Http404("No such tier.") from None
 
+    def memberships(self):
+        """The reader's memberships, fetched once per request (none when anonymous)."""
+        if not hasattr(self, "_memberships"):
+            user = self.request.user
+            self._memberships = list(user.memberships.all()) if user.is_authenticated else []
+        return self._memberships
+
     def standing(self):
         user = self.request.user
         pending = (
             user.is_authenticated
             and Application.objects.pending().filter(user=user, tier=self.object.audience).exists()
         )
+        now = timezone.now()
+        terms = [m.term for m in self.memberships()]
         return access.tier_standing(
             self.object.audience,
-            audience=self.request.reader.audience,
-            lapsed=self.request.reader.lapsed,
+            audience=access.audience_at(terms, now),
+            lapsed=access.lapsed_tiers(terms, now),
             has_pending_application=pending,
         )
 
@@ -93,8 +102,7 @@ class TierView(FormMixin, DetailView):
         standing = self.standing()
         next_url = safe_next(self.request)
         here = with_next(self.request.path, next_url)
-        user = self.request.user
-        membership = services.membership_current(user) if user.is_authenticated else None
+        membership = services.membership_current(memberships=self.memberships())
         context = {
             "standing": standing,
             "next_url": next_url,
@@ -203,7 +211,7 @@ class AccountView(LoginRequiredMixin, TemplateView):
         memberships = list(user.memberships.select_related("granted_by"))
         terms = [m.term for m in memberships]
         audience = access.audience_at(terms, now)
-        current = services.membership_current(user, at=now)
+        current = services.membership_current(memberships=memberships, at=now)
         applications = list(user.applications.all()[:5])
         pending = [a for a in applications if a.is_pending]
         alliance = Audience.LEADERSHIP_ALLIANCE
