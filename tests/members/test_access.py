@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from members import access
 from members.access import Audience, LockAction, Term, TierStanding
@@ -176,3 +178,26 @@ def test_may_apply_only_signed_in_for_a_granted_tier_not_held_or_awaited():
     assert not access.may_apply(ALLIANCE, is_authenticated=True, standing=TierStanding.PENDING)
     assert not access.may_apply(ALLIANCE, is_authenticated=True, standing=TierStanding.MEMBER)
     assert not access.may_apply(CIRCLE, is_authenticated=True, standing=TierStanding.OPEN)
+
+
+terms_strategy = st.lists(
+    st.builds(
+        term,
+        st.sampled_from([CIRCLE, ALLIANCE]),
+        st.integers(-500, 500),
+        st.one_of(st.none(), st.integers(-500, 500)),
+    ).filter(lambda t: t.ends_at is None or t.ends_at >= t.starts_at),
+    max_size=6,
+)
+
+
+@given(terms=terms_strategy, offset=st.integers(-600, 600))
+def test_property_audience_is_never_more_than_an_active_membership_grants(terms, offset):
+    at = NOW + offset * DAY
+    audience = access.audience_at(terms, at)
+    active = [t for t in terms if t.starts_at <= at and (t.ends_at is None or at < t.ends_at)]
+    assert audience == max((Audience(t.tier) for t in active), default=PUBLIC)
+    # Lapsed and current never overlap, and a lapsed tier really ended.
+    for tier in access.lapsed_tiers(terms, at):
+        assert tier > audience
+        assert any(t.tier == tier and t.ends_at is not None and t.ends_at <= at for t in terms)

@@ -197,3 +197,27 @@ def test_a_lapsed_member_is_offered_renewal(client, circle_member):
     body = client.get(TIER_URL).content.decode()
     assert "Renew your membership" in body
     assert 'name="reason"' in body
+
+
+def test_an_anonymous_reader_signs_up_comes_back_to_the_form_and_keeps_the_briefing(client, db):
+    from urllib.parse import unquote
+
+    from tests.members.test_joining import code_from
+
+    page = client.get(f"{TIER_URL}?next=/briefings/demo/").content.decode()
+    signup_url = unquote(page.split('href="/accounts/signup/?next=')[1].split('"')[0])
+    assert signup_url == f"{TIER_URL}?next=%2Fbriefings%2Fdemo%2F"
+    response = client.post(
+        reverse("account_signup"), {"email": "applicant@example.org", "next": signup_url}
+    )
+    response = client.post(response["Location"], {"code": code_from(mail.outbox[-1])})
+    assert response["Location"] == signup_url
+
+    form_page = client.get(signup_url).content.decode()
+    assert 'name="reason"' in form_page
+    assert 'name="next" value="/briefings/demo/"' in form_page
+    response = client.post(TIER_URL, {**FORM, "next": "/briefings/demo/"}, follow=True)
+    body = response.content.decode()
+    assert "Your application is being reviewed" in body
+    assert 'href="/briefings/demo/"' in body
+    assert Application.objects.get().user.email == "applicant@example.org"
