@@ -80,6 +80,23 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [MembershipInline]
+    actions = ["delete_accounts"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Removing the row would take the membership history with it; accounts are deleted
+        # the way a reader deletes their own: anonymised, memberships ended and kept.
+        return False
+
+    @admin.action(
+        description="Delete selected accounts (anonymise; membership history kept)",
+        permissions=["change"],
+    )
+    def delete_accounts(self, request, queryset):
+        count = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            services.account_delete(user=user)
+            count += 1
+        self.message_user(request, f"Deleted {count} account(s); their memberships are ended.")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "user_permissions":

@@ -131,3 +131,21 @@ def test_application_list_filters_by_status(client, manager):
         reverse("admin:members_application_changelist") + "?status__exact=pending"
     ).content.decode()
     assert "pending@example.org" in body and "declined@example.org" not in body
+
+
+def test_deleting_users_in_admin_anonymises_and_keeps_history(client):
+    admin_user = StaffFactory(is_superuser=True)
+    member = UserFactory(email="leaving@example.org")
+    membership = MembershipFactory(user=member)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:members_user_delete", args=[member.pk])).status_code == 403
+    client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "delete_accounts", "_selected_action": [member.pk, admin_user.pk]},
+    )
+    member.refresh_from_db()
+    membership.refresh_from_db()
+    assert member.email != "leaving@example.org" and not member.is_active
+    assert membership.ends_at is not None
+    admin_user.refresh_from_db()
+    assert admin_user.is_active  # never yourself

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_code
 
 KNOWN = "known@example.org"
 UNKNOWN = "nobody@example.org"
@@ -175,6 +175,17 @@ def test_staff_with_mfa_are_asked_for_their_code_at_sign_in(client, db):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_authenticate"))
     assert not response.wsgi_request.user.is_authenticated
+
+
+def test_staff_sign_in_with_password_and_code_and_land_in_admin(client, db):
+    staff = StaffFactory(email=KNOWN)
+    response = client.post(
+        reverse("account_login"), {"login": staff.email, "password": PASSWORD, "next": "/admin/"}
+    )
+    response = client.post(response["Location"], {"code": totp_code(staff.totp_secret)})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
 
 
 def test_readers_are_not_forced_into_mfa(client, db):
