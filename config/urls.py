@@ -1,14 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config import views
-from members.views import AdminLoginView
+
+# Admin signs in through allauth (same rate limits, codes and MFA as everyone), with the
+# guard allauth provides for it: anonymous visitors go to its sign-in, others need is_staff.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    # Admin signs in through allauth: same rate limits, codes and MFA as everyone.
-    path("admin/login/", AdminLoginView.as_view(), name="admin-login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

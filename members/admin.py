@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -240,6 +242,17 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "The e-mail could not be sent to: " + ", ".join(unsent) + ". Please tell them.",
                 messages.ERROR,
             )
+
+    def response_change(self, request, obj):
+        # The buttons on the change form: the form (and its end date) is saved first.
+        for key, decide, verb in (
+            ("_approve", services.application_approve, "Approved"),
+            ("_decline", services.application_decline, "Declined"),
+        ):
+            if key in request.POST and self.has_change_permission(request, obj):
+                self._review(request, Application.objects.filter(pk=obj.pk), decide, verb)
+                return HttpResponseRedirect(reverse("admin:members_application_changelist"))
+        return super().response_change(request, obj)
 
     @admin.action(
         description="Approve selected applications (and e-mail them)", permissions=["change"]

@@ -3,8 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -265,19 +264,3 @@ class AccountDeleteView(LoginRequiredMixin, FormView):
             "details removed.",
         )
         return redirect("briefings:home")
-
-
-class AdminLoginView(View):
-    """
-    Admin signs in through allauth, so staff meet the same rate limits, codes and MFA as
-    everyone else. A signed-in reader without staff rights is refused rather than sent
-    round in circles between the two sign-in pages.
-    """
-
-    def dispatch(self, request, *args, **kwargs):
-        next_url = safe_next(request, default=reverse("admin:index"))
-        if request.user.is_authenticated:
-            if request.user.is_staff:
-                return HttpResponseRedirect(next_url)
-            raise PermissionDenied
-        return HttpResponseRedirect(with_next(reverse("account_login"), next_url))

@@ -221,3 +221,18 @@ def test_an_anonymous_reader_signs_up_comes_back_to_the_form_and_keeps_the_brief
     assert "Your application is being reviewed" in body
     assert 'href="/briefings/demo/"' in body
     assert Application.objects.get().user.email == "applicant@example.org"
+
+
+def test_managers_set_the_end_date_and_approve_from_the_change_form(client, manager, circle_member):
+    application = ApplicationFactory(user=circle_member)
+    client.force_login(manager)
+    url = reverse("admin:members_application_change", args=[application.pk])
+    assert "Approve and e-mail" in client.get(url).content.decode()
+    end = date.today() + timedelta(days=45)
+    response = client.post(url, {"membership_ends_on": end.isoformat(), "_approve": "1"})
+    assert response.status_code == 302
+    membership = circle_member.memberships.get(tier=Audience.LEADERSHIP_ALLIANCE)
+    assert membership.ends_at == services.end_of_day(end)
+    assert len(mail.outbox) == 1
+    # Decided applications offer no buttons and keep what the applicant wrote.
+    assert "Approve and e-mail" not in client.get(url).content.decode()
