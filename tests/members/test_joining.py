@@ -153,10 +153,7 @@ def test_a_membership_a_manager_ended_is_not_restored_by_signing_in_again(client
 @pytest.mark.django_db
 def test_the_header_sign_in_link_comes_back_to_the_page(client, gated_briefing):
     body = client.get(gated_briefing.get_absolute_url()).content.decode()
-    assert (
-        f'href="/accounts/login/?next={gated_briefing.get_absolute_url().replace("/", "%2F")}"'
-        in body
-    )
+    assert f'href="/accounts/login/?next={gated_briefing.get_absolute_url()}"' in body
     # On the sign-in pages themselves it does not point back at them.
     assert (
         'href="/accounts/login/?next='
