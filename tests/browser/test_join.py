@@ -8,14 +8,34 @@ from django.core import mail
 from django.core.cache import cache
 
 from members.access import Audience
+from tests.browser.conftest import PHONE, open_page
 from tests.factories import BriefingFactory, SectionFactory
 
 CIRCLE_TEXT = "Quokkacirclemarker trend context for Strategic Circle members."
 ALLIANCE_TEXT = "Narwhalalliancemarker failure paths for Leadership Alliance members."
 
 
+@pytest.fixture
+def no_script_phone(chromium, live_server):
+    """A phone with JavaScript switched off: joining must work with plain HTML forms."""
+    context, page = open_page(
+        chromium, live_server, viewport=PHONE, is_mobile=True, java_script_enabled=False
+    )
+    yield page
+    context.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_join_strategic_circle_from_a_briefing_and_see_the_section(page):
+    join_and_read(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_joining_works_on_a_phone_without_javascript(no_script_phone):
+    join_and_read(no_script_phone)
+
+
+def join_and_read(page):
     cache.clear()
     mail.outbox = []
     briefing = BriefingFactory(title="HKSTP and SenseTime demo briefing")
