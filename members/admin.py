@@ -233,9 +233,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             if not sent:
                 unsent.append(application.user.email)
         if done:
-            self.message_user(
-                request, f"{verb} {done} application(s); the applicants were e-mailed."
-            )
+            emailed = " and e-mailed the applicants" if not unsent else ""
+            self.message_user(request, f"{verb} {done} application(s){emailed}.")
         if unsent:
             self.message_user(
                 request,

@@ -101,19 +101,22 @@ class TierView(FormMixin, DetailView):
         standing = self.standing()
         next_url = safe_next(self.request)
         here = with_next(self.request.path, next_url)
-        membership = services.membership_current(memberships=self.memberships())
+        by_application = access.joins_by_application(self.object.audience)
+        membership = services.membership_current(
+            memberships=[m for m in self.memberships() if m.tier == self.object.audience]
+        )
         context = {
             "standing": standing,
             "next_url": next_url,
-            "joins_by_application": access.joins_by_application(self.object.audience),
+            "joins_by_application": by_application,
             "may_apply": self.may_apply(standing),
             "membership": membership,
-            # Anonymous readers sign up (or in) and come back to this page to apply.
+            # To apply, anonymous readers sign up (or in) and come back to this page; to
+            # join an open tier they go straight back to where they came from.
             "signup_url": with_next(
-                reverse("account_signup"),
-                here if access.joins_by_application(self.object.audience) else next_url,
+                reverse("account_signup"), here if by_application else next_url
             ),
-            "login_url": with_next(reverse("account_login"), here),
+            "login_url": with_next(reverse("account_login"), here if by_application else next_url),
         }
         if not context["may_apply"]:
             kwargs.pop("form", None)

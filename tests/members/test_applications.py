@@ -236,3 +236,34 @@ def test_managers_set_the_end_date_and_approve_from_the_change_form(client, mana
     assert len(mail.outbox) == 1
     # Decided applications offer no buttons and keep what the applicant wrote.
     assert "Approve and e-mail" not in client.get(url).content.decode()
+
+
+def test_a_mail_server_failure_keeps_the_approval_and_tells_the_manager(
+    client, manager, circle_member, monkeypatch
+):
+    import smtplib
+
+    def refuse(**kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("members.services.send_mail", refuse)
+    application = ApplicationFactory(user=circle_member)
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:members_application_changelist"),
+        {"action": "approve", "_selected_action": [application.pk]},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "could not be sent to: " + circle_member.email in body
+    application.refresh_from_db()
+    assert application.status == Application.Status.APPROVED
+    assert circle_member.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists()
+
+
+def test_the_strategic_circle_page_sends_readers_back_to_their_briefing(client, db):
+    body = client.get(
+        reverse("members:tier", args=["strategic-circle"]) + "?next=/briefings/demo/"
+    ).content.decode()
+    assert 'href="/accounts/signup/?next=%2Fbriefings%2Fdemo%2F"' in body
+    assert 'href="/accounts/login/?next=%2Fbriefings%2Fdemo%2F"' in body
