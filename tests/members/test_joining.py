@@ -42,6 +42,8 @@ def test_join_strategic_circle_verify_by_code_and_land_back_on_the_briefing_unlo
     assert not Membership.objects.filter(user__email="new.reader@example.org").exists()
 
     assert len(mail.outbox) == 1
+    assert "Meridian Briefings" in mail.outbox[0].body  # signed with the site's name
+    assert "testserver" not in mail.outbox[0].body
     code = code_from(mail.outbox[0])
     response = client.post(reverse("account_email_verification_sent"), {"code": code})
     assert response.status_code == 302
