@@ -1,3 +1,4 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -223,9 +224,21 @@ class AccountView(LoginRequiredMixin, TemplateView):
             lapsed=access.lapsed_tiers(terms, now),
             has_pending_application=any(a.tier == alliance for a in pending),
         )
+        upcoming = sorted((m for m in memberships if m.starts_at > now), key=lambda m: m.starts_at)
+        ending_soon = bool(
+            current and current.ends_at and current.ends_at - now <= timedelta(days=30)
+        )
         return super().get_context_data(
             audience=audience,
             current=current,
+            upcoming=upcoming,
+            ending_soon=ending_soon,
+            # Renewing a tier the publisher grants is a new application on its page.
+            renew_url=(
+                reverse("members:tier", args=[Audience(current.tier).slug])
+                if ending_soon and access.joins_by_application(current.tier)
+                else ""
+            ),
             memberships=memberships,
             applications=applications,
             alliance_standing=standing,

@@ -173,3 +173,21 @@ def test_member_pages_cost_the_same_queries_whatever_the_history(
     client.get(path)  # warm the session cache
     with django_assert_num_queries(queries):
         assert client.get(path).status_code == 200
+
+
+def test_the_account_page_warns_before_the_alliance_ends_and_names_upcoming_starts(client, db):
+    user = UserFactory()
+    now = timezone.now()
+    MembershipFactory(
+        user=user, tier=Audience.LEADERSHIP_ALLIANCE, ends_at=now + timedelta(days=12)
+    )
+    MembershipFactory(
+        user=user,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        starts_at=now + timedelta(days=12),
+        ends_at=now + timedelta(days=400),
+    )
+    client.force_login(user)
+    body = client.get(ACCOUNT).content.decode()
+    assert "membership ends on" in body and "Apply to renew it" in body
+    assert f"starts on {(now + timedelta(days=12)).strftime('%-d %B %Y')}" in body
