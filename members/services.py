@@ -236,11 +236,17 @@ def email_send(*, template: str, to: str, context: dict) -> bool:
 
 
 def application_submit(*, user, name: str, organisation: str, role: str, reason: str):
-    """Record a reader's application for the Leadership Alliance."""
+    """
+    Record a reader's application for the Leadership Alliance: a first application, one
+    after a membership lapsed, or a renewal in the weeks before it ends.
+    """
     from members.models import Application
 
     tier = Audience.LEADERSHIP_ALLIANCE
-    if access.can_read(audience_for_user(user), tier):
+    now = timezone.now()
+    terms = [m.term for m in user.memberships.all()]
+    renewing = access.ends_soon(access.covered_until(terms, tier, now), now)
+    if access.can_read(access.audience_at(terms, now), tier) and not renewing:
         raise MembershipError(f"You are already a member of the {tier.label}.")
     with transaction.atomic():
         if Application.objects.pending().filter(user=user, tier=tier).exists():
@@ -271,15 +277,24 @@ def application_approve(*, application, reviewer, ends_at: datetime | None = Non
                 f"The application from {application.name} was already "
                 f"{application.get_status_display().lower()}."
             )
+        # A renewal starts where the current membership ends, so there is no gap and no
+        # overlap; anything else starts now.
+        running = application.user.memberships.active_at(now).filter(
+            tier=application.tier, ends_at__isnull=False
+        )
+        starts_at = max([now, *running.values_list("ends_at", flat=True)])
         if ends_at is None and application.membership_ends_on:
             ends_at = end_of_day(application.membership_ends_on)
-        ends_at = ends_at or months_after(now, APPLICATION_TERM_MONTHS)
-        if ends_at <= now:
-            raise MembershipError("The membership's end date must be in the future.")
+        ends_at = ends_at or months_after(starts_at, APPLICATION_TERM_MONTHS)
+        if ends_at <= starts_at:
+            raise MembershipError(
+                f"The membership's end date must be after {starts_at:%Y-%m-%d}, when it starts."
+            )
         membership = membership_grant(
             user=application.user,
             tier=application.tier,
             source=Membership.Source.APPLICATION,
+            starts_at=starts_at,
             ends_at=ends_at,
             granted_by=reviewer,
             note=f"Application approved by {reviewer}.",

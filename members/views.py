@@ -1,4 +1,3 @@
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -80,11 +79,19 @@ class TierView(FormMixin, DetailView):
         )
         now = timezone.now()
         terms = [m.term for m in self.memberships()]
+        until = access.covered_until(terms, self.object.audience, now)
         return access.tier_standing(
             self.object.audience,
             audience=access.audience_at(terms, now),
             lapsed=access.lapsed_tiers(terms, now),
             has_pending_application=pending,
+            ending_soon=access.ends_soon(until, now),
+        )
+
+    def tier_membership(self):
+        """The reader's active membership of this page's tier, if any."""
+        return services.membership_current(
+            memberships=[m for m in self.memberships() if m.tier == self.object.audience]
         )
 
     def may_apply(self, standing) -> bool:
@@ -103,9 +110,7 @@ class TierView(FormMixin, DetailView):
         next_url = safe_next(self.request)
         here = with_next(self.request.path, next_url)
         by_application = access.joins_by_application(self.object.audience)
-        membership = services.membership_current(
-            memberships=[m for m in self.memberships() if m.tier == self.object.audience]
-        )
+        membership = self.tier_membership()
         context = {
             "standing": standing,
             "next_url": next_url,
@@ -218,16 +223,18 @@ class AccountView(LoginRequiredMixin, TemplateView):
         applications = list(user.applications.all()[:5])
         pending = [a for a in applications if a.is_pending]
         alliance = Audience.LEADERSHIP_ALLIANCE
+        # Ends soon, counting renewals that carry on from the current membership.
+        ending_soon = bool(
+            current and access.ends_soon(access.covered_until(terms, current.tier, now), now)
+        )
         standing = access.tier_standing(
             alliance,
             audience=audience,
             lapsed=access.lapsed_tiers(terms, now),
             has_pending_application=any(a.tier == alliance for a in pending),
+            ending_soon=access.ends_soon(access.covered_until(terms, alliance, now), now),
         )
         upcoming = sorted((m for m in memberships if m.starts_at > now), key=lambda m: m.starts_at)
-        ending_soon = bool(
-            current and current.ends_at and current.ends_at - now <= timedelta(days=30)
-        )
         return super().get_context_data(
             audience=audience,
             current=current,
@@ -235,8 +242,8 @@ class AccountView(LoginRequiredMixin, TemplateView):
             ending_soon=ending_soon,
             # Renewing a tier the publisher grants is a new application on its page.
             renew_url=(
-                reverse("members:tier", args=[Audience(current.tier).slug])
-                if ending_soon and access.joins_by_application(current.tier)
+                reverse("members:tier", args=[alliance.slug])
+                if standing == access.TierStanding.RENEWABLE
                 else ""
             ),
             memberships=memberships,

@@ -201,3 +201,32 @@ def test_property_audience_is_never_more_than_an_active_membership_grants(terms,
     for tier in access.lapsed_tiers(terms, at):
         assert tier > audience
         assert any(t.tier == tier and t.ends_at is not None and t.ends_at <= at for t in terms)
+
+
+def test_cover_runs_through_renewals_that_start_as_the_last_one_ends():
+    first = term(ALLIANCE, start=-300, end=20)
+    renewal = Term(tier=ALLIANCE, starts_at=first.ends_at, ends_at=first.ends_at + 365 * DAY)
+    assert access.covered_until([first], ALLIANCE, NOW) == first.ends_at
+    assert access.covered_until([first, renewal], ALLIANCE, NOW) == renewal.ends_at
+    assert access.covered_until([term(ALLIANCE)], ALLIANCE, NOW) is None
+    assert access.covered_until([term(CIRCLE)], ALLIANCE, NOW) == NOW
+    # A later membership after a gap does not extend the cover.
+    later = term(ALLIANCE, start=40, end=400)
+    assert access.covered_until([first, later], ALLIANCE, NOW) == first.ends_at
+
+
+def test_ends_soon_is_the_thirty_days_before_the_end():
+    assert access.ends_soon(NOW + 30 * DAY, NOW)
+    assert not access.ends_soon(NOW + 31 * DAY, NOW)
+    assert not access.ends_soon(NOW, NOW)
+    assert not access.ends_soon(None, NOW)
+
+
+def test_a_member_near_the_end_may_renew():
+    assert (
+        access.tier_standing(ALLIANCE, audience=ALLIANCE, ending_soon=True)
+        == TierStanding.RENEWABLE
+    )
+    assert access.may_apply(ALLIANCE, is_authenticated=True, standing=TierStanding.RENEWABLE)
+    # Strategic Circle is not renewed by application.
+    assert access.tier_standing(CIRCLE, audience=CIRCLE, ending_soon=True) == TierStanding.MEMBER

@@ -181,13 +181,14 @@ def test_the_account_page_warns_before_the_alliance_ends_and_names_upcoming_star
     MembershipFactory(
         user=user, tier=Audience.LEADERSHIP_ALLIANCE, ends_at=now + timedelta(days=12)
     )
+    # A later membership after a gap does not make the current one carry on.
     MembershipFactory(
         user=user,
         tier=Audience.LEADERSHIP_ALLIANCE,
-        starts_at=now + timedelta(days=12),
+        starts_at=now + timedelta(days=40),
         ends_at=now + timedelta(days=400),
     )
     client.force_login(user)
     body = client.get(ACCOUNT).content.decode()
     assert "membership ends on" in body and "Apply to renew it" in body
-    assert f"starts on {(now + timedelta(days=12)).strftime('%-d %B %Y')}" in body
+    assert f"starts on {(now + timedelta(days=40)).strftime('%-d %B %Y')}" in body

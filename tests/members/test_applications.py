@@ -267,3 +267,43 @@ def test_the_strategic_circle_page_sends_readers_back_to_their_briefing(client, 
     ).content.decode()
     assert 'href="/accounts/signup/?next=%2Fbriefings%2Fdemo%2F"' in body
     assert 'href="/accounts/login/?next=%2Fbriefings%2Fdemo%2F"' in body
+
+
+def test_a_member_near_the_end_applies_to_renew_and_the_renewal_follows_on(
+    client, circle_member, manager
+):
+    now = timezone.now()
+    current = MembershipFactory(
+        user=circle_member,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        source="application",
+        starts_at=now - timedelta(days=340),
+        ends_at=now + timedelta(days=20),
+    )
+    client.force_login(circle_member)
+    account = client.get(reverse("members:account")).content.decode()
+    assert "Apply to renew it" in account
+    page = client.get(TIER_URL).content.decode()
+    assert "Renew your membership" in page and 'name="reason"' in page
+    client.post(TIER_URL, FORM)
+    application = Application.objects.get()
+
+    renewal, _ = services.application_approve(application=application, reviewer=manager)
+    assert renewal.starts_at == current.ends_at
+    assert renewal.ends_at == services.months_after(current.ends_at, 12)
+    # Covered without a gap: nothing more to renew, and the account page says when it starts.
+    page = client.get(TIER_URL).content.decode()
+    assert "You are a member" in page
+    account = client.get(reverse("members:account")).content.decode()
+    assert "Apply to renew it" not in account
+    assert "membership starts on" in account
+
+
+def test_a_member_far_from_the_end_cannot_apply_again(circle_member):
+    MembershipFactory(
+        user=circle_member,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        ends_at=timezone.now() + timedelta(days=200),
+    )
+    with pytest.raises(services.MembershipError, match="already a member"):
+        services.application_submit(user=circle_member, **FORM)
