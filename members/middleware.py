@@ -111,6 +111,7 @@ class StaffMFARequiredMiddleware:
         if (
             getattr(settings, "STAFF_MFA_REQUIRED", True)
             and request.path.startswith(reverse("admin:index"))
+            and request.path != reverse("admin:logout")
             and request.user.is_authenticated
             and request.user.is_staff
         ):
