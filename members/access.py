@@ -157,6 +157,7 @@ class TierStanding(StrEnum):
     MEMBER = "member"  # the reader's audience reaches the tier now
     RENEWABLE = "renewable"  # a member whose membership of the tier ends soon
     PENDING = "pending"  # an application for it is waiting for review
+    UPCOMING = "upcoming"  # granted, starting later
     LAPSED = "lapsed"  # held it once, no longer
     OPEN = "open"  # may join or apply
 
@@ -196,11 +197,14 @@ def tier_standing(
     lapsed: Iterable[int] = (),
     has_pending_application: bool = False,
     ending_soon: bool = False,
+    upcoming: bool = False,
 ) -> TierStanding:
     if can_read(audience, tier) and not (ending_soon and joins_by_application(tier)):
         return TierStanding.MEMBER
     if has_pending_application:
         return TierStanding.PENDING
+    if upcoming:
+        return TierStanding.UPCOMING
     if can_read(audience, tier):
         return TierStanding.RENEWABLE
     if Audience(tier) in {Audience(t) for t in lapsed}:

@@ -248,6 +248,8 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
     renewing = access.ends_soon(access.covered_until(terms, tier, now), now)
     if access.can_read(access.audience_at(terms, now), tier) and not renewing:
         raise MembershipError(f"You are already a member of the {tier.label}.")
+    if not renewing and any(t.tier == tier and t.starts_at > now for t in terms):
+        raise MembershipError(f"Your {tier.label} membership has been granted; it starts later.")
     with transaction.atomic():
         if Application.objects.pending().filter(user=user, tier=tier).exists():
             raise MembershipError("You already have an application waiting for review.")

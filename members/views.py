@@ -86,7 +86,16 @@ class TierView(FormMixin, DetailView):
             lapsed=access.lapsed_tiers(terms, now),
             has_pending_application=pending,
             ending_soon=access.ends_soon(until, now),
+            upcoming=self.upcoming_membership() is not None,
         )
+
+    def upcoming_membership(self):
+        """The reader's next membership of this page's tier that has not started yet."""
+        now = timezone.now()
+        later = [
+            m for m in self.memberships() if m.tier == self.object.audience and m.starts_at > now
+        ]
+        return min(later, key=lambda m: m.starts_at, default=None)
 
     def tier_membership(self):
         """The reader's active membership of this page's tier, if any."""
@@ -117,6 +126,7 @@ class TierView(FormMixin, DetailView):
             "joins_by_application": by_application,
             "may_apply": self.may_apply(standing),
             "membership": membership,
+            "upcoming": self.upcoming_membership(),
             # To apply, anonymous readers sign up (or in) and come back to this page; to
             # join an open tier they go straight back to where they came from.
             "signup_url": with_next(

@@ -230,3 +230,8 @@ def test_a_member_near_the_end_may_renew():
     assert access.may_apply(ALLIANCE, is_authenticated=True, standing=TierStanding.RENEWABLE)
     # Strategic Circle is not renewed by application.
     assert access.tier_standing(CIRCLE, audience=CIRCLE, ending_soon=True) == TierStanding.MEMBER
+
+
+def test_a_granted_membership_that_starts_later_is_upcoming_not_open():
+    assert access.tier_standing(ALLIANCE, audience=CIRCLE, upcoming=True) == TierStanding.UPCOMING
+    assert not access.may_apply(ALLIANCE, is_authenticated=True, standing=TierStanding.UPCOMING)

@@ -307,3 +307,21 @@ def test_a_member_far_from_the_end_cannot_apply_again(circle_member):
     )
     with pytest.raises(services.MembershipError, match="already a member"):
         services.application_submit(user=circle_member, **FORM)
+
+
+def test_a_reader_whose_membership_starts_tomorrow_is_told_so_not_asked_to_apply(
+    client, circle_member
+):
+    starts = timezone.now() + timedelta(days=1)
+    MembershipFactory(
+        user=circle_member,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=365),
+    )
+    client.force_login(circle_member)
+    body = client.get(TIER_URL).content.decode()
+    assert f"starts on {starts.strftime('%-d %B %Y')}" in body
+    assert 'name="reason"' not in body
+    with pytest.raises(services.MembershipError, match="starts later"):
+        services.application_submit(user=circle_member, **FORM)
