@@ -197,6 +197,8 @@ class SectionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].required = False
+        if self.instance.pk is None:
+            self.initial["position"] = None
 
 
 class CitationForm(forms.ModelForm):
@@ -216,6 +218,8 @@ class CitationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].required = False
+        if self.instance.pk is None:
+            self.initial["position"] = None
 
 
 class BriefingPartInline:
