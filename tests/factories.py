@@ -111,6 +111,8 @@ class StaffFactory(UserFactory):
 
     email = factory.Sequence(lambda n: f"staff{n}@example.org")
     is_staff = True
+    # Staff sign in through force_login in tests; hashing a password costs a second each.
+    password = factory.django.Password(None)
 
     @factory.post_generation
     def group(self, create, extracted, **kwargs):
