@@ -842,13 +842,16 @@ class BriefingAdmin(admin.ModelAdmin):
         briefing = self._briefing_or_404(
             request, object_id, permission=self.has_view_or_change_permission
         )
-        records = list(revisions.versions(briefing))
+        history = revisions.snapshots(briefing)
+        entries = [
+            (snap.record, revisions.change_summary(older, snap))
+            for snap, older in zip(history, [*history[1:], None], strict=True)
+        ]
         context = self._context(
             request,
             briefing,
             f"History: {briefing}",
-            records=records,
-            latest=records[0] if records else None,
+            entries=entries,
             can_restore=self.has_change_permission(request, briefing),
             **(extra_context or {}),
         )

@@ -134,16 +134,25 @@ def versions(briefing: Briefing):
     return briefing.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
-def _parts_until(history_model, briefing_id: int, until) -> list:
-    """The latest saved state of each part of the briefing before `until` (None: now)."""
-    records = history_model.objects.filter(briefing_id=briefing_id)
-    if until is not None:
-        records = records.filter(history_date__lt=until)
+def _alive_before(records: list, until) -> list:
+    """
+    From a part's history rows (oldest first), the latest state of each part saved before
+    `until` (None: now), without the deleted ones, in page order.
+    """
     latest = {}
-    for record in records.order_by("history_date", "history_id"):
+    for record in records:
+        if until is not None and record.history_date >= until:
+            break
         latest[record.id] = record
     alive = [record for record in latest.values() if record.history_type != "-"]
     return sorted(alive, key=lambda record: (record.position, record.id))
+
+
+def _part_history(model, briefing_id: int, until=None) -> list:
+    records = model.history.filter(briefing_id=briefing_id)
+    if until is not None:
+        records = records.filter(history_date__lt=until)
+    return list(records.order_by("history_date", "history_id"))
 
 
 def snapshot(record) -> Snapshot:
@@ -155,12 +164,67 @@ def snapshot(record) -> Snapshot:
         .values_list("history_date", flat=True)
         .first()
     )
-    briefing_id = record.id
     return Snapshot(
         record=record,
-        sections=_parts_until(Section.history.model, briefing_id, later),
-        citations=_parts_until(Citation.history.model, briefing_id, later),
+        sections=_alive_before(_part_history(Section, record.id, later), later),
+        citations=_alive_before(_part_history(Citation, record.id, later), later),
     )
+
+
+def snapshots(briefing: Briefing) -> list[Snapshot]:
+    """Every version of the briefing, newest first, in three queries."""
+    records = list(versions(briefing))
+    sections = _part_history(Section, briefing.pk)
+    citations = _part_history(Citation, briefing.pk)
+    result = []
+    for i, record in enumerate(records):
+        until = records[i - 1].history_date if i else None
+        result.append(
+            Snapshot(
+                record=record,
+                sections=_alive_before(sections, until),
+                citations=_alive_before(citations, until),
+            )
+        )
+    return result
+
+
+def _raw(record, name: str):
+    """A field's stored value; foreign keys by id, so nothing is fetched."""
+    return getattr(record, f"{name}_id" if name in {*TAXONOMY, "source"} else name)
+
+
+def _part_summary(old: list, new: list, fields: list, noun: str) -> list[str]:
+    before = {r.id: r for r in old}
+    after = {r.id: r for r in new}
+    added = len(after.keys() - before.keys())
+    removed = len(before.keys() - after.keys())
+    changed = sum(
+        1
+        for pk in after.keys() & before.keys()
+        if any(_raw(after[pk], n) != _raw(before[pk], n) for n in fields)
+    )
+    return [
+        f"{count} {noun}{'' if count == 1 else 's'} {verb}"
+        for count, verb in ((added, "added"), (removed, "removed"), (changed, "changed"))
+        if count
+    ]
+
+
+def change_summary(old: Snapshot | None, new: Snapshot) -> list[str]:
+    """A one-line account of what a version changed, from the snapshots alone (no queries)."""
+    if old is None:
+        return []
+    fields = [
+        _field_label(name)
+        for name in [*STATE_FIELDS, *CONTENT_FIELDS]
+        if _raw(old.record, name) != _raw(new.record, name)
+    ]
+    return [
+        *fields,
+        *_part_summary(old.sections, new.sections, SECTION_FIELDS, "section"),
+        *_part_summary(old.citations, new.citations, CITATION_FIELDS, "source"),
+    ]
 
 
 def _display(record, name: str, names: dict) -> str:

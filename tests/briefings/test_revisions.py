@@ -213,3 +213,34 @@ def test_restoring_an_unknown_version_is_a_404(client, editor):
         "admin:briefings_briefing_restore", args=[briefing.pk, other.history.first().history_id]
     )
     assert client.get(url).status_code == 404
+
+
+def test_history_says_what_each_version_changed_in_a_fixed_number_of_queries(
+    client, editor, django_assert_max_num_queries
+):
+    briefing = ready_briefing(title="Before")
+    url = reverse("admin:briefings_briefing_history", args=[briefing.pk])
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    queries = len(first.captured_queries)  # the next request clears the query log
+    [fact] = briefing.sections.all()
+    rewrite(
+        client,
+        briefing,
+        title="After",
+        sections=[
+            {"id": fact.pk, "position": 1, "heading": fact.heading, "audience": 0, "body": "New."},
+            {"position": 2, "heading": "More", "audience": 1, "body": "Members."},
+        ],
+    )
+    for n in range(5):
+        rewrite(client, briefing, summary=f"Summary {n}")
+    with django_assert_max_num_queries(queries):
+        response = client.get(url)
+    content = response.content.decode()
+    assert "Title, 1 section added, 1 section changed" in content
+    assert "Summary</span>" in content
