@@ -305,6 +305,7 @@ class BriefingForm(forms.ModelForm):
 
     # Set per request by BriefingAdmin.get_form.
     going_live = False
+    publishing = False
 
     class Meta:
         model = Briefing
@@ -415,6 +416,18 @@ class BriefingForm(forms.ModelForm):
             impact=cleaned.get("impact") or "",
             confidence=cleaned.get("confidence"),
         )
+        if (
+            not self.publishing
+            and self.instance.status in LIVE_STATUSES
+            and "published_at" in self.fields
+            and cleaned.get("published_at") is None
+            and "published_at" not in self.errors
+        ):
+            self.add_error(
+                "published_at",
+                "A published or scheduled briefing needs its publish time. To take it off "
+                "the site, use “Save and unpublish”.",
+            )
         for problem in services.headline_problems(candidate):
             if problem.field in self.fields and problem.field not in self.errors:
                 self.add_error(problem.field, problem.message)
@@ -525,6 +538,7 @@ class BriefingAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.going_live = going_live(request, obj)
+        form.publishing = workflow_button(request) == PUBLISH
         return form
 
     # Permissions ------------------------------------------------------------------
@@ -680,6 +694,14 @@ class BriefingAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and form.saved_version is not None:
             obj.version = form.saved_version + 1
+        if obj.status in LIVE_STATUSES and obj.published_at is not None:
+            # An editor moving the publish time moves the briefing between live and
+            # scheduled; the status says which, as the services would have set it.
+            obj.status = (
+                Briefing.Status.SCHEDULED
+                if obj.published_at > timezone.now()
+                else Briefing.Status.PUBLISHED
+            )
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

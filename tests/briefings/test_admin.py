@@ -409,3 +409,27 @@ def test_a_plain_save_raises_the_version(client, editor):
     briefing.refresh_from_db()
     assert briefing.version == 2
     assert Section.objects.filter(briefing=briefing).count() == 1
+
+
+def test_moving_the_publish_time_of_a_live_briefing(client, editor):
+    briefing = ready_briefing()
+    services.briefing_publish(briefing=briefing, by=editor)
+    briefing.refresh_from_db()
+    signed_in(client, editor)
+
+    response = client.post(
+        change_url(briefing), form_data(briefing, published_at_0="", published_at_1="")
+    )
+    assert response.status_code == 200
+    assert "needs its publish time" in response.content.decode()
+
+    later = timezone.now() + timedelta(days=2)
+    data = form_data(
+        briefing,
+        published_at_0=later.strftime("%Y-%m-%d"),
+        published_at_1=later.strftime("%H:%M:%S"),
+    )
+    assert client.post(change_url(briefing), data).status_code == 302
+    briefing.refresh_from_db()
+    assert briefing.status == Briefing.Status.SCHEDULED
+    assert not Briefing.objects.published().filter(pk=briefing.pk).exists()

@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from briefings.models import Briefing
 from members.access import Audience
-from tests.factories import SectionFactory, StaffFactory, UserFactory, ready_briefing
+from tests.factories import (
+    MembershipFactory,
+    SectionFactory,
+    StaffFactory,
+    UserFactory,
+    ready_briefing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +87,9 @@ def test_preview_is_refused_to_everyone_without_the_permission(client, draft):
     assert response.status_code == 302
     assert "login" in response["Location"]
 
-    client.force_login(UserFactory())  # a reader, even a Leadership Alliance one
+    member = UserFactory()
+    MembershipFactory(user=member, tier=Audience.LEADERSHIP_ALLIANCE)
+    client.force_login(member)  # a reader, even a Leadership Alliance one
     response = client.get(url)
     assert response.status_code == 403
     assert ALLIANCE_TEXT not in response.content.decode()
