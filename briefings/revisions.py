@@ -9,9 +9,12 @@ are the latest saved state of each part before the next version of the briefing 
 same request, so they land inside that window).
 """
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef
 
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
@@ -134,25 +137,44 @@ def versions(briefing: Briefing):
     return briefing.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
-def _alive_before(records: list, until) -> list:
+def _alive_before(records: list, until, untracked: list = ()) -> list:
     """
     From a part's history rows (oldest first), the latest state of each part saved before
     `until` (None: now), without the deleted ones, in page order.
+
+    Parts written in bulk (an import's bulk_create) have no row for their creation. The
+    history cannot say when they appeared, so it counts them as there from the start: as
+    their first row shows them, or as they are now when they have no row at all.
     """
     latest = {}
     for record in records:
-        if until is not None and record.history_date >= until:
-            break
-        latest[record.id] = record
+        if record.id not in latest and record.history_type != "+":
+            latest[record.id] = copy.copy(record)
+            latest[record.id].history_type = "~"
+        if until is None or record.history_date < until:
+            latest[record.id] = record
+    for record in untracked:
+        latest.setdefault(record.id, record)
     alive = [record for record in latest.values() if record.history_type != "-"]
     return sorted(alive, key=lambda record: (record.position, record.id))
 
 
-def _part_history(model, briefing_id: int, until=None) -> list:
+def _part_history(model, briefing_id: int) -> list:
     records = model.history.filter(briefing_id=briefing_id)
-    if until is not None:
-        records = records.filter(history_date__lt=until)
     return list(records.order_by("history_date", "history_id"))
+
+
+def _untracked(model, briefing_id: int) -> list:
+    """The briefing's parts that have no history row at all, as history-shaped records."""
+    history_model = model.history.model
+    fields = [f.attname for f in history_model.tracked_fields]
+    parts = model.objects.filter(briefing_id=briefing_id).exclude(
+        Exists(history_model.objects.filter(id=OuterRef("pk")))
+    )
+    return [
+        history_model(history_type="~", **{name: getattr(part, name) for name in fields})
+        for part in parts
+    ]
 
 
 def snapshot(record) -> Snapshot:
@@ -166,24 +188,30 @@ def snapshot(record) -> Snapshot:
     )
     return Snapshot(
         record=record,
-        sections=_alive_before(_part_history(Section, record.id, later), later),
-        citations=_alive_before(_part_history(Citation, record.id, later), later),
+        sections=_alive_before(
+            _part_history(Section, record.id), later, _untracked(Section, record.id)
+        ),
+        citations=_alive_before(
+            _part_history(Citation, record.id), later, _untracked(Citation, record.id)
+        ),
     )
 
 
 def snapshots(briefing: Briefing) -> list[Snapshot]:
-    """Every version of the briefing, newest first, in three queries."""
+    """Every version of the briefing, newest first, in five queries."""
     records = list(versions(briefing))
     sections = _part_history(Section, briefing.pk)
     citations = _part_history(Citation, briefing.pk)
+    untracked_sections = _untracked(Section, briefing.pk)
+    untracked_citations = _untracked(Citation, briefing.pk)
     result = []
     for i, record in enumerate(records):
         until = records[i - 1].history_date if i else None
         result.append(
             Snapshot(
                 record=record,
-                sections=_alive_before(sections, until),
-                citations=_alive_before(citations, until),
+                sections=_alive_before(sections, until, untracked_sections),
+                citations=_alive_before(citations, until, untracked_citations),
             )
         )
     return result

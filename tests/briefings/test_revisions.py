@@ -244,3 +244,28 @@ def test_history_says_what_each_version_changed_in_a_fixed_number_of_queries(
     content = response.content.decode()
     assert "Title, 1 section added, 1 section changed" in content
     assert "Summary</span>" in content
+
+
+def test_parts_written_in_bulk_count_as_there_from_the_start(client, editor):
+    """An import's bulk_create leaves no history rows; a restore must not lose those parts."""
+    from briefings.models import Section
+
+    briefing = ready_briefing(title="Imported")
+    first = briefing.history.first()
+    Section.objects.bulk_create(
+        [Section(briefing=briefing, position=5, heading="Bulk", body="Bulk text.", audience=1)]
+    )
+    bulk = Section.objects.get(heading="Bulk")
+    rewrite(client, briefing, title="Edited")  # the admin re-saves nothing unchanged
+    assert [s.heading for s in revisions.snapshot(first).sections] == ["The fact", "Bulk"]
+
+    # Once edited, its first row says how it looked, and earlier versions show that.
+    bulk.body = "Edited bulk text."
+    bulk.save()
+    services.briefing_restore(briefing=briefing, record=first, by=editor)
+    briefing.refresh_from_db()
+    assert briefing.title == "Imported"
+    assert sections_of(briefing) == [
+        ("The fact", Audience.PUBLIC, "Public text."),
+        ("Bulk", Audience.STRATEGIC_CIRCLE, "Edited bulk text."),
+    ]
