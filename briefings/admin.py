@@ -483,7 +483,9 @@ class BriefingAdmin(admin.ModelAdmin):
     headline = ("Headline", {"fields": ["kind", "title", "slug", "summary", "authors"]})
 
     def get_fieldsets(self, request, obj=None):
-        # Articles do not show the signal-brief panels, so fold them away there.
+        # Articles do not show the signal-brief panels, so fold those away there; the
+        # classification stays open because its category, region and topic place
+        # articles in coverage too.
         signal_classes = ["collapse"] if obj is not None and not obj.is_signal_brief else []
         publishing = ["publishing_state", "published_at"]
         if obj is None or self.has_change_permission(request, obj):
@@ -495,9 +497,9 @@ class BriefingAdmin(admin.ModelAdmin):
                 {
                     "description": (
                         "The classification panel of a signal briefing: each value with its "
-                        "one-line rationale. Public."
+                        "one-line rationale. Public. Articles use the category, region and "
+                        "topic only."
                     ),
-                    "classes": signal_classes,
                     "fields": [
                         ("category", "category_rationale"),
                         ("region", "region_rationale"),

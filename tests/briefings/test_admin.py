@@ -139,6 +139,9 @@ def test_writer_cannot_publish_with_the_button(client, writer):
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.DRAFT
     assert b"Save and publish" not in client.get(change_url(briefing)).content
+    new = form_data(None, title="New", summary="New.", _publish="Save and publish")
+    assert client.post(add_url(), new).status_code == 403
+    assert Briefing.objects.count() == 1
 
 
 def test_writer_cannot_publish_by_posting_a_status(client, writer):
@@ -174,8 +177,10 @@ def test_writer_can_submit_for_review_but_not_edit_a_live_briefing(client, write
     assert response.status_code == 403
     briefing.refresh_from_db()
     assert briefing.title != "Sneaky edit"
-    # Reading it is still fine.
-    assert client.get(change_url(briefing)).status_code == 200
+    # Reading it is still fine, and the page says why it is read-only.
+    response = client.get(change_url(briefing))
+    assert response.status_code == 200
+    assert "only editors can change it" in response.content.decode()
 
 
 def test_editor_publishes_with_the_button(client, editor):
