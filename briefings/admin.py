@@ -146,6 +146,67 @@ class PartFormSet(BaseInlineFormSet):
 
     going_live = False  # set per request by the inline's get_formset
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if self.is_bound and self.instance.pk is not None:
+            self.keep_vanished_rows()
+
+    def keep_vanished_rows(self):
+        """
+        A row whose part a colleague deleted while this form was open comes back as a new
+        part, instead of failing on its hidden id: what the editor typed in it is kept.
+        Such rows move after the existing ones, because a formset's existing rows come
+        first.
+        """
+        pk_name = self.model._meta.pk.name
+        if not hasattr(self.data, "getlist"):
+            return  # built in code rather than from a request
+        try:
+            total = int(self.data.get(f"{self.prefix}-TOTAL_FORMS", ""))
+            initial = int(self.data.get(f"{self.prefix}-INITIAL_FORMS", ""))
+        except ValueError:
+            return  # the management form's own validation reports it
+        total = min(total, self.absolute_max)
+        rows = []
+        for i in range(total):
+            start = f"{self.prefix}-{i}-"
+            rows.append(
+                {k[len(start) :]: self.data.getlist(k) for k in self.data if k.startswith(start)}
+            )
+        ids = {
+            i: int(rows[i][pk_name][0])
+            for i in range(min(initial, total))
+            if rows[i].get(pk_name, [""])[0].isdigit()
+        }
+        existing = set(
+            self.model.objects.filter(briefing=self.instance, pk__in=ids.values()).values_list(
+                "pk", flat=True
+            )
+        )
+        vanished = {i for i, pk in ids.items() if pk not in existing}
+        if not vanished:
+            return
+        kept = [rows[i] for i in range(min(initial, total)) if i not in vanished]
+        revived = [
+            {k: v for k, v in rows[i].items() if k != pk_name}
+            for i in sorted(vanished)
+            if not rows[i].get("DELETE")  # deleted here too: nothing to keep
+        ]
+        ordered = kept + revived + rows[initial:]
+        data = self.data.copy()
+        for key in [k for k in data if k.startswith(f"{self.prefix}-")]:
+            del data[key]
+        data[f"{self.prefix}-TOTAL_FORMS"] = str(len(ordered))
+        data[f"{self.prefix}-INITIAL_FORMS"] = str(len(kept))
+        data[f"{self.prefix}-MIN_NUM_FORMS"] = self.data.get(f"{self.prefix}-MIN_NUM_FORMS", "0")
+        data[f"{self.prefix}-MAX_NUM_FORMS"] = self.data.get(f"{self.prefix}-MAX_NUM_FORMS", "1000")
+        for i, row in enumerate(ordered):
+            for name, values in row.items():
+                data.setlist(f"{self.prefix}-{i}-{name}", values)
+        self.data = data
+        for cached in ("management_form", "forms"):
+            self.__dict__.pop(cached, None)
+
     def kept_instances(self):
         return [
             form.instance

@@ -68,8 +68,12 @@ def briefing_pages(briefing, record):
         pages.append(
             (reverse("admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]), both)
         )
+    source = briefing.citations.first().source
+    pages.append((reverse("admin:briefings_source_change", args=[source.pk]), both))
     for model in ("category", "region", "topic"):
+        term = getattr(briefing, model)
         pages.append((reverse(f"admin:briefings_{model}_changelist"), both))
+        pages.append((reverse(f"admin:briefings_{model}_change", args=[term.pk]), both))
         pages.append((reverse(f"admin:briefings_{model}_add"), editors))
     return pages
 
@@ -438,3 +442,68 @@ def test_moving_the_publish_time_of_a_live_briefing(client, editor):
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.SCHEDULED
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
+
+
+def test_taxonomy_and_sources_autocomplete_by_name(client, writer):
+    CategoryFactory(name="Datacenter")
+    CategoryFactory(name="Semiconductors")
+    SourceFactory(title="HKSTP press release", publisher="HKSTP")
+    signed_in(client, writer)
+    url = reverse("admin:autocomplete")
+    found = client.get(
+        url,
+        {
+            "app_label": "briefings",
+            "model_name": "briefing",
+            "field_name": "category",
+            "term": "data",
+        },
+    ).json()
+    assert [r["text"] for r in found["results"]] == ["Datacenter"]
+    found = client.get(
+        url,
+        {
+            "app_label": "briefings",
+            "model_name": "citation",
+            "field_name": "source",
+            "term": "hkstp",
+        },
+    ).json()
+    assert [r["text"] for r in found["results"]] == ["HKSTP press release (HKSTP)"]
+
+
+def test_a_section_deleted_meanwhile_comes_back_with_what_was_typed_in_it(client, editor):
+    briefing = ready_briefing()
+    [fact] = briefing.sections.all()
+    alice_form = form_data(briefing)
+    alice_form["sections-0-body"] = "Alice's rewrite of the fact."
+
+    bob = StaffFactory(group="editors", email="bob@example.org")
+    signed_in(client, bob)
+    bob_rows = [
+        {
+            "id": fact.pk,
+            "position": 1,
+            "heading": fact.heading,
+            "audience": 0,
+            "body": "x",
+            "DELETE": "on",
+        },
+        {"position": 2, "heading": "Bob's section", "audience": 0, "body": "Bob's text."},
+    ]
+    assert (
+        client.post(change_url(briefing), form_data(briefing, sections=bob_rows)).status_code == 302
+    )
+
+    signed_in(client, editor)
+    response = client.post(change_url(briefing), alice_form)
+    content = response.content.decode()
+    assert "while you were editing" in content
+    assert "Alice&#x27;s rewrite of the fact." in content
+    assert "Select a valid choice" not in content
+
+    briefing.refresh_from_db()
+    alice_form["overwrite_version"] = str(briefing.version)
+    assert client.post(change_url(briefing), alice_form).status_code == 302
+    bodies = sorted(briefing.sections.values_list("body", flat=True))
+    assert bodies == ["Alice's rewrite of the fact.", "Bob's text."]
