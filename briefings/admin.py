@@ -429,6 +429,7 @@ class BriefingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict = None
         self.saved_version = None
+        self.publish_problems = []
         if "base_version" in self.fields:
             self.fields["base_version"].initial = self.instance.version
         if "slug" in self.fields:
@@ -490,6 +491,7 @@ class BriefingForm(forms.ModelForm):
                 "the site, use “Save and unpublish”.",
             )
         for problem in services.headline_problems(candidate):
+            self.publish_problems.append(problem.message)
             if problem.field in self.fields and problem.field not in self.errors:
                 self.add_error(problem.field, problem.message)
             elif problem.field not in self.fields:
@@ -807,7 +809,13 @@ class BriefingAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
+        blockers = []
+        if form.is_bound and form.going_live:
+            blockers = list(form.publish_problems)
+            for inline in context.get("inline_admin_formsets", []):
+                blockers.extend(inline.formset.non_form_errors())
         context.update(
+            publish_blockers=blockers,
             workflow_buttons=self.workflow_buttons(request, obj),
             edit_conflict=getattr(form, "conflict", None),
             preview_links=self.preview_links(request, obj),

@@ -239,6 +239,7 @@ def test_publish_button_shows_every_problem_and_saves_nothing(client, editor):
     assert "Write a summary" in content
     assert "needs its confidence" in content
     assert "at least one public section" in content
+    assert "Not saved: this would put it on the site, and it is not ready" in content
     # The typed input is still there.
     assert "Now gated." in content
     briefing.refresh_from_db()
