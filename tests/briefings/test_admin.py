@@ -508,3 +508,28 @@ def test_a_section_deleted_meanwhile_comes_back_with_what_was_typed_in_it(client
     assert client.post(change_url(briefing), alice_form).status_code == 302
     bodies = sorted(briefing.sections.values_list("body", flat=True))
     assert bodies == ["Alice's rewrite of the fact.", "Bob's text."]
+
+
+def test_the_change_form_fetches_a_fixed_number_of_queries_whatever_the_size(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CitationFactory
+
+    signed_in(client, editor)
+    briefing = ready_briefing()
+    client.get(change_url(briefing))
+    with CaptureQueriesContext(connection) as small:
+        client.get(change_url(briefing))
+    queries = len(small.captured_queries)  # the next request clears the query log
+    for _ in range(6):
+        SectionFactory(briefing=briefing)
+        CitationFactory(briefing=briefing)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(change_url(briefing))
+    assert len(large.captured_queries) == queries
+    # Each citation still names its source in its autocomplete box.
+    for citation in briefing.citations.select_related("source"):
+        assert f'<option value="{citation.source_id}" selected>{citation.source}' in (
+            response.content.decode()
+        )
