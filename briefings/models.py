@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history import register as register_history
 
 from briefings.markdown import render_markdown
 from members import access
@@ -373,7 +374,7 @@ class SearchDocument(models.Model):
     What one audience may search in one briefing: the title, the summary and the plain
     text of every other part that audience may read (decided by members.access), with its
     weighted PostgreSQL search vector. Derived data, rebuilt by `briefings.search`;
-    on PostgreSQL each audience's vectors have their own partial GIN index (migration 0004).
+    on PostgreSQL each audience's vectors have their own partial GIN index (migration 0006).
     """
 
     briefing = models.ForeignKey(
@@ -394,3 +395,13 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
+
+
+# --- Revision history (newsroom) -------------------------------------------------------
+# django-simple-history keeps a row per save of briefings, sections and citations, with
+# who saved and when; briefings/revisions.py reads them to compare and restore versions.
+# Registered here rather than in the class bodies so the content model stays readable.
+# The rendered HTML is derived from the Markdown on save, so it is not worth keeping.
+register_history(Briefing, excluded_fields=["updated_at"])
+register_history(Section, excluded_fields=["body_html"])
+register_history(Citation, excluded_fields=["note_html"])

@@ -1,22 +1,86 @@
 """Factories for the whole suite: the one place test data is built."""
 
-import datetime as dt
+from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
-from members.models import Membership, User
+from members.models import Application, Membership, User
+
+PASSWORD = "a-long-test-password-42"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"reader{n}@example.org")
-    password = factory.django.Password("a-long-test-password")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """A verified primary e-mail address, as allauth keeps it (pass verified=False to skip)."""
+        if not create or extracted is False:
+            return
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+class StaffFactory(UserFactory):
+    """
+    A staff user with a TOTP authenticator, so admin does not send them to set up MFA,
+    in the named group (`writers`, `editors`, or none) when `group=` is given.
+    """
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+    is_staff = True
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        self.totp_secret = generate_totp_secret()
+        TOTP.activate(self, self.totp_secret)
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            if not Group.objects.filter(name=extracted).exists():
+                # A transactional test's flush removed what the data migration made;
+                # make the groups again with the migration's own code and lists.
+                import importlib
+                from pathlib import Path
+
+                from django.apps import apps
+
+                import briefings.migrations
+
+                [path] = Path(briefings.migrations.__file__).parent.glob(
+                    "*_writers_and_editors_groups.py"
+                )
+                migration = importlib.import_module(f"briefings.migrations.{path.stem}")
+                migration.create_groups(apps, None)
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator-app code for `secret` right now, for signing staff in."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -26,8 +90,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     tier = Audience.STRATEGIC_CIRCLE
     source = Membership.Source.SIGNUP
-    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
     ends_at = None
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    user = factory.SubFactory(UserFactory)
+    tier = Audience.LEADERSHIP_ALLIANCE
+    name = "Ada Example"
+    organisation = "Example Grid Partners"
+    role = "Head of infrastructure investment"
+    reason = "We underwrite data centre projects and need the relationship evidence."
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -62,9 +138,10 @@ class BriefingFactory(factory.django.DjangoModelFactory):
 
     kind = Briefing.Kind.ARTICLE
     title = factory.Sequence(lambda n: f"Briefing number {n}")
+    slug = factory.Sequence(lambda n: f"briefing-{n}")
     summary = "A public summary of the briefing."
     status = Briefing.Status.PUBLISHED
-    published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     category = factory.SubFactory(CategoryFactory)
     region = factory.SubFactory(RegionFactory)
     topic = factory.SubFactory(TopicFactory)
@@ -117,3 +194,16 @@ class CitationFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     position = factory.Sequence(int)
     note = ""
+
+
+def ready_briefing(**kwargs):
+    """A draft that passes every pre-publish check: a public section and a linked source."""
+    kwargs.setdefault("kind", Briefing.Kind.SIGNAL_BRIEF)
+    kwargs.setdefault("status", Briefing.Status.DRAFT)
+    kwargs.setdefault("published_at", None)
+    kwargs.setdefault("impact", Briefing.Impact.MEDIUM)
+    kwargs.setdefault("confidence", 90)
+    briefing = BriefingFactory(**kwargs)
+    SectionFactory(briefing=briefing, heading="The fact", body="Public text.", position=1)
+    CitationFactory(briefing=briefing, position=1)
+    return briefing

@@ -40,7 +40,9 @@ def without_query_echo(response, query):
     html = response.content.decode()
     html = re.sub(r"<title>.*?</title>", "", html, flags=re.S)
     html = re.sub(r"<form.*?</form>", "", html, flags=re.S)
-    return html.replace(f"“{query}”", "")
+    for echo in (f"“{query}”", f"q%3D{query}", f"q={query}"):
+        html = html.replace(echo, "")
+    return html
 
 
 def snippet_html(response):

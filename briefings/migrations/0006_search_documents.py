@@ -29,7 +29,7 @@ def drop_gin_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('briefings', '0003_briefing_list_indexes'),
+        ('briefings', '0005_writers_and_editors_groups'),
     ]
 
     operations = [
