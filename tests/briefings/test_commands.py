@@ -167,9 +167,7 @@ def test_export_then_import_into_an_empty_database_gives_equal_briefings(tmp_pat
     SectionFactory(briefing=odd, heading="", body="Untitled and gated.", audience=2)
     SectionFactory(briefing=odd, heading="Code", body="```\n## not a heading\n```")
     # Positions as an export writes them (0, 1, ...), whatever ran before this test.
-    CitationFactory(
-        briefing=odd, position=0, source__url="", source__publisher="", note="*Note*"
-    )
+    CitationFactory(briefing=odd, position=0, source__url="", source__publisher="", note="*Note*")
     before = snapshot()
     assert len(before) >= 15
 
