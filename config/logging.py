@@ -26,6 +26,9 @@ EMAIL_RE = re.compile(r"[^/@\s]+@[^/@\s]+")
 # URL arguments whose values are credentials: allauth's reset keys (`key`, `uidb36`),
 # login codes, invitation and unsubscribe tokens.
 SECRET_KWARG_RE = re.compile(r"key|token|code|secret|uid|signature", re.IGNORECASE)
+# A run of 16 or more letters, digits and underscores with both letters and digits in it
+# is a token, not a word of a slug (whose words are short and hyphen-separated).
+TOKEN_RE = re.compile(r"[A-Za-z0-9_]{16,}")
 
 
 def loggable_path(request) -> str:
@@ -36,7 +39,17 @@ def loggable_path(request) -> str:
         for name, value in match.kwargs.items():
             if SECRET_KWARG_RE.search(name) and isinstance(value, str) and value:
                 path = path.replace(value, REDACTED)
-    return EMAIL_RE.sub(REDACTED, path)
+    path = EMAIL_RE.sub(REDACTED, path)
+    # A path that matched no URL (an old reset link, a mistyped invitation) has no named
+    # arguments to go by: anything that looks like a random token goes.
+    return TOKEN_RE.sub(_redact_token, path)
+
+
+def _redact_token(match: re.Match) -> str:
+    token = match.group()
+    if any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+        return REDACTED
+    return token
 
 
 class RequestIdFilter(logging.Filter):
@@ -46,10 +59,12 @@ class RequestIdFilter(logging.Filter):
     """
 
     def filter(self, record):
-        if not getattr(record, "request_id", None):
-            record.request_id = request_id_var.get()
-        # runserver's records carry a socket as `request`: only HttpRequests have a path.
         request = getattr(record, "request", None)
+        if not getattr(record, "request_id", None):
+            # Django logs 4xx/5xx responses after the middleware has returned, outside
+            # the request's context, but hands the request along.
+            record.request_id = getattr(request, "request_id", None) or request_id_var.get()
+        # runserver's records carry a socket as `request`: only HttpRequests have a path.
         path = getattr(request, "path", None)
         if path and isinstance(record.args, tuple) and path in record.args:
             safe = loggable_path(request)

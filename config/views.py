@@ -7,9 +7,10 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ def readyz(request):
         response["Retry-After"] = "10"
         return response
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (admin, e-mail previews)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def _error_page(request, template, status):
