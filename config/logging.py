@@ -39,6 +39,11 @@ def loggable_path(request) -> str:
         for name, value in match.kwargs.items():
             if SECRET_KWARG_RE.search(name) and isinstance(value, str) and value:
                 path = path.replace(value, REDACTED)
+    return redact_path(path)
+
+
+def redact_path(path: str) -> str:
+    """`path` without e-mail addresses or anything that looks like a random token."""
     path = EMAIL_RE.sub(REDACTED, path)
     # A path that matched no URL (an old reset link, a mistyped invitation) has no named
     # arguments to go by: anything that looks like a random token goes.

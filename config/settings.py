@@ -300,6 +300,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
+    # Browsers post what the policy refused here; it is logged (config/csp.py).
+    "report-uri": ["/csp-report"],
 }
 
 # django-allauth: e-mail is the login, verified by a code; sign-in by code or password.

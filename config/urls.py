@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config import views
+from config import csp, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon),
+    path("csp-report", csp.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

@@ -6,6 +6,8 @@ target as a `securitypolicyviolation` event and a console error; both must stay 
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.http import HttpResponse
+from django.urls import include, path
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -76,14 +78,38 @@ def admin_page(csp_page):
 @pytest.mark.django_db(transaction=True)
 def test_django_admin_runs_under_the_policy(admin_page):
     group = admin_page.group
-    for path in (
+    for admin_path in (
         "/admin/",
         "/admin/auth/group/",
         "/admin/auth/group/?q=edit",
         "/admin/auth/group/add/",
         f"/admin/auth/group/{group.pk}/change/",
     ):
-        assert visit(admin_page, path) == [], path
+        assert visit(admin_page, admin_path) == [], admin_path
     # The change form's scripts ran: the permission picker became a two-box filter.
     assert admin_page.locator(".selector-available").count() == 1
     assert admin_page.console_errors == []
+
+
+def careless_page(request):
+    # What a template slip looks like: an inline style attribute and an inline script
+    # without the nonce.
+    return HttpResponse(
+        "<!DOCTYPE html><title>x</title><p style='color: red'>x</p>"
+        "<script>document.title = 'ran'</script>"
+    )
+
+
+urlpatterns = [path("careless/", careless_page), path("", include("config.urls"))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slip_is_refused_and_reported_to_the_site(csp_page, settings):
+    settings.ROOT_URLCONF = __name__
+    with csp_page.expect_response("**/csp-report") as report:
+        csp_page.goto("/careless/")
+    assert report.value.status == 204
+    assert csp_page.title() == "x"  # the inline script did not run
+    violations = csp_page.evaluate("window.__cspViolations")
+    assert any(v.startswith("style-src-attr") for v in violations)
+    assert any(v.startswith("script-src-elem") for v in violations)
