@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run test setup lint format clean
+.PHONY: run test prodlike setup lint format clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -10,6 +10,10 @@ run: setup
 
 test:
 	scripts/test.sh
+
+# The site as production runs it (gunicorn, DEBUG off, PostgreSQL, Redis), over plain HTTP.
+prodlike:
+	scripts/prodlike.sh
 
 setup:
 	scripts/bootstrap.sh
