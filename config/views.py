@@ -4,6 +4,7 @@ import logging
 import sys
 
 import psycopg
+import redis
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
@@ -65,20 +66,23 @@ def page_not_found(request, exception=None):
 # How long a reader (or a crawler) is asked to wait when the database is away.
 RETRY_AFTER_SECONDS = 30
 
-# Errors that mean "the database cannot serve us right now" rather than "this code is
-# wrong": the server is down or restarting, the network is cut, connections are used up.
-# Django wraps psycopg's errors in its own; psycopg_pool's PoolTimeout (a psycopg
-# OperationalError) can also arrive unwrapped, so both families are named.
+# Errors that mean "a service the site stands on cannot serve us right now" rather than
+# "this code is wrong": the database is down or restarting, the network is cut,
+# connections are used up; or Redis (the shared cache behind sessions and rate limits)
+# does not answer. Django wraps psycopg's errors in its own; psycopg_pool's PoolTimeout (a
+# psycopg OperationalError) can also arrive unwrapped, so both families are named.
 UNAVAILABLE_ERRORS = (
     OperationalError,
     InterfaceError,
     psycopg.OperationalError,
     psycopg.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
 
 
-def is_database_unavailable(exc: BaseException | None) -> bool:
-    """Whether `exc`, or an error it was raised from, says the database is unreachable."""
+def is_service_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from, says a backing service is unreachable."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, UNAVAILABLE_ERRORS):
@@ -102,9 +106,10 @@ def _standalone_error_page(request, template_name, status, **headers):
 
 def server_error(request):
     # Django calls this from inside its exception handling, so the error is at hand. A
-    # database that is down is not a bug: the reader gets a 503 that says so and when to
-    # come back, every page alike, and the site serves again as soon as it returns.
-    if is_database_unavailable(sys.exc_info()[1]):
+    # database (or cache) that is down is not a bug: the reader gets a 503 that says so
+    # and when to come back, every page alike, and the site serves again as soon as it
+    # returns.
+    if is_service_unavailable(sys.exc_info()[1]):
         return service_unavailable(request)
     return _standalone_error_page(request, "errors/500.html", 500)
 

@@ -13,6 +13,7 @@ starts again.
 from unittest import mock
 
 import pytest
+import redis
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbStore
 from django.db.utils import InterfaceError, OperationalError
 from django.template import engines
@@ -20,7 +21,8 @@ from django.test import Client
 from django.urls import include, path
 from psycopg_pool import PoolTimeout
 
-from config.views import RETRY_AFTER_SECONDS, is_database_unavailable
+from config.views import RETRY_AFTER_SECONDS, is_service_unavailable
+from tests.factories import PASSWORD, UserFactory
 
 
 def database_refused(request):
@@ -129,6 +131,23 @@ def test_a_session_that_cannot_be_loaded_answers_503(reader):
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_a_cache_that_does_not_answer_answers_503(reader, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Nothing listens on port 1.
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    user = UserFactory()
+    # Sign-in attempts are rate limited through the cache.
+    response = reader.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert_friendly_503(response)
+
+
+@pytest.mark.django_db
 def test_the_site_answers_again_as_soon_as_the_database_does(reader):
     with mock.patch(
         "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection",
@@ -138,19 +157,20 @@ def test_the_site_answers_again_as_soon_as_the_database_does(reader):
     assert reader.get("/membership/").status_code == 200
 
 
-def test_only_database_availability_errors_count():
-    assert is_database_unavailable(OperationalError("down"))
-    assert is_database_unavailable(InterfaceError("connection already closed"))
-    assert is_database_unavailable(PoolTimeout("timed out"))
+def test_only_availability_errors_count():
+    assert is_service_unavailable(OperationalError("down"))
+    assert is_service_unavailable(InterfaceError("connection already closed"))
+    assert is_service_unavailable(PoolTimeout("timed out"))
+    assert is_service_unavailable(redis.exceptions.ConnectionError("Connection refused"))
     try:
         try:
             raise PoolTimeout("timed out")
         except PoolTimeout as exc:
             raise RuntimeError("while rendering") from exc
     except RuntimeError as wrapped:
-        assert is_database_unavailable(wrapped)
-    assert not is_database_unavailable(ZeroDivisionError())
-    assert not is_database_unavailable(None)
+        assert is_service_unavailable(wrapped)
+    assert not is_service_unavailable(ZeroDivisionError())
+    assert not is_service_unavailable(None)
 
 
 def test_an_error_in_one_section_shows_the_500_page_and_no_traceback(reader, failing_urls):
