@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run test prodlike setup lint format clean
+.PHONY: run test prodlike setup lint format bench clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -26,5 +26,8 @@ format: setup
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
+bench:
+	scripts/bench.sh
+
 clean:
-	rm -rf .venv .tools staticfiles .pytest_cache
+	rm -rf .venv .tools staticfiles .pytest_cache .bench

@@ -1,0 +1,542 @@
+"""
+`make bench`: how fast the reader pages are, as ratios to Django's own floor.
+
+It builds a PostgreSQL data set (10,000 briefings across 50 categories, with 20 sections
+and 10 citations each), starts gunicorn with production settings, and loads every page
+type as each audience with wrk at 32 connections. In the same run it loads `/healthz`, a
+view that returns a constant answer through the same middleware and gunicorn: the floor.
+It also reports query counts, memory per worker, search latency at 10,000 and 100,000
+briefings, and import speed. Everything is measured in one run on one machine; read the
+ratios, not the absolute numbers.
+"""
+
+import argparse
+import io
+import os
+import random
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = [
+    "compute",
+    "capacity",
+    "datacentre",
+    "hyperscale",
+    "interconnect",
+    "fibre",
+    "subsea",
+    "cable",
+    "spectrum",
+    "licence",
+    "regulator",
+    "tariff",
+    "grid",
+    "power",
+    "cooling",
+    "megawatt",
+    "campus",
+    "colocation",
+    "latency",
+    "sovereign",
+    "cloud",
+    "model",
+    "training",
+    "inference",
+    "accelerator",
+    "export",
+    "control",
+    "supply",
+    "chain",
+    "semiconductor",
+    "foundry",
+    "packaging",
+    "memory",
+    "bandwidth",
+    "operator",
+    "investor",
+    "policy",
+    "market",
+    "consolidation",
+    "acquisition",
+    "partnership",
+    "financing",
+    "bond",
+    "yield",
+    "pricing",
+    "contract",
+    "enterprise",
+    "adoption",
+    "migration",
+    "workload",
+    "region",
+    "availability",
+    "resilience",
+    "outage",
+    "failure",
+    "path",
+    "relationship",
+    "evidence",
+    "counterparty",
+    "exposure",
+    "timeline",
+    "milestone",
+    "phase",
+    "permit",
+    "zoning",
+    "water",
+    "renewable",
+    "nuclear",
+    "storage",
+    "battery",
+    "transmission",
+    "substation",
+]
+REGIONS = ["Asia Pacific", "Europe", "North America", "Middle East", "Latin America", "Africa"]
+TOPICS = ["Technology", "Energy", "Policy", "Finance", "Security"]
+
+
+def sentence(rng, n):
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def paragraph(rng, sentences=4):
+    return " ".join(sentence(rng, rng.randint(8, 16)) for _ in range(sentences))
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- data set ------------------------------------------------------------------------
+
+
+def copy_rows(cursor, table, columns, rows):
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
+    """Writes briefings with COPY: the ORM would spend minutes on 300,000 rows."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from briefings.markdown import render_markdown
+    from briefings.models import Category, Region, Source, Topic
+
+    rng = rng or random.Random(42)  # noqa: S311 — reproducible bench data, not secrets
+    categories = list(Category.objects.order_by("id").values_list("id", flat=True))
+    if not categories:
+        Category.objects.bulk_create(
+            Category(name=f"Category {i:02d}", slug=f"category-{i:02d}") for i in range(50)
+        )
+        Region.objects.bulk_create(
+            Region(name=n, slug=n.lower().replace(" ", "-")) for n in REGIONS
+        )
+        Topic.objects.bulk_create(Topic(name=n, slug=n.lower()) for n in TOPICS)
+        Source.objects.bulk_create(
+            Source(title=sentence(rng, 6), publisher="Bench Wire", url=f"https://example.org/{i}")
+            for i in range(500)
+        )
+        categories = list(Category.objects.order_by("id").values_list("id", flat=True))
+    regions = list(Region.objects.values_list("id", flat=True))
+    topics = list(Topic.objects.values_list("id", flat=True))
+    sources = list(Source.objects.values_list("id", flat=True))
+    now = timezone.now()
+
+    bodies = [paragraph(rng, 5) for _ in range(200)]
+    bodies_html = [render_markdown(b) for b in bodies]
+    notes = [sentence(rng, 14) for _ in range(100)]
+    notes_html = [render_markdown(n) for n in notes]
+
+    columns = [
+        "id", "kind", "title", "slug", "summary", "authors", "status", "published_at",
+        "created_at", "updated_at", "version", "category_id", "region_id", "topic_id",
+        "category_rationale", "region_rationale", "signal_focus", "signal_focus_rationale",
+        "content_type_rationale", "primary_domain", "primary_domain_rationale",
+        "topic_rationale", "impact", "impact_rationale", "confidence", "confidence_rationale",
+        "reporting_summary", "key_points", "signal", "signal_type", "market_class",
+        "operating_surface", "market_context", "operational_relevance", "time_horizon",
+        "watch_items",
+    ]  # fmt: skip
+
+    def briefing_rows():
+        for i in range(start_id + 1, start_id + briefings + 1):
+            title = f"{sentence(rng, 7)[:-1]} {i}"
+            yield [
+                i, rng.choice(["article", "signal-brief"]), title, f"bench-{i}",
+                paragraph(rng, 2), "Bench Desk", "published",
+                now - timezone.timedelta(minutes=i), now, now, 1,
+                rng.choice(categories), rng.choice(regions), rng.choice(topics),
+                sentence(rng, 10), sentence(rng, 10), "Technology", sentence(rng, 10),
+                sentence(rng, 10), "Technology", sentence(rng, 10), sentence(rng, 10),
+                rng.choice(["low", "medium", "high"]), sentence(rng, 10), rng.randint(40, 95),
+                sentence(rng, 10), paragraph(rng, 3), "\n".join(sentence(rng, 9) for _ in range(3)),
+                title, "Bench signal", "Datacenter", sentence(rng, 12), sentence(rng, 12),
+                "medium", "Next quarter", sentence(rng, 12),
+            ]  # fmt: skip
+
+    def section_rows():
+        for i in range(start_id + 1, start_id + briefings + 1):
+            for position in range(sections):
+                audience = 0 if position < sections // 2 else (1 if position % 2 else 2)
+                body = rng.randrange(len(bodies))
+                yield [
+                    i,
+                    position,
+                    sentence(rng, 4)[:-1],
+                    bodies[body],
+                    bodies_html[body],
+                    audience,
+                ]
+
+    def citation_rows():
+        for i in range(start_id + 1, start_id + briefings + 1):
+            for position, source in enumerate(rng.sample(sources, citations)):
+                note = rng.randrange(len(notes))
+                yield [i, source, position, notes[note], notes_html[note]]
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        copy_rows(raw, "briefings_briefing", columns, briefing_rows())
+        copy_rows(
+            raw,
+            "briefings_section",
+            ["briefing_id", "position", "heading", "body", "body_html", "audience"],
+            section_rows(),
+        )
+        copy_rows(
+            raw,
+            "briefings_citation",
+            ["briefing_id", "source_id", "position", "note", "note_html"],
+            citation_rows(),
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('briefings_briefing', 'id'), "
+            "(SELECT MAX(id) FROM briefings_briefing))"
+        )
+        cursor.execute("ANALYZE")
+    reindex_all()
+
+
+def reindex_all():
+    """Rebuilds search documents when the search module offers a bulk rebuild."""
+    try:
+        from briefings import search
+    except ImportError:
+        return
+    for name in ("reindex_all", "briefings_reindex_all", "briefing_reindex_all"):
+        if hasattr(search, name):
+            started = time.perf_counter()
+            getattr(search, name)()
+            log(f"    search documents rebuilt in {time.perf_counter() - started:.1f}s")
+            return
+
+
+# --- measuring -----------------------------------------------------------------------
+
+
+def make_session(user):
+    """A signed-in session for `user`, stored where the running servers will look."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def audiences():
+    from django.contrib.auth import get_user_model
+
+    from members.access import Audience
+    from members.models import Membership
+
+    User = get_user_model()
+    cookies = {"anonymous": ""}
+    for tier in (Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE):
+        user, _ = User.objects.get_or_create(email=f"bench-{tier.slug}@example.org")
+        if not user.memberships.exists():
+            Membership.objects.create(user=user, tier=tier, source="complimentary")
+        cookies[tier.slug] = make_session(user)
+    return cookies
+
+
+def query_count(path, cookie):
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    client.get(path)  # warm caches that later requests would find warm too
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    if settings.DEBUG:
+        raise SystemExit("the bench measures production settings: DEBUG must be off")
+    return response.status_code, len(queries)
+
+
+def wrk(url, cookie, *, duration, connections):
+    command = [
+        "wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{duration}s", "--latency",
+        "-H", "Accept-Encoding: gzip",
+    ]  # fmt: skip
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    result = subprocess.run([*command, url], capture_output=True, text=True, check=True)  # noqa: S603
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct):
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)", out, re.MULTILINE)
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": latency(50),
+        "p99": latency(99),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def worker_memory(master_pid):
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+    return sizes
+
+
+def search_latency(terms, rounds=3):
+    """Search timings in-process, through the same code the search page uses."""
+    from django.test import Client
+
+    client = Client()
+    timings = []
+    for _ in range(rounds):
+        for term in terms:
+            started = time.perf_counter()
+            response = client.get("/search/", {"q": term})
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                return None
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
+GATED = " {access=strategic-circle}"
+
+
+def import_speed(count=400):
+    from django.core.management import call_command
+
+    rng = random.Random(7)  # noqa: S311 — bench data
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(count):
+            Path(folder, f"import-{i}.md").write_text(
+                "---\n"
+                f"kind: signal-brief\ntitle: Imported bench briefing {i}\nslug: import-bench-{i}\n"
+                f"summary: {sentence(rng, 20)}\nstatus: published\n"
+                "published_at: 2026-11-20T08:00:00Z\n"
+                f"category: Category {i % 50:02d}\nregion: Europe\ntopic: Energy\n"
+                "impact: medium\nconfidence: 80\nsources:\n"
+                + "".join(
+                    f"  - title: Source {i}-{s}\n    publisher: Wire\n"
+                    f"    url: https://example.org/{i}/{s}\n    note: {sentence(rng, 10)}\n"
+                    for s in range(3)
+                )
+                + "---\n\n"
+                + "".join(
+                    f"## Section {s}{GATED if s == 3 else ''}\n\n{paragraph(rng)}\n\n"
+                    for s in range(5)
+                ),
+                encoding="utf-8",
+            )
+        started = time.perf_counter()
+        call_command("import_briefings", folder, stdout=io.StringIO())
+        elapsed = time.perf_counter() - started
+    return count / elapsed
+
+
+# --- the run -------------------------------------------------------------------------
+
+
+def reset_database(url):
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_for(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 — our own server
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--briefings", type=int, default=10_000)
+    parser.add_argument("--search-briefings", type=int, default=100_000)
+    parser.add_argument("--sections", type=int, default=20)
+    parser.add_argument("--citations", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    database_url = os.environ["BENCH_DATABASE_URL"]
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "STATIC_MANIFEST": "true",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+
+    log(f"==> fresh database {database_url.rsplit('/', 1)[1]}")
+    reset_database(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    log(
+        f"==> data set: {args.briefings} briefings x {args.sections} sections"
+        f" x {args.citations} citations"
+    )
+    started = time.perf_counter()
+    build_dataset(briefings=args.briefings, sections=args.sections, citations=args.citations)
+    log(f"    built in {time.perf_counter() - started:.1f}s")
+
+    from briefings.models import Briefing, Category
+
+    detail = Briefing.objects.order_by("-published_at").first().get_absolute_url()
+    category = Category.objects.order_by("id").first().get_absolute_url()
+    pages = {
+        "home": "/",
+        "list": "/briefings/",
+        "coverage": category,
+        "briefing": detail,
+        "search": "/search/?q=datacentre+cooling",
+        "feed": "/feeds/latest.rss",
+    }
+    cookies = audiences()
+    from django.db import connection
+
+    connection.close()
+
+    log(f"==> gunicorn -w {args.workers} on 127.0.0.1:{args.port}")
+    server = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+         "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers), "--threads", "1"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{args.port}"
+    rows = []
+    try:
+        wait_for(f"{base}/healthz")
+        floor = wrk(f"{base}/healthz", "", duration=args.duration, connections=args.connections)
+        rows.append(("floor (/healthz)", "anonymous", floor, 0, 200))
+        for name, path in pages.items():
+            for audience, cookie in cookies.items():
+                status, queries = query_count(path, cookie)
+                if status != 200:
+                    log(f"    skip {name} as {audience}: {path} answered {status}")
+                    continue
+                result = wrk(
+                    base + path, cookie, duration=args.duration, connections=args.connections
+                )
+                rows.append((name, audience, result, queries, status))
+        memory = worker_memory(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    print()
+    print(
+        f"{'page':<18} {'audience':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'x floor':>8} {'queries':>8} {'non-2xx':>8}"
+    )
+    for name, audience, result, queries, _ in rows:
+        print(
+            f"{name:<18} {audience:<20} {result['rps']:>8.0f} {result['p50']:>8.1f} "
+            f"{result['p99']:>8.1f} {result['rps'] / floor['rps']:>8.2f} {queries:>8}"
+            f" {result['errors']:>8}"
+        )
+    print(f"\nmemory per worker (MiB, after load): {', '.join(f'{m:.0f}' for m in memory)}")
+
+    terms = [
+        "datacentre",
+        "cooling grid",
+        '"export control"',
+        "subsea -fibre",
+        "nuclear OR battery",
+    ]
+    small = search_latency(terms)
+    from django.core.management import get_commands
+
+    if "import_briefings" in get_commands():
+        print(f"import speed: {import_speed():.0f} briefings/s")
+    else:
+        print("import speed: no import_briefings command; not measured")
+    if small:
+        print(
+            f"search at {Briefing.objects.count():,} briefings:"
+            f" p50 {small[0]:.1f} ms, p95 {small[1]:.1f} ms"
+        )
+        extra = args.search_briefings - Briefing.objects.count()
+        if extra > 0:
+            log(f"==> growing to {args.search_briefings:,} briefings for search (3 sections each)")
+            build_dataset(briefings=extra, sections=3, citations=2, start_id=10_000_000)
+            large = search_latency(terms)
+            print(
+                f"search at {Briefing.objects.count():,} briefings:"
+                f" p50 {large[0]:.1f} ms, p95 {large[1]:.1f} ms"
+            )
+    else:
+        print("search: no search page answered; not measured")
+
+
+if __name__ == "__main__":
+    main()

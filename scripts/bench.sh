@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make bench`: see scripts/bench.py. Arguments go to it (e.g. --duration 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh >&2
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing wrk from Debian's packages" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+      || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; }
+  else
+    echo "error: the load generator wrk is missing (apt-get install wrk)" >&2
+    exit 1
+  fi
+fi
+
+BENCH_DATABASE_URL=$(TEST_DATABASE_NAME=briefings_bench DATABASE_URL= scripts/postgres.sh)
+export BENCH_DATABASE_URL
+# Share one Redis between the workers, as production does, when one answers.
+if [ -z "${REDIS_URL:-}" ] && .venv/bin/python -c "import redis; redis.Redis.from_url('redis://127.0.0.1:6379/15').ping()" 2>/dev/null; then
+  export REDIS_URL=redis://127.0.0.1:6379/15
+fi
+exec .venv/bin/python scripts/bench.py "$@"
