@@ -48,7 +48,7 @@ def test_pages_run_under_the_policy(csp_page, path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_allauth_sign_in_works_under_the_policy(csp_page):
+def test_allauth_sign_in_and_account_pages_work_under_the_policy(csp_page):
     user = UserFactory()
     assert visit(csp_page, "/accounts/login/") == []
     csp_page.fill("input[name=login]", user.email)
@@ -59,6 +59,15 @@ def test_allauth_sign_in_works_under_the_policy(csp_page):
     assert csp_page.console_errors == []
     # Signed in: the header offers the account page rather than sign-in.
     assert csp_page.locator("header a[href='/accounts/email/']").count() == 1
+    # The signed-in account pages, MFA set-up (QR code, passkeys) included.
+    for account_path in (
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+    ):
+        assert visit(csp_page, account_path) == [], account_path
+    assert csp_page.console_errors == []
 
 
 @pytest.fixture
