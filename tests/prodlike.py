@@ -34,7 +34,15 @@ def free_port() -> int:
 
 
 def postgres_bindir() -> Path | None:
-    """The newest system PostgreSQL's bin directory, or None when the server is not installed."""
+    """
+    The newest system PostgreSQL's bin directory, or None when the server is not installed
+    (or, as root, there is no `postgres` user to run it as: initdb refuses root).
+    """
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return None
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2] or 0)
     )
@@ -187,7 +195,7 @@ class Gunicorn:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 if self.get("/healthz", https=False).status == 200:

@@ -27,8 +27,8 @@ from tests.prodlike import (
 BINDIR = postgres_bindir()
 pytestmark = pytest.mark.skipif(
     BINDIR is None,
-    reason="no PostgreSQL server binaries (initdb, pg_ctl) on this machine; "
-    "install the postgresql package to run the outage tests",
+    reason="no PostgreSQL server binaries (initdb, pg_ctl) on this machine, or running as "
+    "root without a postgres user; install the postgresql package to run the outage tests",
 )
 
 
