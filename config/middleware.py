@@ -98,3 +98,20 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class HeadResponseMiddleware:
+    """
+    Answers HEAD without a body. Django renders HEAD like GET and leaves stripping the
+    body to the server; gunicorn does strip it, but logs a warning for every HEAD request
+    (uptime monitors send many). Content-Length is already set, as for the GET.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.content = b""
+        return response

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     # and one log line.
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
+    "config.middleware.HeadResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",

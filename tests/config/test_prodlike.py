@@ -179,11 +179,13 @@ def test_logs_are_json_lines_without_query_strings(site):
     assert response.status == 200
     assert response.headers["x-request-id"] == "lb-7f3a9c2e-0001"
     site.get("/members/someone.private@example.org/")
+    assert site.get("/healthz", method="HEAD").status == 200
 
     lines = site.log_lines()
     text = "\n".join(lines)
     assert "ZX81SECRET" not in text
     assert "someone.private" not in text
+    assert "no-body response" not in text  # HEAD answered without a body
     # Every line, gunicorn's own included, is one JSON object.
     logged = [json.loads(line) for line in lines]
     [login] = [r for r in logged if r.get("request_id") == "lb-7f3a9c2e-0001"]
