@@ -7,6 +7,7 @@ target as a `securitypolicyviolation` event and a console error; both must stay 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.http import HttpResponse
+from django.template import engines
 from django.urls import include, path
 
 from tests.factories import PASSWORD, UserFactory
@@ -109,7 +110,30 @@ def careless_page(request):
     )
 
 
-urlpatterns = [path("careless/", careless_page), path("", include("config.urls"))]
+def careful_page(request):
+    # The way to do it: inline code carries the request's nonce.
+    template = engines["django"].from_string(
+        "<!DOCTYPE html><title>x</title>"
+        '<style nonce="{{ csp_nonce }}">p { color: rgb(200, 0, 0); }</style><p>x</p>'
+        "<script nonce=\"{{ csp_nonce }}\">document.title = 'ran'</script>"
+    )
+    return HttpResponse(template.render({}, request))
+
+
+urlpatterns = [
+    path("careless/", careless_page),
+    path("careful/", careful_page),
+    path("", include("config.urls")),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inline_code_with_the_nonce_runs(csp_page, settings):
+    settings.ROOT_URLCONF = __name__
+    assert visit(csp_page, "/careful/") == []
+    assert csp_page.title() == "ran"
+    assert csp_page.locator("p").evaluate("p => getComputedStyle(p).color") == "rgb(200, 0, 0)"
+    assert csp_page.console_errors == []
 
 
 @pytest.mark.django_db(transaction=True)
