@@ -61,8 +61,8 @@ class SessionStore(cached_db.SessionStore):
         if self._capped(kwargs) and (deadline := self.signed_in_deadline()):
             modification = kwargs.get("modification") or timezone.now()
             remaining = int((deadline - modification).total_seconds())
-            # At least a second: a cache timeout of 0 means "never expire" to some
-            # backends, and the loaded data is about to be refused anyway.
+            # Never zero or less: the cookie and cache entry simply lapse within a second,
+            # and load() refuses the data past the deadline in any case.
             return max(1, min(age, remaining))
         return age
 
