@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.http import HttpResponse
 from django.template import engines
+from django.test import Client
 from django.urls import include, path
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 
 # Collects every CSP violation in the page, before any of the page's own scripts run.
 RECORD_VIOLATIONS = """
@@ -72,15 +73,25 @@ def test_allauth_sign_in_and_account_pages_work_under_the_policy(csp_page):
 
 
 @pytest.fixture
-def admin_page(csp_page):
-    admin = UserFactory(is_staff=True, is_superuser=True)
+def admin_page(csp_page, live_server, settings):
+    # Admin's own sign-in page, as anyone meets it.
+    assert visit(csp_page, "/admin/login/") == []
+    # Then a superuser's session (staff sign in with a second factor, which is not what
+    # is under test here), handed to the browser as its cookie.
+    admin = StaffFactory(is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    csp_page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     group = Group.objects.create(name="Editors")
     group.permissions.set(Permission.objects.filter(codename__startswith="view_")[:3])
-    assert visit(csp_page, "/admin/login/") == []
-    csp_page.fill("input[name=username]", admin.email)
-    csp_page.fill("input[name=password]", PASSWORD)
-    csp_page.locator("input[type=submit]").click()
-    csp_page.wait_for_load_state("networkidle")
     csp_page.group = group
     return csp_page
 
