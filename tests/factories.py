@@ -1,8 +1,13 @@
-"""The one place tests build model instances."""
+"""Factories for the whole suite: the one place test data is built."""
+
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
-from members.models import User
+from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
+from members.access import Audience
+from members.models import Application, Membership, User
 
 PASSWORD = "a-long-test-password-42"
 
@@ -26,8 +31,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A staff user with a TOTP authenticator, so admin does not send them to set up MFA."""
+    """
+    A staff user with a TOTP authenticator, so admin does not send them to set up MFA,
+    in the named group (`writers`, `editors`, or none) when `group=` is given.
+    """
 
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
     is_staff = True
 
     @factory.post_generation
@@ -36,4 +45,165 @@ class StaffFactory(UserFactory):
             return
         from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-        TOTP.activate(self, generate_totp_secret())
+        self.totp_secret = generate_totp_secret()
+        TOTP.activate(self, self.totp_secret)
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            if not Group.objects.filter(name=extracted).exists():
+                # A transactional test's flush removed what the data migration made;
+                # make the groups again with the migration's own code and lists.
+                import importlib
+                from pathlib import Path
+
+                from django.apps import apps
+
+                import briefings.migrations
+
+                [path] = Path(briefings.migrations.__file__).parent.glob(
+                    "*_writers_and_editors_groups.py"
+                )
+                migration = importlib.import_module(f"briefings.migrations.{path.stem}")
+                migration.create_groups(apps, None)
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator-app code for `secret` right now, for signing staff in."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    tier = Audience.STRATEGIC_CIRCLE
+    source = Membership.Source.SIGNUP
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    ends_at = None
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    user = factory.SubFactory(UserFactory)
+    tier = Audience.LEADERSHIP_ALLIANCE
+    name = "Ada Example"
+    organisation = "Example Grid Partners"
+    role = "Head of infrastructure investment"
+    reason = "We underwrite data centre projects and need the relationship evidence."
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class BriefingFactory(factory.django.DjangoModelFactory):
+    """A published briefing, live since an hour ago."""
+
+    class Meta:
+        model = Briefing
+
+    kind = Briefing.Kind.ARTICLE
+    title = factory.Sequence(lambda n: f"Briefing number {n}")
+    slug = factory.Sequence(lambda n: f"briefing-{n}")
+    summary = "A public summary of the briefing."
+    status = Briefing.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    category = factory.SubFactory(CategoryFactory)
+    region = factory.SubFactory(RegionFactory)
+    topic = factory.SubFactory(TopicFactory)
+
+    class Params:
+        signal_brief = factory.Trait(
+            kind=Briefing.Kind.SIGNAL_BRIEF,
+            impact=Briefing.Impact.MEDIUM,
+            confidence=90,
+            signal_focus="Technology",
+            primary_domain="Technology",
+            reporting_summary="What was reported.",
+            key_points="First point\nSecond point",
+            signal="The signal",
+            signal_type="Partnership",
+            market_class="Datacenter",
+            operating_surface="Who is exposed",
+            market_context="Why it matters",
+            operational_relevance=Briefing.Impact.MEDIUM,
+            time_horizon="Next quarter",
+            watch_items="What comes next",
+        )
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    briefing = factory.SubFactory(BriefingFactory)
+    position = factory.Sequence(int)
+    heading = factory.Sequence(lambda n: f"Section {n}")
+    body = factory.Sequence(lambda n: f"Public text of section {n}.")
+    audience = Audience.PUBLIC
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Source {n}")
+    publisher = "Example Press"
+    url = factory.Sequence(lambda n: f"https://example.org/source/{n}")
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    briefing = factory.SubFactory(BriefingFactory)
+    source = factory.SubFactory(SourceFactory)
+    position = factory.Sequence(int)
+    note = ""
+
+
+def ready_briefing(**kwargs):
+    """A draft that passes every pre-publish check: a public section and a linked source."""
+    kwargs.setdefault("kind", Briefing.Kind.SIGNAL_BRIEF)
+    kwargs.setdefault("status", Briefing.Status.DRAFT)
+    kwargs.setdefault("published_at", None)
+    kwargs.setdefault("impact", Briefing.Impact.MEDIUM)
+    kwargs.setdefault("confidence", 90)
+    briefing = BriefingFactory(**kwargs)
+    SectionFactory(briefing=briefing, heading="The fact", body="Public text.", position=1)
+    CitationFactory(briefing=briefing, position=1)
+    return briefing

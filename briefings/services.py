@@ -1,0 +1,538 @@
+"""Writes that span the briefings models: saving a whole briefing from a document, and the
+editorial workflow (submit, publish, schedule, unpublish, archive)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from briefings.importing import (
+    SUPPORTED_SUFFIXES,
+    BriefingDocument,
+    BriefingFileError,
+    parse_file,
+)
+from briefings.markdown import render_markdown
+from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
+from members.access import Audience
+
+
+class BriefingExists(Exception):
+    """The document's slug is taken and the caller did not ask to update."""
+
+    def __init__(self, slug):
+        self.slug = slug
+        super().__init__(f"a briefing with the slug {slug!r} already exists")
+
+
+class DocumentInvalid(Exception):
+    """The document parsed but does not make a valid briefing."""
+
+
+@dataclass
+class SaveOutcome:
+    briefing: Briefing
+    created: bool
+    created_taxonomy: list[str] = field(default_factory=list)
+
+
+TAXONOMY_MODELS = {"category": Category, "region": Region, "topic": Topic}
+
+# Fields a document fully describes: an update resets the ones it leaves out.
+DOCUMENT_FIELDS = [
+    f.name
+    for f in Briefing._meta.concrete_fields
+    if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
+]
+
+
+def taxonomy_get_or_create(*, model, name: str):
+    """The term with this name (any letter case), created when missing."""
+    term = model.objects.filter(name__iexact=name).first()
+    if term is not None:
+        return term, False
+    slug = slugify(name)[:140] or "term"
+    base, suffix = slug, 2
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base[:130]}-{suffix}"
+        suffix += 1
+    return model.objects.create(name=name, slug=slug), True
+
+
+def source_get_or_create(*, title, publisher="", url="", published_on=None) -> Source:
+    """
+    Sources are reusable: the same address (or, without one, the same title and publisher)
+    is the same source. Blanks in a stored source are filled in, nothing is overwritten.
+    """
+    if url:
+        source = Source.objects.filter(url=url).order_by("id").first()
+    else:
+        source = (
+            Source.objects.filter(title__iexact=title, publisher__iexact=publisher, url="")
+            .order_by("id")
+            .first()
+        )
+    if source is None:
+        return Source.objects.create(
+            title=title, publisher=publisher, url=url, published_on=published_on
+        )
+    changed = False
+    for name, value in (("publisher", publisher), ("published_on", published_on)):
+        if value and not getattr(source, name):
+            setattr(source, name, value)
+            changed = True
+    if changed:
+        source.save()
+    return source
+
+
+@transaction.atomic
+def briefing_save_from_document(*, document: BriefingDocument, update: bool = False) -> SaveOutcome:
+    """
+    Create the briefing a document describes, or with `update` replace an existing one
+    with the same slug (fields, sections and citations). All or nothing.
+    """
+    slug = document.slug
+    existing = Briefing.objects.filter(slug=slug).select_for_update().first()
+    if existing is not None and not update:
+        raise BriefingExists(slug)
+    briefing = existing or Briefing(slug=slug)
+
+    created_taxonomy = []
+    for key, model in TAXONOMY_MODELS.items():
+        name = getattr(document, key)
+        term = None
+        if name:
+            term, created = taxonomy_get_or_create(model=model, name=name)
+            if created:
+                created_taxonomy.append(f"{model._meta.verbose_name} {name!r}")
+        setattr(briefing, key, term)
+
+    defaults = Briefing()
+    for name in DOCUMENT_FIELDS:
+        if existing is not None and name in document.assumed and getattr(existing, name):
+            continue  # the file did not say; what is stored stands
+        setattr(briefing, name, document.fields.get(name, getattr(defaults, name)))
+    if existing is not None:
+        briefing.version = existing.version + 1
+    try:
+        briefing.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        messages = "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
+        )
+        raise DocumentInvalid(messages) from None
+    briefing.save()
+
+    if existing is not None:
+        briefing.sections.all().delete()
+        briefing.citations.all().delete()
+    # bulk_create skips save(), so the Markdown is rendered here.
+    Section.objects.bulk_create(
+        Section(
+            briefing=briefing,
+            position=position,
+            heading=section.heading,
+            body=section.body,
+            body_html=render_markdown(section.body),
+            audience=section.audience,
+        )
+        for position, section in enumerate(document.sections)
+    )
+    Citation.objects.bulk_create(
+        Citation(
+            briefing=briefing,
+            source=source_get_or_create(
+                title=cited.title,
+                publisher=cited.publisher,
+                url=cited.url,
+                published_on=cited.published_on,
+            ),
+            position=position,
+            note=cited.note,
+            note_html=render_markdown(cited.note),
+        )
+        for position, cited in enumerate(document.sources)
+    )
+    return SaveOutcome(
+        briefing=briefing, created=existing is None, created_taxonomy=created_taxonomy
+    )
+
+
+@dataclass
+class FileResult:
+    path: str
+    outcome: str  # created | updated | skipped | failed
+    message: str = ""
+    slug: str = ""
+    notices: list[str] = field(default_factory=list)
+    created_taxonomy: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    def by_outcome(self, outcome: str) -> list[FileResult]:
+        return [result for result in self.results if result.outcome == outcome]
+
+    @property
+    def created_taxonomy(self) -> list[str]:
+        return [name for result in self.results for name in result.created_taxonomy]
+
+
+def briefing_files(paths) -> list[tuple[Path, bool]]:
+    """
+    The files to import, in a stable order: each named file, and the `.md` and `.txt`
+    files inside each named folder. The flag says whether the file was named directly.
+    """
+    found = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                (child, False)
+                for child in sorted(path.rglob("*"))
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+        else:
+            found.append((path, True))
+    return found
+
+
+def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportReport:
+    """
+    Import every briefing file under `paths`, each in its own transaction: a file is
+    imported whole or not at all, and one bad file does not stop the others.
+    `on_created(document, briefing)` runs inside the file's transaction after a create.
+    """
+    report = ImportReport()
+    for path, _named in briefing_files(paths):
+        if not path.exists():
+            report.results.append(FileResult(str(path), "failed", "no such file or folder"))
+            continue
+        try:
+            document = parse_file(path)
+        except BriefingFileError as exc:
+            report.results.append(FileResult(str(path), "failed", str(exc)))
+            continue
+        try:
+            with transaction.atomic():
+                outcome = briefing_save_from_document(document=document, update=update)
+                if outcome.created and on_created is not None:
+                    on_created(document, outcome.briefing)
+        except BriefingExists as exc:
+            report.results.append(
+                FileResult(
+                    str(path),
+                    "skipped",
+                    f"{exc}; nothing changed (use --update to replace it)",
+                    slug=exc.slug,
+                )
+            )
+            continue
+        except (DocumentInvalid, DatabaseError) as exc:
+            report.results.append(FileResult(str(path), "failed", f"{path}: {exc}"))
+            continue
+        report.results.append(
+            FileResult(
+                str(path),
+                "created" if outcome.created else "updated",
+                slug=outcome.briefing.slug,
+                notices=document.notices,
+                created_taxonomy=outcome.created_taxonomy,
+            )
+        )
+    return report
+
+
+# --- Editorial workflow (newsroom) -----------------------------------------------------
+# Every change of a briefing's publishing state goes through these functions, from the
+# admin's list actions, its change-form buttons and anything else: each one checks the
+# permission and, before anything goes live, the pre-publish checks. Each raises the
+# briefing's `version` so that a colleague's open form based on the older version is
+# refused instead of silently undoing the change (see briefings/admin.py).
+
+PUBLISH_PERMISSION = "briefings.publish_briefing"
+PREVIEW_PERMISSION = "briefings.preview_briefing"
+CHANGE_PERMISSION = "briefings.change_briefing"
+WRITERS_GROUP = "writers"
+EDITORS_GROUP = "editors"
+
+# Statuses in which readers see (or will see at its time) what is saved.
+LIVE_STATUSES = frozenset({Briefing.Status.PUBLISHED, Briefing.Status.SCHEDULED})
+# Statuses a writer may leave a briefing in; anything else needs the publish permission.
+WRITER_STATUSES = frozenset({Briefing.Status.DRAFT, Briefing.Status.REVIEW})
+
+
+def can_publish(user) -> bool:
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def can_preview(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm(PREVIEW_PERMISSION)
+
+
+@dataclass(frozen=True)
+class PublishProblem:
+    """One reason a briefing cannot go live; `field` names the form field to fix."""
+
+    message: str
+    field: str | None = None
+
+
+def headline_problems(briefing: Briefing) -> list[PublishProblem]:
+    """The checks on the briefing's own fields."""
+    problems = []
+    if not briefing.title.strip():
+        problems.append(PublishProblem("Give it a title.", "title"))
+    if not briefing.summary.strip():
+        problems.append(
+            PublishProblem(
+                "Write a summary: it is the public standfirst in lists, feeds and search.",
+                "summary",
+            )
+        )
+    if briefing.category_id is None:
+        problems.append(
+            PublishProblem("Choose a category: it places the briefing in coverage.", "category")
+        )
+    if briefing.kind == Briefing.Kind.SIGNAL_BRIEF:
+        if not briefing.impact:
+            problems.append(PublishProblem("A signal briefing needs its impact.", "impact"))
+        if briefing.confidence is None:
+            problems.append(
+                PublishProblem("A signal briefing needs its confidence (percent).", "confidence")
+            )
+    return problems
+
+
+def section_problems(sections: Iterable[Section]) -> list[PublishProblem]:
+    """Readers without a membership must find something to read, not only lock cards."""
+    if any(s.audience == Audience.PUBLIC and s.body.strip() for s in sections):
+        return []
+    return [
+        PublishProblem(
+            "Add at least one public section with text: readers without a membership "
+            "would otherwise see nothing but lock cards."
+        )
+    ]
+
+
+def citation_problems(citations: Iterable[Citation]) -> list[PublishProblem]:
+    """A source is public: readers need its link, or members a note saying why none."""
+    return [
+        PublishProblem(
+            f"The source “{citation.source}” has no link: add its URL to the source, or "
+            "write a note on the citation explaining why there is none."
+        )
+        for citation in citations
+        if not citation.source.url.strip() and not citation.note.strip()
+    ]
+
+
+def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
+    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+    return [
+        *headline_problems(briefing),
+        *section_problems(briefing.sections.all()),
+        *citation_problems(briefing.citations.select_related("source")),
+    ]
+
+
+def _require_publisher(user) -> None:
+    if not can_publish(user):
+        raise PermissionDenied(
+            "Only editors can publish, schedule, unpublish or archive a briefing. "
+            "Submit it for review instead."
+        )
+
+
+def _require_writer(user) -> None:
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("You may not change briefings.")
+
+
+def _locked(briefing: Briefing) -> Briefing:
+    """The briefing's row as saved now, locked until the transaction ends."""
+    return Briefing.objects.select_for_update().get(pk=briefing.pk)
+
+
+def _save_state(briefing: Briefing, fresh: Briefing, *, by, reason: str) -> Briefing:
+    fresh.version += 1
+    fresh._history_user = by
+    fresh._change_reason = reason
+    fresh.save()
+    # The caller's object now tells the truth too.
+    for name in ("status", "published_at", "version", "updated_at"):
+        setattr(briefing, name, getattr(fresh, name))
+    return briefing
+
+
+def _raise_problems(problems: list[PublishProblem]) -> None:
+    if problems:
+        raise ValidationError([problem.message for problem in problems])
+
+
+def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> Briefing:
+    """
+    Put `briefing` live at `at`: a future time schedules it (it appears at that time, with
+    no background job, because visibility is decided at read time). Without `at` it goes
+    live now, or keeps its earlier publish time when it was published before.
+    Raises PermissionDenied for anyone without the publish permission, and
+    ValidationError listing every pre-publish problem.
+    """
+    _require_publisher(by)
+    now = timezone.now()
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        _raise_problems(briefing_publish_problems(briefing=fresh))
+        if at is None:
+            earlier = fresh.published_at
+            at = earlier if earlier is not None and earlier <= now else now
+        if at > now:
+            fresh.status = Briefing.Status.SCHEDULED
+            reason = f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
+        else:
+            fresh.status = Briefing.Status.PUBLISHED
+            reason = "Published"
+        fresh.published_at = at
+        return _save_state(briefing, fresh, by=by, reason=reason)
+
+
+def briefing_unpublish(*, briefing: Briefing, by) -> Briefing:
+    """Take a live, scheduled or archived briefing back to draft; it keeps its publish time."""
+    _require_publisher(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status not in {*LIVE_STATUSES, Briefing.Status.ARCHIVED}:
+            raise ValidationError("It is not published, scheduled or archived.")
+        fresh.status = Briefing.Status.DRAFT
+        return _save_state(briefing, fresh, by=by, reason="Unpublished")
+
+
+def briefing_archive(*, briefing: Briefing, by) -> Briefing:
+    """Take a briefing off the site for good, keeping it (and its history) in admin."""
+    _require_publisher(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status == Briefing.Status.ARCHIVED:
+            raise ValidationError("It is already archived.")
+        fresh.status = Briefing.Status.ARCHIVED
+        return _save_state(briefing, fresh, by=by, reason="Archived")
+
+
+def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem]:
+    """
+    Hand a draft to the editors. Returns what would still stop it going live, so the
+    writer can fix it before an editor has to ask.
+    """
+    _require_writer(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status != Briefing.Status.DRAFT:
+            raise ValidationError("Only a draft can be submitted for review.")
+        fresh.status = Briefing.Status.REVIEW
+        _save_state(briefing, fresh, by=by, reason="Submitted for review")
+        return briefing_publish_problems(briefing=fresh)
+
+
+def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
+    """Take a briefing out of review (the writer wants it back, or the editor sends it back)."""
+    _require_writer(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status != Briefing.Status.REVIEW:
+            raise ValidationError("Only a briefing in review can go back to draft.")
+        fresh.status = Briefing.Status.DRAFT
+        return _save_state(briefing, fresh, by=by, reason="Returned to draft")
+
+
+def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
+    """
+    Bring back the text, classification, sections and citations `briefing` had at the
+    version saved as `record` (a row of `briefing.history`). Its address and publishing
+    state stay as they are now; the current content stays in the history as the version
+    before the restore, so a restore can itself be undone. Returns warnings about parts
+    that could not come back (a source or category deleted since). A live briefing must
+    still pass the pre-publish checks afterwards, or nothing is restored.
+    """
+    from briefings import revisions
+
+    if record.id != briefing.pk:
+        raise ValidationError("That version belongs to another briefing.")
+    _require_writer(by)
+    warnings = []
+    then = revisions.snapshot(record)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status in LIVE_STATUSES | {Briefing.Status.ARCHIVED}:
+            _require_publisher(by)
+        for name in revisions.CONTENT_FIELDS:
+            if name in revisions.TAXONOMY:
+                value = getattr(record, f"{name}_id")
+                model = revisions.TAXONOMY[name]
+                if value is not None and not model.objects.filter(pk=value).exists():
+                    warnings.append(
+                        f"The {name} it had then has been deleted; the {name} is now empty."
+                    )
+                    value = None
+                setattr(fresh, f"{name}_id", value)
+            else:
+                setattr(fresh, name, getattr(record, name))
+        # The briefing is saved before its parts, as in the admin, so the parts' rows
+        # belong to this new version in the history.
+        _save_state(briefing, fresh, by=by, reason=f"Restored version {record.version}")
+
+        keep_sections = {s.id for s in then.sections}
+        for section in fresh.sections.exclude(pk__in=keep_sections):
+            section._history_user = by
+            section.delete()
+        for old in then.sections:
+            section = Section(
+                pk=old.id,
+                briefing=fresh,
+                position=old.position,
+                heading=old.heading,
+                body=old.body,
+                audience=old.audience,
+            )
+            section._history_user = by
+            section.save()
+
+        keep_citations = {c.id for c in then.citations}
+        for citation in fresh.citations.exclude(pk__in=keep_citations):
+            citation._history_user = by
+            citation.delete()
+        existing_sources = set(
+            Source.objects.filter(pk__in=[c.source_id for c in then.citations]).values_list(
+                "pk", flat=True
+            )
+        )
+        for old in then.citations:
+            if old.source_id not in existing_sources:
+                warnings.append(
+                    "A source it cited then has been deleted, so that citation is not back."
+                )
+                continue
+            citation = Citation(
+                pk=old.id,
+                briefing=fresh,
+                source_id=old.source_id,
+                position=old.position,
+                note=old.note,
+            )
+            citation._history_user = by
+            citation.save()
+
+        if fresh.status in LIVE_STATUSES:
+            _raise_problems(briefing_publish_problems(briefing=fresh))
+    for name in revisions.CONTENT_FIELDS:
+        attname = f"{name}_id" if name in revisions.TAXONOMY else name
+        setattr(briefing, attname, getattr(fresh, attname))
+    return warnings
