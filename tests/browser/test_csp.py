@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.http import HttpResponse
 from django.template import engines
 from django.test import Client
-from django.urls import include, path
+from django.urls import include, path, reverse
 
-from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory, ready_briefing
 
 # Collects every CSP violation in the page, before any of the page's own scripts run.
 RECORD_VIOLATIONS = """
@@ -60,9 +60,11 @@ def test_allauth_sign_in_and_account_pages_work_under_the_policy(csp_page):
     assert csp_page.evaluate("window.__cspViolations") == []
     assert csp_page.console_errors == []
     # Signed in: the header offers the account page rather than sign-in.
-    assert csp_page.locator("header a[href='/accounts/email/']").count() == 1
+    account = reverse("members:account")
+    assert csp_page.locator(f"header a[href='{account}']").count() == 1
     # The signed-in account pages, MFA set-up (QR code, passkeys) included.
     for account_path in (
+        account,
         "/accounts/email/",
         "/accounts/password/change/",
         "/accounts/2fa/",
@@ -109,6 +111,23 @@ def test_django_admin_runs_under_the_policy(admin_page):
         assert visit(admin_page, admin_path) == [], admin_path
     # The change form's scripts ran: the permission picker became a two-box filter.
     assert admin_page.locator(".selector-available").count() == 1
+    assert admin_page.console_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_newsroom_and_membership_admin_run_under_the_policy(admin_page):
+    briefing = ready_briefing()
+    member = UserFactory()
+    for admin_path in (
+        "/admin/briefings/briefing/",
+        "/admin/briefings/briefing/add/",
+        f"/admin/briefings/briefing/{briefing.pk}/change/",
+        f"/admin/briefings/briefing/{briefing.pk}/history/",
+        "/admin/members/user/",
+        f"/admin/members/user/{member.pk}/change/",
+        "/admin/members/membership/add/",
+    ):
+        assert visit(admin_page, admin_path) == [], admin_path
     assert admin_page.console_errors == []
 
 
