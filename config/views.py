@@ -12,7 +12,9 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonRespons
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
-from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +120,16 @@ def service_unavailable(request):
     return _standalone_error_page(
         request, "errors/503.html", 503, **{"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
+
+
+# Crawlers stay out of accounts, membership management, admin and search results (search
+# pages are endless and reader-dependent); everything readers browse is open to them.
+ROBOTS_DISALLOW = ["/accounts/", "/account/", "/admin/", "/search"]
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
