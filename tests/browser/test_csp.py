@@ -42,7 +42,15 @@ def csp_page(page):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "path",
-    ["/", "/membership/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"],
+    [
+        "/",
+        "/briefings/",
+        "/search/?q=data+centre",
+        "/membership/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ],
 )
 def test_pages_run_under_the_policy(csp_page, path):
     assert visit(csp_page, path) == []
