@@ -369,6 +369,16 @@ class Citation(models.Model):
         super().save(*args, **kwargs)
 
 
+# --- Revision history (newsroom) -------------------------------------------------------
+# django-simple-history keeps a row per save of briefings, sections and citations, with
+# who saved and when; briefings/revisions.py reads them to compare and restore versions.
+# Registered here rather than in the class bodies so the content model stays readable.
+# The rendered HTML is derived from the Markdown on save, so it is not worth keeping.
+register_history(Briefing, excluded_fields=["updated_at"])
+register_history(Section, excluded_fields=["body_html"])
+register_history(Citation, excluded_fields=["note_html"])
+
+
 class SearchDocument(models.Model):
     """
     What one audience may search in one briefing: the title, the summary and the plain
@@ -395,13 +405,3 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
-
-
-# --- Revision history (newsroom) -------------------------------------------------------
-# django-simple-history keeps a row per save of briefings, sections and citations, with
-# who saved and when; briefings/revisions.py reads them to compare and restore versions.
-# Registered here rather than in the class bodies so the content model stays readable.
-# The rendered HTML is derived from the Markdown on save, so it is not worth keeping.
-register_history(Briefing, excluded_fields=["updated_at"])
-register_history(Section, excluded_fields=["body_html"])
-register_history(Citation, excluded_fields=["note_html"])

@@ -40,9 +40,9 @@ def without_query_echo(response, query):
     html = response.content.decode()
     html = re.sub(r"<title>.*?</title>", "", html, flags=re.S)
     html = re.sub(r"<form.*?</form>", "", html, flags=re.S)
-    for echo in (f"“{query}”", f"q%3D{query}", f"q={query}"):
-        html = html.replace(echo, "")
-    return html
+    # "Sign in" links carry the page's own address back as ?next=.
+    html = re.sub(r'next=[^"]*"', '"', html)
+    return html.replace(f"“{query}”", "")
 
 
 def snippet_html(response):
