@@ -1,7 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+
+# Admin signs in through allauth (same rate limits, codes and MFA as everyone), with the
+# guard allauth provides for it: anonymous visitors go to its sign-in, others need is_staff.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -10,7 +10,7 @@ search, e-mail and exports all ask these functions and never compare tiers thems
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import models
@@ -139,3 +139,83 @@ def permission_audience(codename: str) -> Audience | None:
         if codename == f"read_{tier.slug.replace('-', '_')}":
             return tier
     return None
+
+
+# Tiers any reader may join by signing up; the others are granted by the publisher
+# (an approved application, an invitation, or a complimentary grant).
+OPEN_TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE,)
+
+
+def joins_by_application(tier: int) -> bool:
+    """Whether a reader reaches `tier` by applying (rather than by signing up)."""
+    return Audience(tier) in TIERS and Audience(tier) not in OPEN_TIERS
+
+
+class TierStanding(StrEnum):
+    """Where a reader stands towards one tier, for its page and the account page."""
+
+    MEMBER = "member"  # the reader's audience reaches the tier now
+    RENEWABLE = "renewable"  # a member whose membership of the tier ends soon
+    PENDING = "pending"  # an application for it is waiting for review
+    UPCOMING = "upcoming"  # granted, starting later
+    LAPSED = "lapsed"  # held it once, no longer
+    OPEN = "open"  # may join or apply
+
+
+# A member may apply to renew this long before their membership of a tier ends.
+RENEWAL_WINDOW = timedelta(days=30)
+
+
+def ends_soon(ends_at: datetime | None, at: datetime) -> bool:
+    """Whether a membership ending at `ends_at` is within the renewal window at `at`."""
+    return ends_at is not None and at < ends_at <= at + RENEWAL_WINDOW
+
+
+def covered_until(terms: Iterable[Term], tier: int, at: datetime) -> datetime | None:
+    """
+    Until when memberships of exactly `tier` cover the reader without a gap, starting at
+    `at` (a renewal that starts as the current membership ends continues it). None when
+    the cover has no end; `at` itself when nothing covers them now.
+    """
+    terms = [t for t in terms if Audience(t.tier) == Audience(tier)]
+    until = at
+    extended = True
+    while extended:
+        extended = False
+        for t in terms:
+            if t.starts_at <= until and (t.ends_at is None or t.ends_at > until):
+                if t.ends_at is None:
+                    return None
+                until, extended = t.ends_at, True
+    return until
+
+
+def tier_standing(
+    tier: int,
+    *,
+    audience: int,
+    lapsed: Iterable[int] = (),
+    has_pending_application: bool = False,
+    ending_soon: bool = False,
+    upcoming: bool = False,
+) -> TierStanding:
+    if can_read(audience, tier) and not (ending_soon and joins_by_application(tier)):
+        return TierStanding.MEMBER
+    if has_pending_application:
+        return TierStanding.PENDING
+    if upcoming:
+        return TierStanding.UPCOMING
+    if can_read(audience, tier):
+        return TierStanding.RENEWABLE
+    if Audience(tier) in {Audience(t) for t in lapsed}:
+        return TierStanding.LAPSED
+    return TierStanding.OPEN
+
+
+def may_apply(tier: int, *, is_authenticated: bool, standing: TierStanding) -> bool:
+    """A signed-in reader applies for a publisher-granted tier they neither hold nor await."""
+    return (
+        is_authenticated
+        and joins_by_application(tier)
+        and standing in {TierStanding.OPEN, TierStanding.LAPSED, TierStanding.RENEWABLE}
+    )

@@ -1,5 +1,63 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib import messages
+from django.urls import reverse
+
+from members import services
+from members.access import Audience
+
+# The invitation a reader opened before signing up or in; accepted once they are signed in.
+PENDING_INVITATION_SESSION_KEY = "members_pending_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """The one place where the product customises django-allauth."""
+    """
+    The one place where the product customises django-allauth. Joining happens here, in
+    allauth's own flow, through the members services: a verified e-mail address makes the
+    account a Strategic Circle member, and an invitation opened before signing in is
+    accepted as soon as the reader is signed in. The reader then continues to `next`.
+    """
+
+    def confirm_email(self, request, email_address):
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            services.membership_grant_on_signup(user=email_address.user)
+        return confirmed
+
+    def post_login(self, request, user, **kwargs):
+        # Verification by a sign-in or reset code bypasses `confirm_email`; every sign-in
+        # passes here, so a reader whose address is verified is always a member by now.
+        if EmailAddress.objects.filter(user=user, verified=True).exists():
+            services.membership_grant_on_signup(user=user)
+        self.invitation_accept_pending(request, user)
+        return super().post_login(request, user, **kwargs)
+
+    def invitation_accept_pending(self, request, user):
+        token = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+        if not token:
+            return
+        invitation = services.invitation_find(token)
+        if invitation is None:
+            return
+        try:
+            membership = services.invitation_accept(invitation=invitation, user=user)
+        except services.MembershipError as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Welcome to the {Audience(membership.tier).label}: your invitation is accepted.",
+            )
+
+    def send_mail(self, template_prefix, email, context):
+        # Without django.contrib.sites allauth would sign its e-mails with the host name.
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        return super().send_mail(template_prefix, email, {"current_site": site, **context})
+
+    def get_signup_redirect_url(self, request):
+        # Without a `next`, a new member lands on their account page: what they joined.
+        return reverse("members:account")

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -53,6 +55,17 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    def has_perm(self, perm, obj=None):
+        # Reading gated parts is decided by active memberships alone, for everyone: neither
+        # the superuser flag nor a group can make `has_perm` disagree with what the pages
+        # show. Staff who need to see every audience use preview, which is its own permission.
+        app_label, _, codename = perm.partition(".")
+        if app_label == "members" and access.permission_audience(codename) is not None:
+            from members.backends import AudienceBackend
+
+            return AudienceBackend().has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
 
 class Tier(models.Model):
@@ -142,3 +155,156 @@ class Membership(models.Model):
 
     def is_active_at(self, when) -> bool:
         return access.is_active(self.starts_at, self.ends_at, when)
+
+    @property
+    def last_moment(self):
+        """The end is exclusive; people read "until 30 June" as the last day that counts."""
+        if self.ends_at is None:
+            return None
+        return self.ends_at - timedelta(microseconds=1)
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Application.Status.PENDING)
+
+
+class Application(models.Model):
+    """A signed-in reader's request for a tier the publisher grants (Leadership Alliance)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
+    )
+    tier = models.PositiveSmallIntegerField(
+        choices=[(tier.value, tier.label) for tier in access.TIERS],
+        default=Audience.LEADERSHIP_ALLIANCE,
+    )
+    name = models.CharField("full name", max_length=150)
+    organisation = models.CharField(max_length=200)
+    role = models.CharField(max_length=150)
+    reason = models.TextField("why you are applying", max_length=3000)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    membership_ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the membership granted on approval ends. Empty: 12 months after approval.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applications_reviewed",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="application",
+        editable=False,
+        help_text="The membership granted when the application was approved.",
+    )
+    created_at = models.DateTimeField("submitted", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open application per reader and tier: a second would only be noise.
+            models.UniqueConstraint(
+                fields=["user", "tier"],
+                condition=Q(status="pending"),
+                name="one_pending_application_per_tier",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation}) — {self.get_tier_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self, at=None):
+        at = at or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=at)
+
+
+class Invitation(models.Model):
+    """
+    A single-use, expiring link that grants a tier to whoever signs up or signs in with it.
+    Only a hash of the link's secret is stored, so the table alone cannot be turned into
+    working links.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    email = models.EmailField("invited e-mail address")
+    tier = models.PositiveSmallIntegerField(
+        choices=[(tier.value, tier.label) for tier in access.TIERS],
+        default=Audience.LEADERSHIP_ALLIANCE,
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(help_text="The link stops working at this time.")
+    membership_ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the granted membership ends. Empty: no end date."
+    )
+    note = models.TextField(blank=True, help_text="Internal; copied to the membership.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_sent",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} — {self.get_tier_display()}"
+
+    def state_at(self, when) -> "Invitation.State":
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= when:
+            return self.State.EXPIRED
+        return self.State.OPEN
+
+    @property
+    def state(self) -> "Invitation.State":
+        return self.state_at(timezone.now())

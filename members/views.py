@@ -1,8 +1,36 @@
-from django.http import Http404
-from django.views.generic import DetailView, TemplateView
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic.edit import FormMixin
+
+from members import access, services
 from members.access import Audience
-from members.models import Tier
+from members.adapter import PENDING_INVITATION_SESSION_KEY
+from members.forms import AccountDeleteForm, ApplicationForm
+from members.models import Application, Invitation, Tier
+
+
+def safe_next(request, default: str = "") -> str:
+    """The `next` the reader came with, if it points into this site; else `default`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 class MembershipOverviewView(TemplateView):
@@ -14,11 +42,17 @@ class MembershipOverviewView(TemplateView):
         return super().get_context_data(tiers=Tier.objects.all(), **kwargs)
 
 
-class TierView(DetailView):
-    """One tier's page: what it unlocks and how to join it."""
+class TierView(FormMixin, DetailView):
+    """
+    One tier's page: what it unlocks and how this reader gets it. For a tier granted by
+    the publisher it takes the application of a signed-in reader; an anonymous reader is
+    sent to sign up or in and brought back here, with the briefing they came from kept in
+    `next` for afterwards.
+    """
 
     template_name = "members/tier.html"
     context_object_name = "tier"
+    form_class = ApplicationForm
 
     def get_object(self, queryset=None):
         try:
@@ -29,3 +63,237 @@ class TierView(DetailView):
             return Tier.objects.get(audience=audience)
         except Tier.DoesNotExist:
             raise Http404("No such tier.") from None
+
+    def memberships(self):
+        """The reader's memberships, fetched once per request (none when anonymous)."""
+        if not hasattr(self, "_memberships"):
+            user = self.request.user
+            self._memberships = list(user.memberships.all()) if user.is_authenticated else []
+        return self._memberships
+
+    def standing(self):
+        user = self.request.user
+        pending = (
+            user.is_authenticated
+            and Application.objects.pending().filter(user=user, tier=self.object.audience).exists()
+        )
+        now = timezone.now()
+        terms = [m.term for m in self.memberships()]
+        until = access.covered_until(terms, self.object.audience, now)
+        return access.tier_standing(
+            self.object.audience,
+            audience=access.audience_at(terms, now),
+            lapsed=access.lapsed_tiers(terms, now),
+            has_pending_application=pending,
+            ending_soon=access.ends_soon(until, now),
+            upcoming=self.upcoming_membership() is not None,
+        )
+
+    def upcoming_membership(self):
+        """The reader's next membership of this page's tier that has not started yet."""
+        now = timezone.now()
+        later = [
+            m for m in self.memberships() if m.tier == self.object.audience and m.starts_at > now
+        ]
+        return min(later, key=lambda m: m.starts_at, default=None)
+
+    def tier_membership(self):
+        """The reader's active membership of this page's tier, if any."""
+        return services.membership_current(
+            memberships=[m for m in self.memberships() if m.tier == self.object.audience]
+        )
+
+    def may_apply(self, standing) -> bool:
+        return access.may_apply(
+            self.object.audience,
+            is_authenticated=self.request.user.is_authenticated,
+            standing=standing,
+        )
+
+    def get_initial(self):
+        user = self.request.user
+        return {"name": user.get_full_name()} if user.is_authenticated else {}
+
+    def get_context_data(self, **kwargs):
+        standing = self.standing()
+        next_url = safe_next(self.request)
+        here = with_next(self.request.path, next_url)
+        by_application = access.joins_by_application(self.object.audience)
+        membership = self.tier_membership()
+        context = {
+            "standing": standing,
+            "next_url": next_url,
+            "joins_by_application": by_application,
+            "may_apply": self.may_apply(standing),
+            "membership": membership,
+            "upcoming": self.upcoming_membership(),
+            # To apply, anonymous readers sign up (or in) and come back to this page; to
+            # join an open tier they go straight back to where they came from.
+            "signup_url": with_next(
+                reverse("account_signup"), here if by_application else next_url
+            ),
+            "login_url": with_next(reverse("account_login"), here if by_application else next_url),
+        }
+        if not context["may_apply"]:
+            kwargs.pop("form", None)
+            context["form"] = None
+        return super().get_context_data(**context, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not request.user.is_authenticated:
+            return redirect(with_next(reverse("account_login"), request.get_full_path()))
+        if not self.may_apply(self.standing()):
+            messages.info(request, "There is nothing to apply for: see where you stand below.")
+            return redirect(with_next(request.path, safe_next(request)))
+        form = self.get_form()
+        if not form.is_valid():
+            return self.form_invalid(form)
+        try:
+            services.application_submit(user=request.user, **form.cleaned_data)
+        except services.MembershipError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(
+            request,
+            f"Thank you. Your application for the {self.object.name} is with our membership "
+            "team; we will e-mail you when it has been reviewed.",
+        )
+        return redirect(with_next(request.path, safe_next(request)))
+
+
+class InvitationView(TemplateView):
+    """
+    Where an invitation link leads. A signed-in reader accepts it here; an anonymous
+    reader signs up or in first and it is accepted as soon as they are signed in.
+    """
+
+    template_name = "members/invitation.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = services.invitation_find(kwargs["token"])
+        if self.invitation is None:
+            raise Http404("No such invitation.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        state = self.invitation.state
+        if state == Invitation.State.OPEN and not request.user.is_authenticated:
+            request.session[PENDING_INVITATION_SESSION_KEY] = kwargs["token"]
+        response = self.render_to_response(self.get_context_data(state=state))
+        if state in {Invitation.State.EXPIRED, Invitation.State.REVOKED}:
+            response.status_code = 410
+        return response
+
+    def get_context_data(self, **kwargs):
+        here = self.request.path
+        accepted_by_reader = (
+            self.request.user.is_authenticated
+            and self.invitation.accepted_by_id == self.request.user.pk
+        )
+        return super().get_context_data(
+            invitation=self.invitation,
+            tier_name=Audience(self.invitation.tier).label,
+            accepted_by_reader=accepted_by_reader,
+            signup_url=with_next(reverse("account_signup"), here),
+            login_url=with_next(reverse("account_login"), here),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(with_next(reverse("account_login"), request.path))
+        try:
+            membership = services.invitation_accept(invitation=self.invitation, user=request.user)
+        except services.MembershipError as error:
+            messages.error(request, str(error))
+            return redirect(request.path)
+        messages.success(request, f"Welcome to the {Audience(membership.tier).label}.")
+        return redirect("members:account")
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    """The reader's own page: what they hold, until when, and everything they can manage."""
+
+    template_name = "members/account.html"
+
+    def get_context_data(self, **kwargs):
+        from allauth.mfa.utils import is_mfa_enabled
+
+        user = self.request.user
+        now = timezone.now()
+        memberships = list(user.memberships.select_related("granted_by"))
+        terms = [m.term for m in memberships]
+        audience = access.audience_at(terms, now)
+        current = services.membership_current(memberships=memberships, at=now)
+        applications = list(user.applications.all()[:5])
+        pending = [a for a in applications if a.is_pending]
+        alliance = Audience.LEADERSHIP_ALLIANCE
+        # Ends soon, counting renewals that carry on from the current membership.
+        ending_soon = bool(
+            current and access.ends_soon(access.covered_until(terms, current.tier, now), now)
+        )
+        standing = access.tier_standing(
+            alliance,
+            audience=audience,
+            lapsed=access.lapsed_tiers(terms, now),
+            has_pending_application=any(a.tier == alliance for a in pending),
+            ending_soon=access.ends_soon(access.covered_until(terms, alliance, now), now),
+        )
+        upcoming = sorted((m for m in memberships if m.starts_at > now), key=lambda m: m.starts_at)
+        return super().get_context_data(
+            audience=audience,
+            current=current,
+            upcoming=upcoming,
+            ending_soon=ending_soon,
+            # Renewing a tier the publisher grants is a new application on its page.
+            renew_url=(
+                reverse("members:tier", args=[alliance.slug])
+                if standing == access.TierStanding.RENEWABLE
+                else ""
+            ),
+            memberships=memberships,
+            applications=applications,
+            alliance_standing=standing,
+            alliance_tier_url=reverse("members:tier", args=[alliance.slug]),
+            mfa_enabled=is_mfa_enabled(user),
+            now=now,
+            **kwargs,
+        )
+
+
+class SignOutEverywhereView(LoginRequiredMixin, View):
+    """End every session of the account, on every device, this one included."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        count = services.user_sessions_end(user=request.user)
+        logout(request)
+        messages.success(
+            request,
+            f"Signed out of every session ({count} in all)." if count else "Signed out.",
+        )
+        return redirect("briefings:home")
+
+
+class AccountDeleteView(LoginRequiredMixin, FormView):
+    template_name = "members/account_delete.html"
+    form_class = AccountDeleteForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        services.account_delete(user=self.request.user)
+        logout(self.request)
+        messages.success(
+            self.request,
+            "Your account is deleted. Your memberships are closed and your personal "
+            "details removed.",
+        )
+        return redirect("briefings:home")

@@ -1,0 +1,63 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+
+from members.models import Application
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["name", "organisation", "role", "reason"]
+        labels = {"reason": "Why do you want to join?"}
+        help_texts = {
+            "role": "Your job title or what you do, e.g. Head of infrastructure investment.",
+            "reason": "What you would use the relationship evidence and source notes for.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "role": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "reason": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("name", "organisation", "role", "reason"):
+            value = cleaned.get(name)
+            if value is not None and not value.strip():
+                self.add_error(name, "This field is required.")
+        return cleaned
+
+
+class AccountDeleteForm(forms.Form):
+    email = forms.EmailField(
+        label="Type your e-mail address to confirm",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email.strip().lower() != self.user.email.lower():
+            raise forms.ValidationError("That is not the e-mail address of this account.")
+        return email
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form in the site's words: the password is optional."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        if "password1" in self.fields:
+            password = self.fields["password1"]
+            password.label = "Password (optional)"
+            password.widget.attrs.pop("placeholder", None)
+            password.help_text = (
+                "Leave it empty to sign in with a code we e-mail you each time. "
+                "A password needs at least 8 characters and must not be a common one."
+            )

@@ -1,0 +1,194 @@
+"""The account page, signing out everywhere, and deleting an account."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.usersessions.models import UserSession
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from members.access import Audience
+from members.models import Membership, User
+from tests.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+ACCOUNT = reverse("members:account")
+
+
+def sign_in(email) -> Client:
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def test_the_account_page_needs_a_signed_in_reader(client, db):
+    response = client.get(ACCOUNT)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_header_links_to_the_account_page(client, db):
+    client.force_login(UserFactory())
+    assert f'href="{ACCOUNT}"' in client.get(reverse("briefings:home")).content.decode()
+
+
+def test_the_account_page_shows_tier_since_and_until_and_every_link(client, db):
+    user = UserFactory()
+    MembershipFactory(user=user, tier=Audience.STRATEGIC_CIRCLE)
+    ends = timezone.now() + timedelta(days=100)
+    starts = timezone.now() - timedelta(days=5)
+    MembershipFactory(
+        user=user,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        source="application",
+        starts_at=starts,
+        ends_at=ends,
+    )
+    client.force_login(user)
+    body = client.get(ACCOUNT).content.decode()
+    assert "Leadership Alliance" in body
+    assert starts.strftime("%-d %B %Y") in body
+    assert ends.strftime("%-d %B %Y") in body
+    for name in ("account_email", "account_change_password", "mfa_index", "usersessions_list"):
+        assert reverse(name) in body
+    assert reverse("members:sign-out-everywhere") in body
+    assert reverse("members:account-delete") in body
+
+
+def test_a_reader_without_membership_is_told_so(client, db):
+    client.force_login(UserFactory())
+    body = client.get(ACCOUNT).content.decode()
+    assert "no active membership" in body
+    assert "apply for the Leadership Alliance" in body
+
+
+def test_sign_out_of_every_session_ends_them_all(db):
+    user = UserFactory()
+    laptop, phone = sign_in(user.email), sign_in(user.email)
+    assert UserSession.objects.filter(user=user).count() == 2
+    assert laptop.get(ACCOUNT).status_code == 200 and phone.get(ACCOUNT).status_code == 200
+    response = laptop.post(reverse("members:sign-out-everywhere"))
+    assert response.status_code == 302
+    assert phone.get(ACCOUNT).status_code == 302
+    assert laptop.get(ACCOUNT).status_code == 302
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+def test_sign_out_everywhere_needs_a_post(client, db):
+    client.force_login(UserFactory())
+    assert client.get(reverse("members:sign-out-everywhere")).status_code == 405
+
+
+def test_deleting_needs_the_address_typed_and_changes_nothing_otherwise(client, db):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("members:account-delete"), {"email": "someone@else.org"})
+    assert response.status_code == 200
+    assert "not the e-mail address of this account" in response.content.decode()
+    user.refresh_from_db()
+    assert user.is_active and user.email.startswith("reader")
+
+
+def test_deleting_an_account_closes_memberships_and_removes_personal_data(db):
+    user = UserFactory(first_name="Ada", last_name="Example")
+    email = user.email
+    circle = MembershipFactory(user=user, tier=Audience.STRATEGIC_CIRCLE)
+    future = MembershipFactory(
+        user=user,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        starts_at=timezone.now() + timedelta(days=3),
+        ends_at=timezone.now() + timedelta(days=300),
+    )
+    ApplicationFactory(user=user)
+    client, other_device = sign_in(email), sign_in(email)
+    # Added after signing in, so the sign-ins above need no second factor.
+    TOTP.activate(user, generate_totp_secret())
+    User.objects.filter(pk=user.pk).update(is_staff=True)
+    assert other_device.get(ACCOUNT).status_code == 200
+
+    response = client.post(reverse("members:account-delete"), {"email": email.upper()})
+    assert response.status_code == 302
+    assert client.get(ACCOUNT).status_code == 302
+    assert other_device.get(ACCOUNT).status_code == 302
+
+    user.refresh_from_db()
+    assert user.email != email and "deleted" in user.email
+    assert (user.first_name, user.last_name) == ("", "")
+    assert not user.has_usable_password()
+    assert not user.is_active and not user.is_staff
+    assert not EmailAddress.objects.filter(user=user).exists()
+    assert not Authenticator.objects.filter(user=user).exists()
+    assert not user.applications.exists()
+    # History kept, nothing active.
+    assert Membership.objects.filter(pk__in=[circle.pk, future.pk]).count() == 2
+    assert not Membership.objects.filter(user=user).active().exists()
+    future.refresh_from_db()
+    assert future.ends_at == future.starts_at
+    assert not User.objects.filter(email=email).exists()
+
+
+def test_the_address_of_a_deleted_account_can_join_again(client, db):
+    from members import services
+
+    user = UserFactory(email="again@example.org")
+    services.account_delete(user=user)
+    response = client.post(reverse("account_signup"), {"email": "again@example.org"})
+    assert response.status_code == 302
+    assert User.objects.filter(email="again@example.org").exists()
+
+
+@pytest.mark.parametrize("path", [ACCOUNT, reverse("members:account-delete")])
+def test_account_pages_are_private(client, db, path):
+    client.force_login(UserFactory())
+    response = client.get(path)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        (ACCOUNT, 4),
+        (reverse("members:tier", args=["leadership-alliance"]), 4),
+        (reverse("members:tier", args=["strategic-circle"]), 4),
+    ],
+)
+def test_member_pages_cost_the_same_queries_whatever_the_history(
+    client, db, django_assert_num_queries, path, queries
+):
+    """Session user, memberships, applications (or tier and pending check), MFA status."""
+    user = UserFactory()
+    client.force_login(user)
+    for _ in range(6):
+        MembershipFactory(user=user, tier=Audience.STRATEGIC_CIRCLE)
+        ApplicationFactory(user=user, status="declined")
+    client.get(path)  # warm the session cache
+    with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+
+
+def test_the_account_page_warns_before_the_alliance_ends_and_names_upcoming_starts(client, db):
+    user = UserFactory()
+    now = timezone.now()
+    MembershipFactory(
+        user=user, tier=Audience.LEADERSHIP_ALLIANCE, ends_at=now + timedelta(days=12)
+    )
+    # A later membership after a gap does not make the current one carry on.
+    MembershipFactory(
+        user=user,
+        tier=Audience.LEADERSHIP_ALLIANCE,
+        starts_at=now + timedelta(days=40),
+        ends_at=now + timedelta(days=400),
+    )
+    client.force_login(user)
+    body = client.get(ACCOUNT).content.decode()
+    assert "membership ends on" in body and "Apply to renew it" in body
+    assert f"starts on {(now + timedelta(days=40)).strftime('%-d %B %Y')}" in body
