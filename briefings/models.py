@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history import register as register_history
 
 from briefings.markdown import render_markdown
 from members import access
@@ -379,3 +380,13 @@ class Citation(models.Model):
     def save(self, *args, **kwargs):
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
+
+
+# --- Revision history (newsroom) -------------------------------------------------------
+# django-simple-history keeps a row per save of briefings, sections and citations, with
+# who saved and when; briefings/revisions.py reads them to compare and restore versions.
+# Registered here rather than in the class bodies so the content model stays readable.
+# The rendered HTML is derived from the Markdown on save, so it is not worth keeping.
+register_history(Briefing, excluded_fields=["updated_at"])
+register_history(Section, excluded_fields=["body_html"])
+register_history(Citation, excluded_fields=["note_html"])
