@@ -29,7 +29,8 @@ def canonical_url(context, path=None):
     try:
         url = request.build_absolute_uri(path or request.path)
     except DisallowedHost:
-        return ""  # the 400 page for a request naming a host we do not serve
+        # The 400 page for a request to a host we do not serve: name our own.
+        url = settings.SITE_URL + (path or request.path)
     page = request.GET.get("page", "")
     if path is None and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"
