@@ -4,14 +4,14 @@ reader in the chosen audience would see it. Reached only through BriefingAdmin's
 preview URL, which checks the preview permission before this view runs.
 """
 
-from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from briefings import services
-from briefings.models import Briefing, Citation, Section
+from briefings.models import Briefing
+from briefings.reading import reader_briefing_queryset
 from briefings.views import BriefingDetailView
 from members import access
 from members.access import Audience
@@ -42,15 +42,9 @@ class BriefingPreviewView(BriefingDetailView):
         )
 
     def get_queryset(self):
-        # Any status: drafts and scheduled briefings are what previews are for.
-        return (
-            Briefing.objects.all()
-            .with_taxonomy()
-            .prefetch_related(
-                Prefetch("sections", queryset=Section.objects.readable_by(self.preview_as)),
-                Prefetch("citations", queryset=Citation.objects.select_related("source")),
-            )
-        )
+        # The reader's own query, for any status: drafts and scheduled briefings are what
+        # previews are for. Gated parts are still filtered for the previewed audience.
+        return reader_briefing_queryset(self.preview_as, queryset=Briefing.objects.all())
 
     def get_context_data(self, **kwargs):
         briefing = self.object
