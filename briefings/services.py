@@ -19,6 +19,7 @@ from briefings.importing import (
 )
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
+from briefings.search import briefings_reindex
 from members.access import Audience
 
 
@@ -212,6 +213,7 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
     `on_created(document, briefing)` runs inside the file's transaction after a create.
     """
     report = ImportReport()
+    imported = []
     for path, _named in briefing_files(paths):
         if not path.exists():
             report.results.append(FileResult(str(path), "failed", "no such file or folder"))
@@ -239,6 +241,7 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
         except (DocumentInvalid, DatabaseError) as exc:
             report.results.append(FileResult(str(path), "failed", f"{path}: {exc}"))
             continue
+        imported.append(outcome.briefing.pk)
         report.results.append(
             FileResult(
                 str(path),
@@ -248,6 +251,9 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
                 created_taxonomy=outcome.created_taxonomy,
             )
         )
+    # Search documents are derived data: rebuilt once for everything imported, set-based,
+    # so the import stays fast (`manage.py reindex_search` repairs an interrupted run).
+    briefings_reindex(briefing_ids=imported)
     return report
 
 
