@@ -38,23 +38,32 @@ class BriefingPreviewView(BriefingDetailView):
         # is the reader's page and not an imitation of it.
         request.audience = self.preview_as
         request.reader = ReaderStatus(
-            audience=self.preview_as, is_authenticated=self.preview_as > Audience.PUBLIC
+            audience=self.preview_as,
+            is_authenticated=access.is_member_audience(self.preview_as),
         )
 
     def get_queryset(self):
-        # The reader's own query, for any status: drafts and scheduled briefings are what
-        # previews are for. Gated parts are still filtered for the previewed audience.
+        # Any status: drafts and scheduled briefings are what previews are for. Otherwise
+        # the reader's own query, for the previewed audience.
         return reader_briefing_queryset(self.preview_as, queryset=Briefing.objects.all())
 
     def get_context_data(self, **kwargs):
         briefing = self.object
         return super().get_context_data(
             preview_as=self.preview_as,
+            preview_reader=(
+                f"a {self.preview_as.label} member"
+                if access.is_member_audience(self.preview_as)
+                else "an anonymous reader"
+            ),
             preview_links=[
-                (
-                    audience,
-                    reverse("admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]),
-                )
+                {
+                    "label": audience.label if access.is_member_audience(audience) else "Anonymous",
+                    "url": reverse(
+                        "admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]
+                    ),
+                    "current": audience == self.preview_as,
+                }
                 for audience in Audience
             ],
             preview_edit_url=reverse("admin:briefings_briefing_change", args=[briefing.pk]),
