@@ -6,6 +6,7 @@ never a traceback.
 
 import io
 import itertools
+import os
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -31,11 +32,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# CI-sized: enough examples to find the odd input, few enough for seconds per test. The
+# CI-sized: enough examples to find the odd input, few enough for seconds per test
+# (FUZZ_EXAMPLES=1000 for a deeper run by hand). The
 # fixtures (the content, the clients' users) are made once per test and only read by the
 # examples, so sharing them across examples is safe.
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
