@@ -54,7 +54,10 @@ def _error_page(request, template, status):
 
 
 def bad_request(request, exception=None):
-    return _error_page(request, "errors/400.html", 400)
+    # Rendered like the 500 page, without the request: when the Host header is not ours
+    # (DisallowedHost) or the query string is too big, the request raises again as soon as
+    # the full layout asks it for its address or parameters, and a 400 would become a 500.
+    return _standalone_error_page(request, "errors/400.html", 400)
 
 
 def permission_denied(request, exception=None):

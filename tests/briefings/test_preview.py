@@ -6,6 +6,7 @@ from django.urls import reverse
 from briefings.models import Briefing
 from members.access import Audience
 from tests.factories import (
+    CitationFactory,
     MembershipFactory,
     SectionFactory,
     StaffFactory,
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC_TEXT = "Public text."
 CIRCLE_TEXT = "Strategic Circle only: demo trend context."
 ALLIANCE_TEXT = "Leadership Alliance only: demo failure paths."
+NOTE_TEXT = "Demo source note, Leadership Alliance only."
 
 
 @pytest.fixture
@@ -32,6 +34,7 @@ def draft():
         audience=Audience.LEADERSHIP_ALLIANCE,
         body=ALLIANCE_TEXT,
     )
+    CitationFactory(briefing=briefing, note=NOTE_TEXT)
     return briefing
 
 
@@ -40,25 +43,33 @@ def preview_url(briefing, audience):
 
 
 @pytest.mark.parametrize(
-    ("audience", "shown", "absent", "banner"),
+    ("audience", "shown", "absent", "banner", "lock_cards"),
     [
-        (Audience.PUBLIC, [PUBLIC_TEXT], [CIRCLE_TEXT, ALLIANCE_TEXT], "an anonymous reader"),
+        (
+            Audience.PUBLIC,
+            [PUBLIC_TEXT],
+            [CIRCLE_TEXT, ALLIANCE_TEXT, NOTE_TEXT],
+            "an anonymous reader",
+            2,
+        ),
         (
             Audience.STRATEGIC_CIRCLE,
             [PUBLIC_TEXT, CIRCLE_TEXT],
-            [ALLIANCE_TEXT],
+            [ALLIANCE_TEXT, NOTE_TEXT],
             "a Strategic Circle member",
+            1,
         ),
         (
             Audience.LEADERSHIP_ALLIANCE,
-            [PUBLIC_TEXT, CIRCLE_TEXT, ALLIANCE_TEXT],
+            [PUBLIC_TEXT, CIRCLE_TEXT, ALLIANCE_TEXT, NOTE_TEXT],
             [],
             "a Leadership Alliance member",
+            0,
         ),
     ],
 )
 def test_preview_shows_a_draft_exactly_as_each_audience_sees_it(
-    client, draft, audience, shown, absent, banner
+    client, draft, audience, shown, absent, banner, lock_cards
 ):
     client.force_login(StaffFactory(group="writers"))
     response = client.get(preview_url(draft, audience))
@@ -70,6 +81,8 @@ def test_preview_shows_a_draft_exactly_as_each_audience_sees_it(
         assert text in content
     for text in absent:
         assert text not in content
+    # The reader's lock cards, one per tier that would unlock more, as that reader sees them.
+    assert content.count('class="lock-card"') == lock_cards
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert 'name="robots" content="noindex' in content

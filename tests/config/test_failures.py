@@ -207,3 +207,21 @@ def test_a_database_outage_is_logged_as_an_error_with_the_request_id(
     assert error["message"] == "Service Unavailable: /pool/"
     assert error["request_id"] == response["X-Request-ID"]
     assert "PoolTimeout" in error["exception"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/", {"HTTP_HOST": "evil.example.net"}),
+        ("/briefings/", {"HTTP_HOST": "evil.example.net"}),
+        ("/search/?" + "&".join(f"f{n}=x" for n in range(1200)), {}),
+    ],
+    ids=["unknown host", "unknown host on a list", "too many query parameters"],
+)
+def test_a_bad_request_gets_the_400_page_not_a_500(reader, path, headers):
+    response = reader.get(path, **headers)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "We could not understand that request" in body
+    assert "evil.example.net" not in body
