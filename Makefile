@@ -1,12 +1,18 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run test setup lint format bench clean
+.PHONY: run demo test setup lint format bench clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
 
 run: setup
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_demo
 	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Load the demo briefings (idempotent: existing briefings are left alone).
+demo: setup
+	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
+	$(LOCAL_ENV) $(PY) manage.py load_demo
 
 test:
 	scripts/test.sh

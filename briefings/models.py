@@ -11,7 +11,7 @@ cited in order, each citation with a note whose audience is fixed by the access 
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -83,12 +83,59 @@ class BriefingQuerySet(models.QuerySet):
         """
         at = at or timezone.now()
         return self.filter(
-            status__in=[Briefing.Status.PUBLISHED, Briefing.Status.SCHEDULED],
+            status__in=Briefing.LIVE_STATUSES,
             published_at__lte=at,
         )
 
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
+
+    def for_cards(self):
+        """
+        What a card in a list shows, and nothing more: the long signal-brief text stays
+        in the database, so a page of cards reads narrow rows.
+        """
+        return self.with_taxonomy().only(*CARD_FIELDS)
+
+    def with_gated_parts(self):
+        """
+        Annotate, for each tier, whether the briefing has a section at that audience, and
+        whether any citation carries a note, without fetching a word of gated text: the
+        reader pages need to know which lock cards to show, never what is behind them.
+        """
+        annotations = {
+            gated_annotation(tier): Exists(
+                Section.objects.filter(briefing=OuterRef("pk"), audience=tier)
+            )
+            for tier in access.TIERS
+        }
+        annotations["has_source_notes"] = Exists(
+            Citation.objects.filter(briefing=OuterRef("pk")).exclude(note="")
+        )
+        return self.annotate(**annotations)
+
+
+CARD_FIELDS = (
+    "kind",
+    "title",
+    "slug",
+    "summary",
+    "status",
+    "published_at",
+    "confidence",
+    "impact",
+    "category__name",
+    "category__slug",
+    "region__name",
+    "region__slug",
+    "topic__name",
+    "topic__slug",
+)
+
+
+def gated_annotation(tier) -> str:
+    """The name of the `with_gated_parts()` annotation for sections at `tier`."""
+    return f"has_{Audience(tier).slug.replace('-', '_')}_sections"
 
 
 class Briefing(models.Model):
@@ -102,6 +149,9 @@ class Briefing(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
+
+    # Statuses that are live once their publish time has come.
+    LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
 
     class Impact(models.TextChoices):
         LOW = "low", "Low"
@@ -181,7 +231,13 @@ class Briefing(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
+            # Newest first is every list's order; walking this index lets LIMIT stop early.
+            models.Index(fields=["-published_at", "-id"], name="briefing_newest_first"),
             models.Index(fields=["status", "published_at"]),
+            # The home page ranks each category's newest briefings in this order.
+            models.Index(
+                fields=["category", "-published_at", "-id"], name="briefing_category_newest"
+            ),
             models.Index(fields=["kind", "published_at"]),
         ]
         permissions = [
@@ -235,6 +291,16 @@ class Briefing(models.Model):
             and self.published_at <= at
         )
 
+    def gated_audiences(self) -> set[Audience]:
+        """
+        The audiences of this briefing's gated parts (sections above public, and source
+        notes), read from the `with_gated_parts()` annotations.
+        """
+        gated = {tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)}
+        if getattr(self, "has_source_notes", False):
+            gated.add(access.SOURCE_NOTE_AUDIENCE)
+        return gated
+
     def lines(self, field: str) -> list[str]:
         """A one-item-per-line field as a list, blank lines and bullets dropped."""
         return [
@@ -253,7 +319,11 @@ class SectionQuerySet(models.QuerySet):
 class Section(models.Model):
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(default=0)
-    heading = models.CharField(max_length=200)
+    heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Leave empty for opening text that runs on from the standfirst.",
+    )
     body = models.TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     audience = models.PositiveSmallIntegerField(

@@ -1,61 +1,150 @@
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
-from briefings.models import Briefing, Category, Citation, Region, Section, Topic
+from briefings.forms import BriefingFilterForm
+from briefings.models import Briefing, Category, Region, Topic
+from briefings.reading import briefing_for_reader, reader_briefing_queryset
 
 
-class HomeView(ListView):
+class ForgivingPaginationMixin:
+    """
+    A page number that is not a number, or past the end, shows the nearest real page
+    instead of an error: links to lists outlive the content they were made for.
+    """
+
+    paginate_by = 12
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class HomeView(TemplateView):
     template_name = "briefings/home.html"
+    rail_count = 4
+    latest_count = 6
+    per_category = 3
+    coverage_blocks = 8
+
+    def get_context_data(self, **kwargs):
+        published = Briefing.objects.published()
+        recent = list(published.for_cards()[: 1 + self.rail_count + self.latest_count])
+        # Each category's newest briefings, found by a few index probes per category
+        # rather than by ranking every briefing; the most recently active come first.
+        newest = published.filter(category=OuterRef("pk")).order_by("-published_at", "-id")
+        categories = list(
+            Category.objects.annotate(
+                latest_at=Subquery(newest.values("published_at")[:1]),
+                **{
+                    f"newest_{index}": Subquery(newest.values("pk")[index : index + 1])
+                    for index in range(self.per_category)
+                },
+            )
+            .filter(latest_at__isnull=False)
+            .order_by("-latest_at", "name")
+        )
+        featured, others = categories[: self.coverage_blocks], categories[self.coverage_blocks :]
+        wanted = [
+            getattr(category, f"newest_{index}")
+            for category in featured
+            for index in range(self.per_category)
+        ]
+        cards = Briefing.objects.filter(pk__in=[pk for pk in wanted if pk]).for_cards().in_bulk()
+        coverage = [
+            (
+                category,
+                [
+                    cards[pk]
+                    for index in range(self.per_category)
+                    if (pk := getattr(category, f"newest_{index}")) in cards
+                ],
+            )
+            for category in featured
+        ]
+        return super().get_context_data(
+            lead=recent[0] if recent else None,
+            rail=recent[1 : 1 + self.rail_count],
+            latest=recent[1 + self.rail_count :],
+            coverage=coverage,
+            more_categories=others,
+            **kwargs,
+        )
+
+
+class BriefingListView(ForgivingPaginationMixin, ListView):
+    template_name = "briefings/list.html"
     context_object_name = "briefings"
 
     def get_queryset(self):
-        return Briefing.objects.published().with_taxonomy()[:13]
+        self.filter_form = BriefingFilterForm(self.request.GET)
+        return self.filter_form.filter(Briefing.objects.published().for_cards())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter_form=self.filter_form,
+            page_query=self.filter_form.query_without_page(),
+            **kwargs,
+        )
 
 
 class BriefingDetailView(DetailView):
+    """
+    A briefing as this reader may see it. Unpublished briefings are not in the queryset,
+    so they are a 404 exactly like a slug that does not exist.
+    """
+
     template_name = "briefings/detail.html"
     context_object_name = "briefing"
 
     def get_queryset(self):
-        audience = self.request.audience
-        return (
-            Briefing.objects.published()
-            .with_taxonomy()
-            .prefetch_related(
-                Prefetch("sections", queryset=Section.objects.readable_by(audience)),
-                Prefetch("citations", queryset=Citation.objects.select_related("source")),
-            )
+        return reader_briefing_queryset(self.request.audience)
+
+    def get_context_data(self, **kwargs):
+        reader = self.request.reader
+        return super().get_context_data(
+            reading=briefing_for_reader(
+                self.object,
+                audience=reader.audience,
+                is_authenticated=reader.is_authenticated,
+                lapsed=reader.lapsed,
+                next_path=self.request.get_full_path(),
+            ),
+            **kwargs,
         )
 
 
-class CoverageView(ListView):
+class CoverageView(ForgivingPaginationMixin, ListView):
     template_name = "briefings/coverage.html"
     context_object_name = "briefings"
-    paginate_by = 20
     taxonomy_model = None
     briefing_field = None
+    coverage_label = ""
 
     def get_queryset(self):
         self.term = get_object_or_404(self.taxonomy_model, slug=self.kwargs["slug"])
-        return (
-            Briefing.objects.published().with_taxonomy().filter(**{self.briefing_field: self.term})
-        )
+        return Briefing.objects.published().for_cards().filter(**{self.briefing_field: self.term})
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(term=self.term, **kwargs)
+        return super().get_context_data(
+            term=self.term, coverage_label=self.coverage_label, page_query="", **kwargs
+        )
 
 
 class CategoryView(CoverageView):
     taxonomy_model = Category
     briefing_field = "category"
+    coverage_label = "Category"
 
 
 class RegionView(CoverageView):
     taxonomy_model = Region
     briefing_field = "region"
+    coverage_label = "Region"
 
 
 class TopicView(CoverageView):
     taxonomy_model = Topic
     briefing_field = "topic"
+    coverage_label = "Topic"

@@ -1,11 +1,11 @@
-"""The one place tests build model instances."""
+"""Factories for the whole suite: the one place test data is built."""
 
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from briefings.models import Briefing, Category, Citation, Section, Source
+from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 from members.models import Application, Membership, User
 
@@ -83,30 +83,60 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
-        django_get_or_create = ["name"]
+        django_get_or_create = ("name",)
 
-    name = "Datacenter"
+    name = factory.Sequence(lambda n: f"Category {n}")
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class RegionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Source
+        model = Region
+        django_get_or_create = ("name",)
 
-    title = factory.Sequence(lambda n: f"Public reference {n}")
-    publisher = "Example Publisher"
-    url = factory.Sequence(lambda n: f"https://example.org/report-{n}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
 
 
 class BriefingFactory(factory.django.DjangoModelFactory):
+    """A published briefing, live since an hour ago."""
+
     class Meta:
         model = Briefing
 
-    kind = Briefing.Kind.SIGNAL_BRIEF
-    title = factory.Sequence(lambda n: f"Demo briefing {n}")
-    summary = "A demo summary that anyone may read."
+    kind = Briefing.Kind.ARTICLE
+    title = factory.Sequence(lambda n: f"Briefing number {n}")
+    summary = "A public summary of the briefing."
     status = Briefing.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     category = factory.SubFactory(CategoryFactory)
+    region = factory.SubFactory(RegionFactory)
+    topic = factory.SubFactory(TopicFactory)
+
+    class Params:
+        signal_brief = factory.Trait(
+            kind=Briefing.Kind.SIGNAL_BRIEF,
+            impact=Briefing.Impact.MEDIUM,
+            confidence=90,
+            signal_focus="Technology",
+            primary_domain="Technology",
+            reporting_summary="What was reported.",
+            key_points="First point\nSecond point",
+            signal="The signal",
+            signal_type="Partnership",
+            market_class="Datacenter",
+            operating_surface="Who is exposed",
+            market_context="Why it matters",
+            operational_relevance=Briefing.Impact.MEDIUM,
+            time_horizon="Next quarter",
+            watch_items="What comes next",
+        )
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
@@ -114,10 +144,19 @@ class SectionFactory(factory.django.DjangoModelFactory):
         model = Section
 
     briefing = factory.SubFactory(BriefingFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(int)
     heading = factory.Sequence(lambda n: f"Section {n}")
-    body = "Demo section text."
+    body = factory.Sequence(lambda n: f"Public text of section {n}.")
     audience = Audience.PUBLIC
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Source {n}")
+    publisher = "Example Press"
+    url = factory.Sequence(lambda n: f"https://example.org/source/{n}")
 
 
 class CitationFactory(factory.django.DjangoModelFactory):
@@ -126,5 +165,5 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     briefing = factory.SubFactory(BriefingFactory)
     source = factory.SubFactory(SourceFactory)
-    position = factory.Sequence(lambda n: n)
-    note = "Demo source note."
+    position = factory.Sequence(int)
+    note = ""

@@ -1,0 +1,248 @@
+"""import_briefings, export_briefings and load_demo."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
+from members.access import Audience
+from tests.briefings.helpers import SEED_000, SEED_001, write
+from tests.briefings.test_importing import GOOD
+from tests.factories import BriefingFactory, CitationFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue() + str(exc)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_creates_briefing_taxonomy_sections_and_sources(tmp_path):
+    out, err = run("import_briefings", str(write(tmp_path / "good.md", GOOD)))
+    assert err == ""
+    briefing = Briefing.objects.get()
+    assert "created: hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre" in out
+    assert "1 created, 0 updated, 0 skipped, 0 failed" in out
+    assert "New taxonomy: category 'Datacenter', region 'Asia Pacific', topic 'Technology'" in out
+    assert briefing.category.name == "Datacenter" and briefing.category.slug == "datacenter"
+    assert [s.audience for s in briefing.sections.all()] == [0, 1, 2]
+    assert briefing.sections.get(heading="The fact").body_html == "<p>Public text.</p>"
+    citation = briefing.citations.get()
+    assert citation.source.url == "https://example.org/report"
+    assert citation.note_html == "<p>Source note (Leadership Alliance only)</p>"
+
+
+def test_existing_taxonomy_is_reused_whatever_the_case(tmp_path):
+    Category.objects.create(name="DataCenter", slug="dc")
+    out, _ = run("import_briefings", str(write(tmp_path / "good.md", GOOD)))
+    assert Category.objects.count() == 1
+    assert "category 'Datacenter'" not in out
+
+
+def test_reimport_is_skipped_without_update_and_replaced_with_it(tmp_path):
+    path = write(tmp_path / "good.md", GOOD)
+    run("import_briefings", str(path))
+    briefing = Briefing.objects.get()
+    write(path, GOOD.replace("Public text.", "Corrected text.").replace("  - Second point\n", ""))
+    out, err = run("import_briefings", str(path))
+    assert "skipped:" in out and "use --update" in out
+    assert "0 created, 0 updated, 1 skipped, 0 failed" in out
+    assert Section.objects.filter(body="Public text.").exists()
+
+    out, err = run("import_briefings", str(path), "--update")
+    assert "updated: hkstp" in out and err == ""
+    briefing.refresh_from_db()
+    assert briefing.sections.get(heading="The fact").body == "Corrected text."
+    assert briefing.key_points == "First point"
+    assert Section.objects.count() == 3 and Citation.objects.count() == 1
+    assert Source.objects.count() == 1  # the same address is the same source
+    assert briefing.version == 2
+
+
+def test_update_clears_fields_the_file_no_longer_has(tmp_path):
+    path = write(tmp_path / "good.md", GOOD)
+    run("import_briefings", str(path))
+    write(path, GOOD.replace("impact: medium\n", ""))
+    run("import_briefings", str(path), "--update")
+    assert Briefing.objects.get().impact == ""
+
+
+def test_a_bad_file_imports_nothing_and_others_still_import(tmp_path):
+    write(tmp_path / "a-good.md", GOOD)
+    write(tmp_path / "b-bad.md", GOOD.replace("strategic-circle", "platinum"))
+    write(tmp_path / "README.rst", "not a briefing, ignored in folders")
+    out, err = run("import_briefings", str(tmp_path))
+    assert "1 created, 0 updated, 0 skipped, 1 failed" in out
+    assert "b-bad.md, line 25: unknown audience 'platinum'" in err
+    assert "could not be imported" in err
+    assert Briefing.objects.count() == 1
+
+
+def test_a_failure_while_saving_rolls_back_the_whole_file(tmp_path, monkeypatch):
+    from briefings import services
+
+    def explode(**kwargs):
+        raise services.DocumentInvalid("source store unavailable")
+
+    monkeypatch.setattr(services, "source_get_or_create", explode)
+    _, err = run("import_briefings", str(write(tmp_path / "good.md", GOOD)))
+    assert "failed" in err and "source store unavailable" in err
+    assert Briefing.objects.count() == Section.objects.count() == 0
+    assert Category.objects.count() == Region.objects.count() == Topic.objects.count() == 0
+
+
+def test_missing_path_and_not_a_briefing_file(tmp_path):
+    _, err = run("import_briefings", str(tmp_path / "nope.md"))
+    assert "no such file or folder" in err
+    _, err = run("import_briefings", str(write(tmp_path / "data.json", "{}")))
+    assert "not a briefing file" in err
+    assert Briefing.objects.count() == 0
+
+
+def test_import_seeds_reports_what_it_decided():
+    out, err = run("import_briefings", str(SEED_001), str(SEED_000))
+    assert err == ""
+    assert "2 created" in out
+    assert "nothing was imported for them" in out
+    assert "no public references" in out
+    assert "derived 'Alibaba Cloud executives say" in out
+    assert "second copy was dropped" in out
+    seed_001 = Briefing.objects.get(slug="hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre")
+    assert seed_001.status == Briefing.Status.PUBLISHED and seed_001.is_live()
+    assert not seed_001.sections.exclude(audience=Audience.PUBLIC).exists()
+    seed_000 = Briefing.objects.get(kind=Briefing.Kind.ARTICLE)
+    assert seed_000.status == Briefing.Status.DRAFT
+
+
+# --- Export and round trip -----------------------------------------------------------------
+
+COMPARED_FIELDS = [
+    f.name
+    for f in Briefing._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at", "version", "category", "region", "topic"}
+]
+
+
+def snapshot():
+    result = {}
+    for briefing in Briefing.objects.select_related("category", "region", "topic"):
+        result[briefing.slug] = {
+            "fields": {name: getattr(briefing, name) for name in COMPARED_FIELDS},
+            "taxonomy": [
+                getattr(briefing, key).name if getattr(briefing, key) else None
+                for key in ("category", "region", "topic")
+            ],
+            "sections": [
+                (s.position, s.heading, s.body, s.body_html, s.audience)
+                for s in briefing.sections.all()
+            ],
+            "citations": [
+                (
+                    c.position,
+                    c.source.title,
+                    c.source.publisher,
+                    c.source.url,
+                    c.source.published_on,
+                    c.note,
+                    c.note_html,
+                )
+                for c in briefing.citations.select_related("source")
+            ],
+        }
+    return result
+
+
+def test_export_then_import_into_an_empty_database_gives_equal_briefings(tmp_path):
+    run("load_demo")
+    odd = BriefingFactory(
+        title='Quotes: "colons" and # hashes', summary="Line one\nline two", authors="A, B"
+    )
+    SectionFactory(briefing=odd, heading="", body="Lead text before any heading.")
+    SectionFactory(briefing=odd, heading="", body="Untitled and gated.", audience=2)
+    SectionFactory(briefing=odd, heading="Code", body="```\n## not a heading\n```")
+    CitationFactory(briefing=odd, source__url="", source__publisher="", note="*Note*")
+    before = snapshot()
+    assert len(before) >= 15
+
+    out, _ = run("export_briefings", str(tmp_path / "export"))
+    assert f"Exported {len(before)} briefing(s)" in out
+    Briefing.objects.all().delete()
+    Source.objects.all().delete()
+    Category.objects.all().delete()
+    Region.objects.all().delete()
+    Topic.objects.all().delete()
+
+    out, err = run("import_briefings", str(tmp_path / "export"))
+    assert err == ""
+    assert snapshot() == before
+
+
+def test_export_includes_gated_sections_and_notes(tmp_path):
+    briefing = BriefingFactory(slug="gated")
+    SectionFactory(briefing=briefing, heading="Secret", body="Members only.", audience=1)
+    CitationFactory(briefing=briefing, note="A note.")
+    run("export_briefings", str(tmp_path))
+    text = (tmp_path / "gated.md").read_text(encoding="utf-8")
+    assert "## Secret {access=strategic-circle}\nMembers only." in text
+    assert "note: A note." in text
+
+
+# --- Demo content -------------------------------------------------------------------------
+
+
+def test_load_demo_is_idempotent_and_varied():
+    run("load_demo")
+    count = Briefing.objects.count()
+    sections = Section.objects.count()
+    out, err = run("load_demo")
+    assert err == ""
+    assert "already loaded" in out
+    assert Briefing.objects.count() == count and Section.objects.count() == sections
+
+    live = Briefing.objects.published()
+    assert live.count() >= 14  # 12 of ours and both seeds
+    assert live.values("category").distinct().count() >= 4
+    assert live.values("region").distinct().count() >= 3
+    assert {b.kind for b in live} == {Briefing.Kind.ARTICLE, Briefing.Kind.SIGNAL_BRIEF}
+    for tier in (Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE):
+        gated = Section.objects.filter(audience=tier)
+        assert gated.count() >= 12
+        assert all(s.body.startswith("Demo member text:") for s in gated)
+    assert Citation.objects.exclude(note="").count() >= 12
+
+
+def test_load_demo_leaves_edited_briefings_alone():
+    run("load_demo")
+    Briefing.objects.filter(slug="liquid-cooling-default").update(title="Edited by an editor")
+    run("load_demo")
+    assert Briefing.objects.get(slug="liquid-cooling-default").title == "Edited by an editor"
+
+
+def test_updating_a_page_export_keeps_its_publish_time():
+    run("import_briefings", str(SEED_001))
+    briefing = Briefing.objects.get()
+    first = briefing.published_at
+    out, err = run("import_briefings", str(SEED_001), "--update")
+    assert "updated:" in out and err == ""
+    briefing.refresh_from_db()
+    assert briefing.published_at == first
+
+
+def test_imported_markdown_is_sanitised(tmp_path, client):
+    text = GOOD.replace(
+        "Public text.",
+        "<script>alert(1)</script>\n\n<iframe src=https://evil.example></iframe>\n\n"
+        "[x](javascript:alert(1))",
+    )
+    run("import_briefings", str(write(tmp_path / "evil.md", text)))
+    briefing = Briefing.objects.get()
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert "<iframe" not in html
+    assert 'href="javascript:' not in html

@@ -1,0 +1,408 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from briefings.models import Briefing
+from members.access import Audience
+from tests.briefings.helpers import (
+    SEED_000,
+    SEED_001,
+    SEED_001_SLUG,
+    squash,
+    visible_text,
+)
+from tests.factories import (
+    BriefingFactory,
+    CategoryFactory,
+    CitationFactory,
+    MembershipFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SC_TEXT = "Strategic Circle only: the trend behind the signal."
+LA_TEXT = "Leadership Alliance only: the failure path."
+NOTE_TEXT = "Leadership Alliance source note about reliability."
+
+
+@pytest.fixture
+def gated_briefing():
+    briefing = BriefingFactory(signal_brief=True, title="Gated briefing")
+    SectionFactory(briefing=briefing, heading="The fact", body="Public fact.")
+    SectionFactory(
+        briefing=briefing,
+        heading="Deeper Trend Context",
+        body=SC_TEXT,
+        audience=Audience.STRATEGIC_CIRCLE,
+    )
+    SectionFactory(
+        briefing=briefing,
+        heading="Failure paths",
+        body=LA_TEXT,
+        audience=Audience.LEADERSHIP_ALLIANCE,
+    )
+    CitationFactory(briefing=briefing, source__title="A public report", note=NOTE_TEXT)
+    return briefing
+
+
+def reader(client, tier=None, *, lapsed=False):
+    user = UserFactory()
+    if tier is not None:
+        ends = timezone.now() - dt.timedelta(days=1) if lapsed else None
+        MembershipFactory(
+            user=user,
+            tier=tier,
+            starts_at=timezone.now() - dt.timedelta(days=30),
+            ends_at=ends,
+        )
+    client.force_login(user)
+    return user
+
+
+# --- Seeds -----------------------------------------------------------------------------
+
+
+def test_every_content_line_of_seed_001_is_on_the_page_for_anonymous(client):
+    call_command("load_demo", verbosity=0)
+    response = client.get(reverse("briefings:detail", args=[SEED_001_SLUG]))
+    assert response.status_code == 200
+    page = squash(visible_text(response.content.decode()))
+    missing = []
+    for line in SEED_001.read_text(encoding="utf-8").splitlines():
+        line = line.strip().lstrip("•").strip()
+        if not line or line == "BackMore Coverage: Datacenter":
+            continue
+        if squash(line) not in page:
+            missing.append(line)
+    assert missing == []
+    # The page chrome, as links.
+    assert "Back" in visible_text(response.content.decode())
+    assert squash("More Coverage: Datacenter") in page
+    # The seed's demo member text is ours and stays behind the lock.
+    assert "Demo member text" not in response.content.decode()
+
+
+def test_seed_001_title_repeats_as_the_fact_file_heading(client):
+    call_command("import_briefings", str(SEED_001), verbosity=0)
+    html = client.get(reverse("briefings:detail", args=[SEED_001_SLUG])).content.decode()
+    title = "HKSTP and SenseTime partner on Hong Kong AI data centre"
+    assert html.count(f'<p class="fact-file__title">{title}</p>') == 1
+    assert "No public references are listed for this briefing." in html
+
+
+def test_seed_000_article_has_no_repeated_paragraph(client):
+    call_command("import_briefings", str(SEED_000), verbosity=0)
+    briefing = Briefing.objects.get()
+    # Imported as a draft: unpublished, so not on the site until an editor publishes it.
+    assert client.get(briefing.get_absolute_url()).status_code == 404
+    Briefing.objects.filter(pk=briefing.pk).update(
+        status=Briefing.Status.PUBLISHED, published_at=timezone.now()
+    )
+    response = client.get(briefing.get_absolute_url())
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    lines = [line.strip() for line in SEED_000.read_text(encoding="utf-8").splitlines()]
+    paragraphs = [line for line in lines if line]
+    standfirst, body = paragraphs[0], paragraphs[1:]
+    assert text.count(standfirst) == 1
+    for paragraph in set(body):
+        assert text.count(paragraph) == 1, paragraph
+
+
+# --- Gated text --------------------------------------------------------------------------
+
+
+def test_anonymous_reader_gets_no_gated_text_and_both_lock_cards(client, gated_briefing):
+    response = client.get(gated_briefing.get_absolute_url())
+    html = response.content.decode()
+    assert "Public fact." in html
+    assert SC_TEXT not in html and LA_TEXT not in html and NOTE_TEXT not in html
+    # Not even the headings of the locked sections.
+    assert "Failure paths" not in html
+    assert "gated-section" not in html
+    assert "Only for Strategic Circle" in html
+    assert "Only for Leadership Alliance" in html
+    signup = (
+        reverse("account_signup") + "?next=" + gated_briefing.get_absolute_url().replace("/", "%2F")
+    )
+    assert signup in html
+    assert reverse("account_login") + "?next=" in html
+    assert "A public report" in html  # source titles are public
+
+
+def test_strategic_circle_member_reads_their_tier_only(client, gated_briefing):
+    reader(client, Audience.STRATEGIC_CIRCLE)
+    html = client.get(gated_briefing.get_absolute_url()).content.decode()
+    assert SC_TEXT in html
+    assert 'class="briefing-section gated-section"' in html
+    assert LA_TEXT not in html and NOTE_TEXT not in html
+    assert "Only for Strategic Circle" not in html
+    assert "Only for Leadership Alliance" in html
+    assert "Apply for Leadership Alliance" in html
+    assert reverse("members:tier", args=["leadership-alliance"]) + "?next=" in html
+    assert reverse("account_login") + "?next=" not in html
+
+
+def test_leadership_alliance_member_reads_everything_without_lock_panel(client, gated_briefing):
+    reader(client, Audience.LEADERSHIP_ALLIANCE)
+    html = client.get(gated_briefing.get_absolute_url()).content.decode()
+    assert SC_TEXT in html and LA_TEXT in html and NOTE_TEXT in html
+    assert "Only for" not in html
+    assert "Sign in with the right membership level" not in html
+
+
+def test_lapsed_member_is_asked_to_renew_and_reads_public_only(client, gated_briefing):
+    reader(client, Audience.LEADERSHIP_ALLIANCE, lapsed=True)
+    html = client.get(gated_briefing.get_absolute_url()).content.decode()
+    assert LA_TEXT not in html and SC_TEXT not in html and NOTE_TEXT not in html
+    assert "Renew Leadership Alliance" in html
+
+
+def test_signed_in_reader_without_tier_is_asked_to_join(client, gated_briefing):
+    reader(client)
+    html = client.get(gated_briefing.get_absolute_url()).content.decode()
+    assert SC_TEXT not in html
+    assert "Join Strategic Circle" in html
+    assert "Apply for Leadership Alliance" in html
+
+
+def test_source_notes_alone_show_only_the_leadership_alliance_card(client):
+    briefing = BriefingFactory()
+    CitationFactory(briefing=briefing, note=NOTE_TEXT)
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert NOTE_TEXT not in html
+    assert "Only for Leadership Alliance" in html
+    assert "Only for Strategic Circle" not in html
+
+
+def test_public_only_briefing_has_no_lock_panel(client):
+    briefing = BriefingFactory()
+    SectionFactory(briefing=briefing)
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert "Member Briefing" not in html
+
+
+def test_markdown_cannot_put_a_script_on_the_page(client):
+    briefing = BriefingFactory()
+    SectionFactory(
+        briefing=briefing,
+        body=(
+            '<script>alert("x")</script>\n\n'
+            "[click](javascript:alert(1)) <img src=x onerror=alert(1)>"
+        ),
+    )
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert 'href="javascript:' not in html
+    assert "<img" not in html  # shown as text, never as a tag
+    assert "&lt;script&gt;" in html
+
+
+# --- Unpublished is a 404 like a missing slug ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status", [Briefing.Status.DRAFT, Briefing.Status.REVIEW, Briefing.Status.ARCHIVED]
+)
+def test_unpublished_briefing_is_404(client, status):
+    briefing = BriefingFactory(status=status)
+    missing = client.get(reverse("briefings:detail", args=["no-such-briefing"]))
+    response = client.get(briefing.get_absolute_url())
+    assert response.status_code == missing.status_code == 404
+    assert briefing.title not in response.content.decode()
+
+
+def test_scheduled_briefing_is_404_until_its_time(client):
+    briefing = BriefingFactory(
+        status=Briefing.Status.SCHEDULED, published_at=timezone.now() + dt.timedelta(hours=2)
+    )
+    assert client.get(briefing.get_absolute_url()).status_code == 404
+    Briefing.objects.filter(pk=briefing.pk).update(
+        published_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert client.get(briefing.get_absolute_url()).status_code == 200
+
+
+def test_unpublished_briefings_stay_out_of_lists(client):
+    live = BriefingFactory(title="Live one")
+    BriefingFactory(title="Draft one", status=Briefing.Status.DRAFT, category=live.category)
+    for url in (
+        reverse("briefings:home"),
+        reverse("briefings:list"),
+        live.category.get_absolute_url(),
+    ):
+        html = client.get(url).content.decode()
+        assert "Live one" in html and "Draft one" not in html, url
+
+
+# --- Fixed query counts --------------------------------------------------------------------
+
+
+def _gated_briefing_of_size(size):
+    briefing = BriefingFactory(signal_brief=True)
+    for index in range(size):
+        SectionFactory(briefing=briefing, audience=Audience.PUBLIC)
+        SectionFactory(briefing=briefing, audience=Audience.STRATEGIC_CIRCLE)
+        CitationFactory(briefing=briefing, note=f"Note {index}")
+    return briefing
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_briefing_page_queries_do_not_grow_with_content(client, django_assert_num_queries, size):
+    briefing = _gated_briefing_of_size(size)
+    # briefing with annotations, sections, citations with sources, tier wording
+    with django_assert_num_queries(4):
+        response = client.get(briefing.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, size):
+    briefing = _gated_briefing_of_size(size)
+    reader(client, Audience.LEADERSHIP_ALLIANCE)
+    # user, memberships (the session is in the cache), then briefing, sections,
+    # citations; no lock cards, so no tier wording
+    with django_assert_num_queries(5):
+        response = client.get(briefing.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_list_pages_queries_do_not_grow(client, django_assert_num_queries, size):
+    category = CategoryFactory()
+    for _ in range(size):
+        BriefingFactory(category=category)
+    with django_assert_num_queries(3):
+        client.get(reverse("briefings:home"))
+    # count, page of briefings, category, region and topic choices
+    with django_assert_num_queries(5):
+        client.get(reverse("briefings:list"))
+    # the category, count, page
+    with django_assert_num_queries(3):
+        client.get(category.get_absolute_url())
+
+
+# --- Home, list, coverage ------------------------------------------------------------------
+
+
+def test_home_shows_lead_latest_and_coverage_by_category(client):
+    datacenter = CategoryFactory(name="Datacenter")
+    older = BriefingFactory(
+        title="Older", category=datacenter, published_at=timezone.now() - dt.timedelta(days=3)
+    )
+    lead = BriefingFactory(title="Newest", published_at=timezone.now() - dt.timedelta(minutes=5))
+    html = client.get(reverse("briefings:home")).content.decode()
+    assert html.index("Newest") < html.index("Older")
+    assert 'aria-label="Lead briefing"' in html
+    assert "Coverage by category" in html
+    assert datacenter.get_absolute_url() in html
+    assert lead.get_absolute_url() in html and older.get_absolute_url() in html
+
+
+def test_list_filters_by_kind_category_impact_and_confidence(client):
+    cloud = CategoryFactory(name="Cloud")
+    match = BriefingFactory(
+        signal_brief=True, category=cloud, confidence=80, title="Matching brief"
+    )
+    BriefingFactory(signal_brief=True, category=cloud, confidence=40, title="Low confidence brief")
+    BriefingFactory(category=cloud, title="An article")
+    BriefingFactory(signal_brief=True, confidence=80, title="Other category brief")
+    response = client.get(
+        reverse("briefings:list"),
+        {
+            "kind": "signal-brief",
+            "category": cloud.slug,
+            "impact": "medium",
+            "confidence_min": "60",
+        },
+    )
+    html = response.content.decode()
+    assert "Matching brief" in html
+    for other in ("Low confidence brief", "An article", "Other category brief"):
+        assert other not in html
+    assert match.get_absolute_url() in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kind": "nonsense"},
+        {"category": "no-such-category"},
+        {"impact": "extreme"},
+        {"confidence_min": "lots"},
+        {"confidence_min": "90", "confidence_max": "10"},
+        {"confidence_max": "1000"},
+        {"page": "abc"},
+        {"page": "9999"},
+        {"page": "-1"},
+        {"region": "<script>"},
+    ],
+)
+def test_bad_filter_values_give_a_clean_page(client, query):
+    BriefingFactory(title="Still listed")
+    response = client.get(reverse("briefings:list"), query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Still listed" in html
+    assert "<script>" not in html.split("<main", 1)[1]
+
+
+def test_bad_filter_is_reported_and_good_filters_still_apply(client):
+    BriefingFactory(signal_brief=True, title="Signal one")
+    BriefingFactory(title="Article one")
+    html = client.get(reverse("briefings:list"), {"kind": "signal-brief", "impact": "x"}).content
+    html = html.decode()
+    assert "Some filters were not understood and were ignored." in html
+    assert "Signal one" in html and "Article one" not in html
+
+
+def test_list_paginates_and_keeps_filters_in_page_links(client):
+    for _ in range(14):
+        BriefingFactory(kind=Briefing.Kind.ARTICLE)
+    html = client.get(reverse("briefings:list"), {"kind": "article"}).content.decode()
+    assert "Page 1 of 2" in html
+    assert "?kind=article&amp;page=2" in html
+    last = client.get(reverse("briefings:list"), {"kind": "article", "page": "2"})
+    assert "Page 2 of 2" in last.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["category", "region", "topic"])
+def test_coverage_pages(client, kind):
+    briefing = BriefingFactory()
+    term = getattr(briefing, kind)
+    response = client.get(term.get_absolute_url())
+    assert response.status_code == 200
+    assert briefing.title in response.content.decode()
+    assert client.get(reverse(f"briefings:{kind}", args=["nope"])).status_code == 404
+
+
+def test_more_coverage_link_leads_to_the_category(client):
+    briefing = BriefingFactory(category=CategoryFactory(name="Datacenter"))
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert f'href="{briefing.category.get_absolute_url()}">More Coverage: Datacenter' in html
+
+
+def test_article_page_shows_standfirst_and_body_without_signal_panels(client):
+    briefing = BriefingFactory(summary="The standfirst.")
+    SectionFactory(briefing=briefing, heading="", body="Opening paragraph.")
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    assert "The standfirst." in html and "Opening paragraph." in html
+    assert "Signal Brief" not in html and "Published reporting" not in html
+
+
+def test_home_features_the_most_active_categories_and_links_the_rest(client):
+    for index in range(10):
+        BriefingFactory(
+            category=CategoryFactory(name=f"Area {index:02d}"),
+            published_at=timezone.now() - dt.timedelta(days=index + 1),
+        )
+    html = client.get(reverse("briefings:home")).content.decode()
+    blocks = html.split('class="coverage-more"')[0]
+    assert "Area 00" in blocks and "Area 07" in blocks
+    more = html.split('class="coverage-more"')[1]
+    assert "Area 08" in more and "Area 09" in more

@@ -1,0 +1,53 @@
+import pytest
+from django.core.management import call_command
+
+from tests.briefings.helpers import SEED_001_SLUG
+
+URL = f"/briefings/{SEED_001_SLUG}/"
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("load_demo", verbosity=0)
+
+
+def no_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_seed_briefing_on_a_phone(demo, phone_page):
+    response = phone_page.goto(URL)
+    assert response.status == 200
+    assert no_horizontal_scroll(phone_page)
+    assert phone_page.get_by_role("heading", name="Member Briefing").is_visible()
+    join = phone_page.get_by_role("link", name="Join Strategic Circle")
+    assert join.is_visible()
+    assert "/accounts/signup/?next=" in join.get_attribute("href")
+    assert phone_page.console_errors == []
+
+
+def test_seed_briefing_on_a_desktop_puts_the_fact_file_beside_the_text(demo, page):
+    page.goto(URL)
+    fact_file = page.locator(".fact-file").bounding_box()
+    body = page.locator(".briefing__body").bounding_box()
+    assert fact_file["x"] > body["x"] + body["width"]
+    assert page.console_errors == []
+
+
+def test_home_and_list_on_a_phone(demo, phone_page):
+    for url in ("/", "/briefings/?kind=signal-brief", "/coverage/category/datacenter/"):
+        assert phone_page.goto(url).status == 200
+        assert no_horizontal_scroll(phone_page), url
+    assert phone_page.console_errors == []
+
+
+def test_filters_work_without_javascript(demo, chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/briefings/")
+    page.select_option("#id_kind", "article")
+    page.get_by_role("button", name="Apply filters").click()
+    assert "kind=article" in page.url
+    kinds = page.locator(".card__kind").all_inner_texts()
+    assert kinds and set(kinds) == {"Article"}
+    context.close()
