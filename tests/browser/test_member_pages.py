@@ -21,7 +21,7 @@ def violations(page):
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_member_pages_are_accessible(phone_page):
     cache.clear()
     user = UserFactory(email="axe@example.org")
