@@ -167,3 +167,16 @@ class CitationFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     position = factory.Sequence(int)
     note = ""
+
+
+def members_migration_data():
+    """
+    The rows the members data migrations create (tier wording, the membership managers
+    group), again: a transactional test's flush removes them for the tests after it.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("members.migrations.0002_tiers").create_tiers(apps, None)
+    import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from members.access import Audience
 from tests.browser.conftest import PHONE, open_page
-from tests.factories import BriefingFactory, SectionFactory
+from tests.factories import BriefingFactory, SectionFactory, members_migration_data
 
 CIRCLE_TEXT = "Quokkacirclemarker trend context for Strategic Circle members."
 ALLIANCE_TEXT = "Narwhalalliancemarker failure paths for Leadership Alliance members."
@@ -24,18 +24,19 @@ def no_script_phone(chromium, live_server):
     context.close()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_join_strategic_circle_from_a_briefing_and_see_the_section(page):
     join_and_read(page)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_joining_works_on_a_phone_without_javascript(no_script_phone):
     join_and_read(no_script_phone)
 
 
 def join_and_read(page):
     cache.clear()
+    members_migration_data()
     mail.outbox = []
     briefing = BriefingFactory(title="HKSTP and SenseTime demo briefing")
     SectionFactory(briefing=briefing, position=1, heading="The fact", body="Public demo text.")

@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
 from members.access import Audience
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, members_migration_data
 
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
@@ -21,9 +21,10 @@ def violations(page):
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_member_pages_are_accessible(phone_page):
     cache.clear()
+    members_migration_data()
     user = UserFactory(email="axe@example.org")
     MembershipFactory(user=user, tier=Audience.STRATEGIC_CIRCLE)
     page = phone_page
