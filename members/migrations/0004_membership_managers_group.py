@@ -17,7 +17,7 @@ def create_group(apps, schema_editor):
     # Permissions are normally created after all migrations ran; create them now so the
     # group can hold them on a fresh database.
     app_config = apps.get_app_config("members")
-    models_module = app_config.models_module
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = models_module or True
     try:
         create_permissions(app_config, apps=apps, verbosity=0)
