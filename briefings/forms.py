@@ -71,3 +71,92 @@ class BriefingFilterForm(forms.Form):
         """The current filters as a query string, for pagination links."""
         query = {name: self.data.get(name) for name in self.fields if self.data.get(name)}
         return urlencode(query)
+
+
+QUERY_MAX_LENGTH = 200
+
+
+def _any(label):
+    return [("", label)]
+
+
+class SearchForm(forms.Form):
+    """
+    The search box and the list's facets. Facet values are checked against choices loaded
+    once (one query per taxonomy), never looked up with what the reader typed, so odd input
+    is a form error and never a database error.
+    """
+
+    q = forms.CharField(
+        label="Search briefings",
+        required=False,
+        max_length=QUERY_MAX_LENGTH,
+        strip=True,
+        error_messages={
+            "max_length": (
+                f"Search for at most {QUERY_MAX_LENGTH} characters (this search had "
+                "%(show_value)d). Try the few words that matter most."
+            ),
+        },
+    )
+    kind = forms.ChoiceField(required=False, choices=_any("Any type") + Briefing.Kind.choices)
+    category = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    topic = forms.ChoiceField(required=False)
+    impact = forms.ChoiceField(required=False, choices=_any("Any impact") + Briefing.Impact.choices)
+    # The same names as the briefing list's filters, so a link carries over between them.
+    confidence_min = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Confidence from (%)"
+    )
+    confidence_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="to (%)")
+
+    taxonomies = {"category": Category, "region": Region, "topic": Topic}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, model in self.taxonomies.items():
+            label = model._meta.verbose_name
+            self.fields[name].choices = _any(f"Any {label}") + list(
+                model.objects.values_list("slug", "name")
+            )
+            self.fields[name].label = label.capitalize()
+
+    @property
+    def facet_names(self):
+        return ["kind", *self.taxonomies, "impact", "confidence_min", "confidence_max"]
+
+    def facet_fields(self):
+        return [self[name] for name in self.facet_names]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("confidence_min"), cleaned.get("confidence_max")
+        if low is not None and high is not None and low > high:
+            # An inverted range has no clear meaning: both bounds are ignored.
+            self.add_error("confidence_min", "Must not be above the upper bound.")
+            self.add_error("confidence_max", "Must not be below the lower bound.")
+        return cleaned
+
+    def facets(self) -> dict:
+        """The valid facet values chosen, by name (call after is_valid)."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            name: data[name]
+            for name in self.facet_names
+            if data.get(name) not in (None, "") and name not in self.errors
+        }
+
+    def filter(self, queryset):
+        facets = self.facets()
+        if "kind" in facets:
+            queryset = queryset.filter(kind=facets["kind"])
+        for name in self.taxonomies:
+            if name in facets:
+                queryset = queryset.filter(**{f"{name}__slug": facets[name]})
+        if "impact" in facets:
+            queryset = queryset.filter(impact=facets["impact"])
+        if "confidence_min" in facets:
+            queryset = queryset.filter(confidence__gte=facets["confidence_min"])
+        if "confidence_max" in facets:
+            queryset = queryset.filter(confidence__lte=facets["confidence_max"])
+        return queryset

@@ -9,12 +9,14 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history import register as register_history
 
 from briefings.markdown import render_markdown
 from members import access
@@ -365,3 +367,41 @@ class Citation(models.Model):
     def save(self, *args, **kwargs):
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
+
+
+# --- Revision history (newsroom) -------------------------------------------------------
+# django-simple-history keeps a row per save of briefings, sections and citations, with
+# who saved and when; briefings/revisions.py reads them to compare and restore versions.
+# Registered here rather than in the class bodies so the content model stays readable.
+# The rendered HTML is derived from the Markdown on save, so it is not worth keeping.
+register_history(Briefing, excluded_fields=["updated_at"])
+register_history(Section, excluded_fields=["body_html"])
+register_history(Citation, excluded_fields=["note_html"])
+
+
+class SearchDocument(models.Model):
+    """
+    What one audience may search in one briefing: the title, the summary and the plain
+    text of every other part that audience may read (decided by members.access), with its
+    weighted PostgreSQL search vector. Derived data, rebuilt by `briefings.search`;
+    on PostgreSQL each audience's vectors have their own partial GIN index (migration 0006).
+    """
+
+    briefing = models.ForeignKey(
+        Briefing, on_delete=models.CASCADE, related_name="search_documents"
+    )
+    audience = models.PositiveSmallIntegerField(choices=Audience.choices)
+    title = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["briefing", "audience"], name="search_document_one_per_audience"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.briefing_id} / {Audience(self.audience).label}"

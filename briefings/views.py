@@ -1,8 +1,11 @@
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 
-from briefings.forms import BriefingFilterForm
+from briefings import search
+from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset
 
@@ -148,3 +151,42 @@ class TopicView(CoverageView):
     taxonomy_model = Topic
     briefing_field = "topic"
     coverage_label = "Topic"
+
+
+# Results depend on the reader's audience: never stored in a shared cache.
+@method_decorator(cache_control(private=True), name="dispatch")
+class SearchView(ForgivingPaginationMixin, ListView):
+    """
+    Search over published briefings in the parts the reader may read; with an empty
+    search box but facets chosen, the matching briefings newest first.
+    """
+
+    template_name = "briefings/search.html"
+    context_object_name = "briefings"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.form.is_valid()
+        self.text = self.form.cleaned_data.get("q", "")
+        self.searched = "q" not in self.form.errors and bool(self.text or self.form.facets())
+        if not self.searched:
+            return Briefing.objects.none()
+        queryset = self.form.filter(Briefing.objects.published().for_cards())
+        if not self.text:
+            return queryset
+        return search.briefings_matching(queryset, text=self.text, audience=self.request.audience)
+
+    def get_context_data(self, **kwargs):
+        facet_errors = any(name in self.form.errors for name in self.form.facet_names)
+        context = super().get_context_data(
+            form=self.form,
+            query=self.text,
+            searched=self.searched,
+            facet_errors=facet_errors,
+            choice_facets={"kind", "category", "region", "topic", "impact"},
+            **kwargs,
+        )
+        paginator = context["paginator"]
+        context["capped"] = bool(self.text) and paginator.count >= search.MAX_CANDIDATES
+        return context

@@ -1,7 +1,9 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from briefings.sitemaps import SITEMAPS
 from config import views
 
 # Admin signs in through allauth (same rate limits, codes and MFA as everyone), with the
@@ -11,6 +13,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

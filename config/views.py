@@ -6,7 +6,9 @@ from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +61,16 @@ def server_error(request):
 
     template = loader.get_template("errors/500.html")
     return HttpResponse(template.render({}), status=500, headers={"Cache-Control": "no-store"})
+
+
+# Crawlers stay out of accounts, membership management, admin and search results (search
+# pages are endless and reader-dependent); everything readers browse is open to them.
+ROBOTS_DISALLOW = ["/accounts/", "/account/", "/admin/", "/search"]
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -219,3 +219,29 @@ def may_apply(tier: int, *, is_authenticated: bool, standing: TierStanding) -> b
         and joins_by_application(tier)
         and standing in {TierStanding.OPEN, TierStanding.LAPSED, TierStanding.RENEWABLE}
     )
+
+
+# Search keeps one precomputed document per audience, each holding exactly the parts that
+# audience may read, so matching and snippets can never reach past the reader's audience.
+SEARCH_DOCUMENT_AUDIENCES: tuple[Audience, ...] = tuple(Audience)
+
+
+def search_document_audience(audience: int) -> Audience:
+    """The search document (matching and snippets) that a reader with `audience` may use."""
+    return max(doc for doc in SEARCH_DOCUMENT_AUDIENCES if can_read(audience, doc))
+
+
+def is_accessible_for_free(part_audiences: Iterable[int]) -> bool:
+    """Whether an anonymous reader may read every part (schema.org isAccessibleForFree)."""
+    return all(can_read(Audience.PUBLIC, part) for part in part_audiences)
+
+
+def gated_parts_shown(audience: int, part_audiences: Iterable[int]) -> list[Audience]:
+    """The gated (non-public) part audiences that a reader with `audience` is shown."""
+    return sorted(
+        {
+            Audience(part)
+            for part in part_audiences
+            if not can_read(Audience.PUBLIC, part) and can_read(audience, part)
+        }
+    )

@@ -31,8 +31,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A staff user with a TOTP authenticator, so admin does not send them to set up MFA."""
+    """
+    A staff user with a TOTP authenticator, so admin does not send them to set up MFA,
+    in the named group (`writers`, `editors`, or none) when `group=` is given.
+    """
 
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
     is_staff = True
 
     @factory.post_generation
@@ -43,6 +47,28 @@ class StaffFactory(UserFactory):
 
         self.totp_secret = generate_totp_secret()
         TOTP.activate(self, self.totp_secret)
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            if not Group.objects.filter(name=extracted).exists():
+                # A transactional test's flush removed what the data migration made;
+                # make the groups again with the migration's own code and lists.
+                import importlib
+                from pathlib import Path
+
+                from django.apps import apps
+
+                import briefings.migrations
+
+                [path] = Path(briefings.migrations.__file__).parent.glob(
+                    "*_writers_and_editors_groups.py"
+                )
+                migration = importlib.import_module(f"briefings.migrations.{path.stem}")
+                migration.create_groups(apps, None)
+            self.groups.add(Group.objects.get(name=extracted))
 
 
 def totp_code(secret: str) -> str:
@@ -112,6 +138,7 @@ class BriefingFactory(factory.django.DjangoModelFactory):
 
     kind = Briefing.Kind.ARTICLE
     title = factory.Sequence(lambda n: f"Briefing number {n}")
+    slug = factory.Sequence(lambda n: f"briefing-{n}")
     summary = "A public summary of the briefing."
     status = Briefing.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
@@ -180,3 +207,16 @@ def members_migration_data():
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
+
+
+def ready_briefing(**kwargs):
+    """A draft that passes every pre-publish check: a public section and a linked source."""
+    kwargs.setdefault("kind", Briefing.Kind.SIGNAL_BRIEF)
+    kwargs.setdefault("status", Briefing.Status.DRAFT)
+    kwargs.setdefault("published_at", None)
+    kwargs.setdefault("impact", Briefing.Impact.MEDIUM)
+    kwargs.setdefault("confidence", 90)
+    briefing = BriefingFactory(**kwargs)
+    SectionFactory(briefing=briefing, heading="The fact", body="Public text.", position=1)
+    CitationFactory(briefing=briefing, position=1)
+    return briefing

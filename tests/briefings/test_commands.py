@@ -163,10 +163,11 @@ def test_export_then_import_into_an_empty_database_gives_equal_briefings(tmp_pat
     odd = BriefingFactory(
         title='Quotes: "colons" and # hashes', summary="Line one\nline two", authors="A, B"
     )
-    SectionFactory(briefing=odd, heading="", body="Lead text before any heading.")
-    SectionFactory(briefing=odd, heading="", body="Untitled and gated.", audience=2)
-    SectionFactory(briefing=odd, heading="Code", body="```\n## not a heading\n```")
-    CitationFactory(briefing=odd, source__url="", source__publisher="", note="*Note*")
+    # Positions are the order in the file; give them as an import numbers them.
+    SectionFactory(briefing=odd, position=0, heading="", body="Lead text before any heading.")
+    SectionFactory(briefing=odd, position=1, heading="", body="Untitled and gated.", audience=2)
+    SectionFactory(briefing=odd, position=2, heading="Code", body="```\n## not a heading\n```")
+    CitationFactory(briefing=odd, position=0, source__url="", source__publisher="", note="*Note*")
     before = snapshot()
     assert len(before) >= 15
 

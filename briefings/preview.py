@@ -1,0 +1,69 @@
+"""
+Staff preview: a briefing in any status, rendered by the reader's own page view as a
+reader in the chosen audience would see it. Reached only through BriefingAdmin's
+preview URL, which checks the preview permission before this view runs.
+"""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from briefings import services
+from briefings.models import Briefing, Citation, Section
+from briefings.views import BriefingDetailView
+from members import access
+from members.access import Audience
+from members.services import ReaderStatus
+
+
+@method_decorator(never_cache, name="dispatch")
+class BriefingPreviewView(BriefingDetailView):
+    template_name = "briefings/preview.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        try:
+            Audience.from_slug(kwargs["audience"])
+        except ValueError:
+            raise Http404("No such audience.") from None
+        self.preview_as = access.preview_audience(
+            kwargs["audience"],
+            may_preview=services.can_preview(request.user),
+            default=request.audience,
+        )
+        # Everything the page asks about its reader now answers for the previewed audience
+        # (sections, source notes, lock cards and their calls to action), so the preview
+        # is the reader's page and not an imitation of it.
+        request.audience = self.preview_as
+        request.reader = ReaderStatus(
+            audience=self.preview_as, is_authenticated=self.preview_as > Audience.PUBLIC
+        )
+
+    def get_queryset(self):
+        # Any status: drafts and scheduled briefings are what previews are for.
+        return (
+            Briefing.objects.all()
+            .with_taxonomy()
+            .prefetch_related(
+                Prefetch("sections", queryset=Section.objects.readable_by(self.preview_as)),
+                Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        briefing = self.object
+        return super().get_context_data(
+            preview_as=self.preview_as,
+            preview_links=[
+                (
+                    audience,
+                    reverse("admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]),
+                )
+                for audience in Audience
+            ],
+            preview_edit_url=reverse("admin:briefings_briefing_change", args=[briefing.pk]),
+            preview_is_live=briefing.is_live(),
+            **kwargs,
+        )

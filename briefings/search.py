@@ -1,0 +1,312 @@
+"""
+Search over published briefings, without ever matching or quoting gated text.
+
+Each briefing keeps one precomputed `SearchDocument` per audience (members.access decides
+which parts go into which document); a reader searches only the document of their own
+audience, so both the match and the snippet come from parts they may read.
+
+PostgreSQL: weighted full-text search (title A, summary B, everything else C), ranked,
+with web-search syntax (quoted phrases, OR, -word) and highlighted snippets, over one
+partial GIN index per audience. SQLite (local runs): a plain case-insensitive match over
+the same per-audience text.
+
+Every path that writes briefings, sections or citations calls `briefings_reindex` (or
+`briefing_reindex`) afterwards; `manage.py reindex_search` rebuilds everything.
+"""
+
+import html
+import re
+import shlex
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, FilteredRelation, Q, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from briefings.models import Briefing, Citation, SearchDocument, Section
+from members import access
+
+CONFIG = "english"
+# Private-use characters mark highlights inside PostgreSQL's headline: they cannot come
+# from the text (stripped when documents are built), so the snippet can be HTML-escaped
+# as a whole and only these marks turned into <mark> elements afterwards.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+SNIPPET_WORDS = 30
+# A search ranks at most this many matches, the newest; the page says so when it is reached.
+MAX_CANDIDATES = 1000
+BATCH_SIZE = 500
+
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
+# Tags of the sanitised HTML that briefings.markdown produces (quoted attribute values may
+# hold ">"). Block elements end in newlines there, so dropping tags keeps words apart.
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_SPACES = re.compile(r"[ \t]+")
+
+# Public fields of the briefing that join every audience's document (published reporting,
+# the signal brief, the watch lists and the classification panel are public parts). The
+# reporting comes before the sections and the rest after them, in reading order, so a
+# snippet reads like the page.
+LEAD_TEXT_FIELDS = ("reporting_summary", "key_points")
+TRAILING_TEXT_FIELDS = (
+    "signal",
+    "signal_type",
+    "market_class",
+    "operating_surface",
+    "market_context",
+    "time_horizon",
+    "watch_items",
+    "signal_focus",
+    "primary_domain",
+    "category_rationale",
+    "region_rationale",
+    "signal_focus_rationale",
+    "content_type_rationale",
+    "primary_domain_rationale",
+    "topic_rationale",
+    "impact_rationale",
+    "confidence_rationale",
+    "authors",
+)
+
+
+def plain_text(value: str) -> str:
+    """The text of rendered (sanitised) HTML, for search documents and snippets."""
+    return clean_text(html.unescape(_TAG.sub("", value or "")))
+
+
+def clean_text(value: str) -> str:
+    """Plain text without control characters or the highlight marks, spaces tidied."""
+    text = _UNSAFE_CHARS.sub(" ", value or "")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def _trailing_text(briefing: Briefing) -> list[str]:
+    parts = [getattr(briefing, name) for name in TRAILING_TEXT_FIELDS]
+    parts += [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
+    return parts
+
+
+def briefings_reindex(*, briefing_ids: Iterable[int] | None = None) -> int:
+    """
+    Rebuild the search documents of the given briefings (all when None), set-based: a
+    fixed handful of queries per batch of briefings, whatever their size. Returns how
+    many briefings were indexed.
+    """
+    if briefing_ids is None:
+        ids = list(Briefing.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(briefing_ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        _reindex_batch(ids[start : start + BATCH_SIZE])
+    return len(ids)
+
+
+def briefings_reindex_all() -> int:
+    """Rebuild every briefing's search documents (`manage.py reindex_search`)."""
+    return briefings_reindex()
+
+
+def briefing_reindex(*, briefing: Briefing) -> None:
+    """Rebuild one briefing's search documents, after its fields, sections or citations change."""
+    briefings_reindex(briefing_ids=[briefing.pk])
+
+
+def _reindex_batch(ids: list[int]) -> None:
+    briefings = list(Briefing.objects.filter(pk__in=ids).with_taxonomy())
+    sections = defaultdict(list)
+    for briefing_id, audience, heading, body_html in (
+        Section.objects.filter(briefing_id__in=ids)
+        .order_by("briefing_id", "position", "id")
+        .values_list("briefing_id", "audience", "heading", "body_html")
+    ):
+        sections[briefing_id].append((audience, clean_text(heading), plain_text(body_html)))
+    citations = defaultdict(list)
+    for briefing_id, title, publisher, note_html in (
+        Citation.objects.filter(briefing_id__in=ids)
+        .order_by("briefing_id", "position", "id")
+        .values_list("briefing_id", "source__title", "source__publisher", "note_html")
+    ):
+        citations[briefing_id].append(
+            (clean_text(title), clean_text(publisher), plain_text(note_html))
+        )
+
+    documents = []
+    for briefing in briefings:
+        lead = [clean_text(getattr(briefing, name)) for name in LEAD_TEXT_FIELDS]
+        trailing = [clean_text(part) for part in _trailing_text(briefing)]
+        for audience in access.SEARCH_DOCUMENT_AUDIENCES:
+            parts = list(lead)
+            for part_audience, heading, body in sections[briefing.pk]:
+                if access.can_read(audience, part_audience):
+                    parts += [heading, body]
+            for title, publisher, note in citations[briefing.pk]:
+                parts += [title, publisher]
+                if access.can_read_source_notes(audience):
+                    parts.append(note)
+            parts += trailing
+            documents.append(
+                SearchDocument(
+                    briefing=briefing,
+                    audience=audience,
+                    title=clean_text(briefing.title),
+                    summary=clean_text(briefing.summary),
+                    body="\n".join(filter(None, parts)),
+                )
+            )
+    if connection.vendor == "postgresql":
+        _upsert_with_vectors(documents)
+    else:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["briefing", "audience"],
+            update_fields=["title", "summary", "body"],
+        )
+
+
+# One statement per batch: the documents go in as arrays and PostgreSQL computes each
+# weighted vector on the way in, so every row is written once.
+_UPSERT_SQL = """
+INSERT INTO {table} (briefing_id, audience, title, summary, body, vector)
+SELECT d.briefing_id, d.audience, d.title, d.summary, d.body,
+       setweight(to_tsvector(%(config)s::regconfig, d.title), 'A')
+       || setweight(to_tsvector(%(config)s::regconfig, d.summary), 'B')
+       || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
+FROM unnest(
+    %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
+    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[]
+) AS d(briefing_id, audience, title, summary, body)
+ON CONFLICT (briefing_id, audience) DO UPDATE SET
+    title = EXCLUDED.title, summary = EXCLUDED.summary,
+    body = EXCLUDED.body, vector = EXCLUDED.vector
+"""
+
+
+def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT_SQL.format(table=table),
+            {
+                "config": CONFIG,
+                "briefing_ids": [d.briefing_id for d in documents],
+                "audiences": [d.audience for d in documents],
+                "titles": [d.title for d in documents],
+                "summaries": [d.summary for d in documents],
+                "bodies": [d.body for d in documents],
+            },
+        )
+
+
+def briefings_matching(queryset, *, text: str, audience: int):
+    """
+    The briefings of `queryset` that match `text` in the parts a reader with `audience`
+    may read, best first, each annotated with `snippet_source` or a raw `snippet` (turn
+    it into HTML with `highlight`).
+    """
+    document = access.search_document_audience(audience)
+    queryset = queryset.annotate(
+        document=FilteredRelation(
+            "search_documents", condition=Q(search_documents__audience=document)
+        )
+    )
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=CONFIG)
+        # Rank among the newest matches only, so a query that matches most of the archive
+        # costs the same as a rare one: ranking reads every candidate's vector.
+        candidates = (
+            queryset.filter(document__vector=query)
+            .order_by("-published_at", "-pk")
+            .values("pk")[:MAX_CANDIDATES]
+        )
+        return (
+            queryset.filter(pk__in=candidates)
+            .annotate(
+                rank=SearchRank(F("document__vector"), query, normalization=Value(1)),
+                snippet=SearchHeadline(
+                    "document__body",
+                    query,
+                    config=CONFIG,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_STOP,
+                    max_words=SNIPPET_WORDS,
+                    min_words=SNIPPET_WORDS // 2,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
+    return _simple_match(queryset, text).order_by("-published_at", "-pk")
+
+
+def _simple_terms(text: str) -> tuple[list[str], list[str]]:
+    """Words and quoted phrases to find, and -words to leave out (SQLite's simple syntax)."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError:  # an unclosed quote: search the words as they are
+        tokens = text.replace('"', " ").split()
+    wanted, unwanted = [], []
+    for token in tokens:
+        if token.upper() == "OR":
+            continue
+        if token.startswith("-"):
+            if token.strip("-"):
+                unwanted.append(token.lstrip("-"))
+        elif token:
+            wanted.append(token)
+    return wanted, unwanted
+
+
+def _simple_match(queryset, text):
+    wanted, unwanted = _simple_terms(text)
+    if not wanted:
+        return queryset.none()
+    for term in wanted:
+        queryset = queryset.filter(_contains(term))
+    for term in unwanted:
+        queryset = queryset.exclude(pk__in=queryset.filter(_contains(term)).values("pk"))
+    return queryset.annotate(snippet=F("document__body"))
+
+
+def _contains(term):
+    return (
+        Q(document__title__icontains=term)
+        | Q(document__summary__icontains=term)
+        | Q(document__body__icontains=term)
+    )
+
+
+def highlight(snippet: str, text: str = "") -> SafeString:
+    """
+    The snippet as HTML: everything escaped, then the highlight marks turned into <mark>.
+    Without marks (SQLite), cut a window around the first searched word and mark it.
+    """
+    snippet = snippet or ""
+    if MARK_START not in snippet and text:
+        snippet = _window(snippet, text)
+    # Parts of the document are kept on their own lines; a snippet runs them together.
+    escaped = escape(" · ".join(line.strip() for line in snippet.splitlines() if line.strip()))
+    return mark_safe(  # noqa: S308 - every character of the text was escaped above
+        escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    )
+
+
+def _window(body: str, text: str, width: int = 220) -> str:
+    wanted, _ = _simple_terms(text)
+    lowered = body.lower()
+    hits = [(lowered.find(term.lower()), term) for term in wanted]
+    hits = [(at, term) for at, term in hits if at >= 0]
+    if not hits:
+        return body[:width] + (" …" if len(body) > width else "")
+    at, _ = min(hits)
+    start = max(0, at - width // 3)
+    end = min(len(body), start + width)
+    excerpt = body[start:end]
+    pattern = "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
+    marked = re.sub(pattern, lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", excerpt, flags=re.I)
+    return ("… " if start else "") + marked + (" …" if end < len(body) else "")

@@ -1,0 +1,123 @@
+"""
+Markup for search engines and sharing, built from public fields only.
+
+The meta description, OpenGraph and Twitter tags and the JSON-LD all describe a briefing
+from its title, public summary, byline, dates and taxonomy: never from a section or a
+source note, so they are the same for every reader. The only reader-dependent part is
+whether the page renders gated parts, which is the `hasPart` Google asks paywalled pages
+to declare (https://developers.google.com/search/docs/appearance/structured-data/paywalled-content).
+"""
+
+import json
+from collections.abc import Iterable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from briefings.models import Briefing
+from briefings.reading import GATED_SECTION_CLASS
+from members import access
+from members.access import Audience
+
+# The class the briefing page puts on every gated section it renders for a reader allowed
+# to read it (briefings.reading); lock cards never carry it.
+GATED_SELECTOR = f".{GATED_SECTION_CLASS}"
+HEADLINE_MAX = 110  # Google truncates longer headlines in article rich results
+
+# Characters that could end the script element or start an HTML comment inside it, as
+# JSON escapes (the same set Django's json_script escapes), plus the JavaScript line
+# separators for any consumer that evaluates the JSON as script.
+_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    ord("\u2028"): "\\u2028",
+    ord("\u2029"): "\\u2029",
+}
+
+
+def keywords(briefing: Briefing) -> list[str]:
+    terms = [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
+    terms += [briefing.signal_focus, briefing.primary_domain]
+    seen = []
+    for term in terms:
+        if term and term not in seen:
+            seen.append(term)
+    return seen
+
+
+def part_audiences(briefing: Briefing) -> set[Audience]:
+    """
+    The audiences of every part of the briefing: public, plus its gated parts, from the
+    `with_gated_parts()` annotations (no query), or asked of the database without them.
+    """
+    if hasattr(briefing, "has_source_notes"):
+        gated = briefing.gated_audiences()
+    else:
+        gated = {
+            Audience(audience)
+            for audience in briefing.sections.exclude(audience=Audience.PUBLIC)
+            .values_list("audience", flat=True)
+            .distinct()
+        }
+        if briefing.citations.exclude(note="").exists():
+            gated.add(access.SOURCE_NOTE_AUDIENCE)
+    return {Audience.PUBLIC, *gated}
+
+
+def modified_at(briefing: Briefing):
+    """Last change as readers see it: a briefing scheduled ahead goes live after its edit."""
+    return max(filter(None, (briefing.updated_at, briefing.published_at)), default=None)
+
+
+def briefing_structured_data(
+    *,
+    briefing: Briefing,
+    url: str,
+    site_name: str,
+    site_url: str,
+    part_audiences: Iterable[int],
+    shown_gated: Iterable[int],
+) -> dict:
+    """schema.org NewsArticle for a briefing page, from public fields only."""
+    publisher = {"@type": "Organization", "name": site_name, "url": site_url}
+    authors = [{"@type": "Person", "name": name} for name in briefing.author_names]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": Truncator(briefing.title).chars(HEADLINE_MAX),
+        "description": briefing.summary,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "dateModified": modified_at(briefing),
+        "author": authors or [publisher],
+        "publisher": publisher,
+        "genre": briefing.get_kind_display(),
+        "keywords": keywords(briefing),
+        "isAccessibleForFree": access.is_accessible_for_free(part_audiences),
+    }
+    if briefing.published_at:
+        data["datePublished"] = briefing.published_at
+    if briefing.category:
+        data["articleSection"] = briefing.category.name
+    if list(shown_gated):
+        data["hasPart"] = [
+            {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": GATED_SELECTOR,
+            }
+        ]
+    return data
+
+
+def json_ld_script(data: dict, *, nonce: str | None) -> SafeString:
+    """A JSON-LD script element whose content no text can break out of."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=None)
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>',
+        "" if nonce is None else nonce,  # a LazyNonce is falsy until first used
+        mark_safe(text.translate(_SCRIPT_ESCAPES)),  # noqa: S308 - escaped for a script body
+    )

@@ -1,0 +1,83 @@
+"""Template tags for search snippets, canonical links, feed links and JSON-LD."""
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+
+from briefings import search, seo
+from members import access
+
+register = template.Library()
+
+
+@register.filter
+def highlight(snippet, text=""):
+    """A search snippet as HTML: escaped, with only the highlight marks as <mark>."""
+    return search.highlight(snippet, text)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context, path=None):
+    """
+    The page's canonical address: its path without filters or tracking parameters, but
+    keeping a page number beyond the first, on the host the request came in on.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = request.build_absolute_uri(path or request.path)
+    page = request.GET.get("page", "")
+    if path is None and page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url
+
+
+@register.inclusion_tag("includes/seo/feeds.html")
+def feed_links(term=None):
+    """<link rel="alternate"> tags: a coverage term's own feeds first, then the latest."""
+    links = []
+    if term is not None:
+        kind = term._meta.model_name
+        for fmt in ("rss", "atom"):
+            url = reverse(f"briefings:feed-{kind}-{fmt}", args=[term.slug])
+            links.append((fmt, f"{settings.SITE_NAME}: {term}", url))
+    for fmt in ("rss", "atom"):
+        url = reverse(f"briefings:feed-latest-{fmt}")
+        links.append((fmt, f"{settings.SITE_NAME}: latest briefings", url))
+    return {"links": links}
+
+
+@register.simple_tag(takes_context=True)
+def briefing_jsonld(context, briefing):
+    """
+    The briefing's NewsArticle JSON-LD. The gated parts the page renders are the gated
+    sections of the view's `reading` (briefings.reading), or, without one, those the
+    page's `audience` (else the reader's own) may read.
+    """
+    request = context["request"]
+    parts = seo.part_audiences(briefing)
+    reading = context.get("reading")
+    if reading is not None:
+        shown = [section.audience for section in reading.sections if section.is_gated]
+    else:
+        audience = context.get("audience")
+        shown = access.gated_parts_shown(request.audience if audience is None else audience, parts)
+    data = seo.briefing_structured_data(
+        briefing=briefing,
+        url=request.build_absolute_uri(briefing.get_absolute_url()),
+        site_name=settings.SITE_NAME,
+        site_url=request.build_absolute_uri(reverse("briefings:home")),
+        part_audiences=parts,
+        shown_gated=shown,
+    )
+    return seo.json_ld_script(data, nonce=context.get("csp_nonce"))
+
+
+@register.simple_tag
+def briefing_keywords(briefing):
+    return seo.keywords(briefing)
+
+
+@register.simple_tag
+def briefing_modified_at(briefing):
+    return seo.modified_at(briefing)

@@ -1,0 +1,426 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from briefings.models import Briefing, SearchDocument, Section
+from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
+from members.access import Audience
+from tests.briefings.conftest import (
+    ALL_WORDS,
+    READABLE,
+    build_marked_briefing,
+    login_as,
+)
+from tests.factories import BriefingFactory, CategoryFactory, CitationFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+SEARCH = reverse("briefings:search")
+
+
+def search(client, **params):
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    return response
+
+
+def results(response):
+    return [briefing.slug for briefing in response.context["briefings"]]
+
+
+def without_query_echo(response, query):
+    html = response.content.decode()
+    html = re.sub(r"<title>.*?</title>", "", html, flags=re.S)
+    html = re.sub(r"<form.*?</form>", "", html, flags=re.S)
+    # "Sign in" links carry the page's own address back as ?next=.
+    html = re.sub(r'next=[^"]*"', '"', html)
+    return html.replace(f"“{query}”", "")
+
+
+def snippet_html(response):
+    html = response.content.decode()
+    return " ".join(re.findall(r'class="search-result__snippet">(.*?)</p>', html, re.S))
+
+
+# The access rule, channel by channel: matching and snippets.
+
+
+def test_each_reader_finds_a_briefing_only_by_words_they_may_read(reader, audience):
+    briefing = build_marked_briefing()
+    for word in sorted(ALL_WORDS):
+        response = search(reader, q=word)
+        if word in READABLE[audience]:
+            assert results(response) == [briefing.slug], word
+        else:
+            assert results(response) == [], word
+            # The page echoes the query (title, search box, summary line); nothing else
+            # may carry the word.
+            assert word not in without_query_echo(response, word)
+
+
+def test_snippets_show_only_parts_the_reader_may_read(reader, audience):
+    build_marked_briefing()
+    # A public word matches for everyone; the snippet is cut from that reader's document.
+    response = search(reader, q="heliotrope")
+    body = response.content.decode()
+    assert "<mark>heliotrope</mark>" in snippet_html(response)
+    for word in sorted(ALL_WORDS - READABLE[audience]):
+        assert word not in body
+
+
+def test_the_snippet_of_a_member_match_comes_from_the_member_part(client):
+    build_marked_briefing()
+    login_as(client, Audience.LEADERSHIP_ALLIANCE)
+    snippet = snippet_html(search(client, q="obsidian"))
+    assert "<mark>obsidian</mark>" in snippet
+    assert "failure path" in snippet
+
+
+def test_a_lapsed_membership_searches_as_the_public(client):
+    build_marked_briefing()
+    user = login_as(client, Audience.LEADERSHIP_ALLIANCE).session  # noqa: F841
+    from members.models import Membership
+
+    Membership.objects.update(ends_at=timezone.now() - timedelta(minutes=1))
+    response = search(client, q="obsidian")
+    assert results(response) == []
+    assert "search-result__snippet" not in response.content.decode()
+
+
+def test_unpublished_briefings_are_never_found(client):
+    draft = build_marked_briefing(status=Briefing.Status.DRAFT)
+    later = build_marked_briefing(
+        status=Briefing.Status.SCHEDULED, published_at=timezone.now() + timedelta(days=1)
+    )
+    archived = build_marked_briefing(status=Briefing.Status.ARCHIVED)
+    login_as(client, Audience.LEADERSHIP_ALLIANCE)
+    found = results(search(client, q="heliotrope"))
+    assert not {draft.slug, later.slug, archived.slug} & set(found)
+
+
+def test_snippets_are_escaped_except_the_highlight(client):
+    briefing = BriefingFactory(title="Escaping check")
+    SectionFactory(
+        briefing=briefing,
+        body='The `<script>alert("x")</script>` payload: 5 < 7 & a "heliotrope" > more.',
+    )
+    briefing_reindex(briefing=briefing)
+    response = search(client, q="heliotrope")
+    snippet = snippet_html(response)
+    assert "<mark>heliotrope</mark>" in snippet
+    without_marks = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in without_marks and ">" not in without_marks
+    assert "&amp;" in snippet
+
+
+def test_highlight_escapes_everything_but_the_marks():
+    raw = f"<b>bold</b> & {MARK_START}word{MARK_STOP}"
+    assert highlight(raw) == "&lt;b&gt;bold&lt;/b&gt; &amp; <mark>word</mark>"
+
+
+# Web-search syntax and ranking (PostgreSQL).
+
+
+@postgres_only
+def test_web_search_syntax_phrases_or_and_exclusion(client):
+    cranes = BriefingFactory(title="Remote cranes at the harbour", summary="Automation.")
+    SectionFactory(briefing=cranes, body="Storage of cold goods grows near the harbour.")
+    storage = BriefingFactory(title="Cold storage capacity", summary="Warehousing.")
+    briefings_reindex()
+
+    assert set(results(search(client, q="cold storage"))) == {cranes.slug, storage.slug}
+    assert results(search(client, q='"cold storage"')) == [storage.slug]
+    assert set(results(search(client, q="cranes OR warehousing"))) == {
+        cranes.slug,
+        storage.slug,
+    }
+    assert results(search(client, q="storage -cranes")) == [storage.slug]
+
+
+@postgres_only
+def test_title_matches_rank_above_summary_and_body_matches(client):
+    in_body = BriefingFactory(title="Quarterly review", summary="Numbers.")
+    SectionFactory(briefing=in_body, body="A note on lithium prices.")
+    in_title = BriefingFactory(title="Lithium supply tightens", summary="Numbers.")
+    in_summary = BriefingFactory(title="Battery makers", summary="Lithium contracts reset.")
+    briefings_reindex()
+    assert results(search(client, q="lithium")) == [in_title.slug, in_summary.slug, in_body.slug]
+
+
+@postgres_only
+def test_each_audience_has_its_own_partial_gin_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            ["briefings_searchdocument"],
+        )
+        indexes = dict(cursor.fetchall())
+    for audience in Audience:
+        definition = indexes[f"briefings_searchdoc_vector_a{audience.value}"]
+        assert "USING gin (vector)" in definition
+        assert f"WHERE (audience = {audience.value})" in definition
+
+
+# Facets and pagination.
+
+
+def test_facets_narrow_the_results(client):
+    datacenter = CategoryFactory(name="Datacenter")
+    energy = CategoryFactory(name="Energy")
+    a = BriefingFactory(
+        category=datacenter, impact="high", confidence=90, title="Grid one", kind="signal-brief"
+    )
+    b = BriefingFactory(
+        category=energy, impact="low", confidence=40, title="Grid two", kind="signal-brief"
+    )
+    c = BriefingFactory(
+        category=energy, impact="high", confidence=60, title="Grid three", kind="article"
+    )
+    briefings_reindex()
+    assert set(results(search(client, q="grid"))) == {a.slug, b.slug, c.slug}
+    assert results(search(client, q="grid", category="datacenter")) == [a.slug]
+    assert set(results(search(client, q="grid", impact="high"))) == {a.slug, c.slug}
+    assert results(search(client, q="grid", confidence_max="50")) == [b.slug]
+    assert results(search(client, q="grid", confidence_min="50", confidence_max="75")) == [c.slug]
+    assert results(search(client, q="grid", kind="article")) == [c.slug]
+    # Facets alone browse the published briefings, newest first.
+    assert set(results(search(client, category="energy"))) == {b.slug, c.slug}
+
+
+def test_an_unknown_facet_value_is_explained_and_ignored(client):
+    briefing = BriefingFactory(title="Grid one")
+    briefings_reindex()
+    response = search(
+        client,
+        q="grid",
+        category="no-such\x00thing",
+        impact="enormous",
+        confidence_min="x\x00",
+        confidence_max="101",
+    )
+    assert results(response) == [briefing.slug]
+    body = response.content.decode()
+    assert "That category is not one we know" in body
+    assert "That impact is not one we know" in body
+    assert "Enter a whole number. This filter is ignored." in body
+    assert "less than or equal to 100. This filter is ignored." in body
+    inverted = search(client, q="grid", confidence_min="80", confidence_max="20")
+    assert results(inverted) == [briefing.slug]
+    assert "Must not be above the upper bound." in inverted.content.decode()
+
+
+def test_results_are_paginated_and_keep_the_query(client):
+    for n in range(23):
+        BriefingFactory(title=f"Harbour report {n}")
+    briefings_reindex()
+    first = search(client, q="harbour", impact="")
+    assert len(results(first)) == 20
+    assert first.context["paginator"].count == 23
+    assert "page=2" in first.content.decode() and "q=harbour" in first.content.decode()
+    second = search(client, q="harbour", page="2")
+    assert len(results(second)) == 3
+    # A page number past the end or not a number shows a page, not an error.
+    assert len(results(search(client, q="harbour", page="99"))) == 3
+    assert len(results(search(client, q="harbour", page="abc\x00"))) == 20
+
+
+# Bad input gives a clean page.
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unclosed', "-", "OR OR", "東京 データセンター", "' OR 1=1 --", "&&!!(())::**", "<b>x</b>"],
+)
+def test_odd_queries_give_a_clean_page(client, marked_briefing, query):
+    response = search(client, q=query)
+    assert "No published briefing matches" in response.content.decode() or results(response)
+
+
+def test_an_empty_query_invites_a_search(client, marked_briefing):
+    response = search(client, q="   ")
+    assert results(response) == []
+    assert "Type a few words" in response.content.decode()
+
+
+def test_non_latin_words_are_found(client):
+    briefing = BriefingFactory(
+        title="東京 データセンター 拡張", slug="tokyo-datacentre", summary="東京 の 計画。"
+    )
+    briefings_reindex()
+    assert results(search(client, q="東京 データセンター")) == [briefing.slug]
+
+
+def test_a_very_long_query_is_refused_with_a_clear_message(client, marked_briefing):
+    response = search(client, q="heliotrope " * 1000)
+    body = response.content.decode()
+    assert results(response) == []
+    assert "Search for at most 200 characters (this search had 10999)" in body
+
+
+def test_a_query_with_nul_bytes_is_refused_with_a_clear_message(client, marked_briefing):
+    response = search(client, q="helio\x00trope")
+    assert results(response) == []
+    assert "Null characters are not allowed" in response.content.decode()
+
+
+# Fixed query count.
+
+
+@pytest.mark.parametrize("audience", list(Audience), ids=lambda a: a.slug)
+def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries, audience):
+    login_as(client, audience)
+    # Three facet lists, the count and the page of results; signed in, also the user and
+    # their memberships (the session comes from the cache).
+    expected = 5 if audience == Audience.PUBLIC else 7
+    build_marked_briefing()
+    client.get(SEARCH)  # warm the session
+    with django_assert_num_queries(expected):
+        search(client, q="heliotrope")
+    for _ in range(30):
+        build_marked_briefing(title="Another harbour briefing")
+    with django_assert_num_queries(expected):
+        response = search(client, q="heliotrope", category="", page="2")
+    assert len(results(response)) == 11
+
+
+# Reindexing.
+
+
+def test_reindex_follows_edits_to_sections(client):
+    briefing = build_marked_briefing()
+    section = briefing.sections.get(heading="The fact")
+    section.body = "Now about saffron instead."
+    section.save()
+    assert results(search(client, q="saffron")) == []  # not yet reindexed
+    briefing_reindex(briefing=briefing)
+    assert results(search(client, q="saffron")) == [briefing.slug]
+    assert results(search(client, q="heliotrope")) == []
+
+
+def test_reindex_keeps_one_document_per_audience():
+    briefing = build_marked_briefing()
+    briefings_reindex()
+    briefings_reindex(briefing_ids=[briefing.pk])
+    docs = SearchDocument.objects.filter(briefing=briefing)
+    assert sorted(docs.values_list("audience", flat=True)) == [0, 1, 2]
+    public = docs.get(audience=Audience.PUBLIC)
+    assert "heliotrope" in public.body
+    assert not {"marzipan", "obsidian", "tamarind"} & set(public.body.split())
+    alliance = docs.get(audience=Audience.LEADERSHIP_ALLIANCE)
+    assert {"marzipan", "obsidian", "tamarind"} <= set(re.findall(r"\w+", alliance.body))
+
+
+def test_bulk_reindex_is_set_based():
+    for _ in range(3):
+        build_marked_briefing()
+    with CaptureQueriesContext(connection) as few:
+        assert briefings_reindex() == 3
+    for _ in range(40):
+        briefing = BriefingFactory()
+        SectionFactory.create_batch(3, briefing=briefing, audience=Audience.STRATEGIC_CIRCLE)
+        CitationFactory(briefing=briefing, note="A note.")
+    with CaptureQueriesContext(connection) as many:
+        assert briefings_reindex() == 43
+    # The ids; briefings, sections, citations; the upsert, the vectors (PostgreSQL) and
+    # the transaction's savepoint: the same handful whatever the number of briefings.
+    assert len(many.captured_queries) == len(few.captured_queries) <= 8, [
+        q["sql"][:60] for q in many.captured_queries
+    ]
+
+
+def test_reindex_search_command_rebuilds_every_briefing(client, capsys):
+    briefing = build_marked_briefing()
+    SearchDocument.objects.all().delete()
+    Section.objects.filter(briefing=briefing).update(heading="Renamed")
+    call_command("reindex_search")
+    assert "Reindexed 1 briefing." in capsys.readouterr().out
+    assert results(search(client, q="heliotrope")) == [briefing.slug]
+
+
+def test_search_pages_are_private_and_not_indexed(client):
+    response = search(client, q="anything")
+    assert "private" in response["Cache-Control"]
+    assert '<meta name="robots" content="noindex, follow">' in response.content.decode()
+
+
+def test_plain_text_drops_tags_keeps_words_apart_and_unescapes():
+    from briefings.search import clean_text, plain_text
+
+    html = (
+        '<p>a &amp; b</p>\n<ul>\n<li><a href="https://x.org/?q=1>2" title="t>">link</a></li>\n</ul>'
+    )
+    assert plain_text(html) == "a & b\nlink"
+    assert clean_text(f"x\x00y {MARK_START}z{MARK_STOP}  w") == "x y z w"
+
+
+def test_a_search_matching_very_many_briefings_ranks_the_newest_and_says_so(client, monkeypatch):
+    from briefings import search as search_module
+
+    monkeypatch.setattr(search_module, "MAX_CANDIDATES", 2)
+    oldest, middle, newest = (
+        BriefingFactory(
+            title="Harbour",
+            slug=f"harbour-{days}",
+            published_at=timezone.now() - timedelta(days=days),
+        )
+        for days in (3, 2, 1)
+    )
+    briefings_reindex()
+    response = search(client, q="harbour")
+    if connection.vendor == "postgresql":
+        assert set(results(response)) == {middle.slug, newest.slug}
+        assert "More than 2 briefings match" in response.content.decode()
+    else:  # SQLite's plain match lists every match, newest first
+        assert results(response) == [newest.slug, middle.slug, oldest.slug]
+
+
+IMPORTED = """---
+kind: signal-brief
+title: Imported harbour briefing
+summary: Public words about harbour cranes.
+status: published
+published_at: 2026-01-05T08:00:00Z
+category: Ports
+sources:
+  - title: Port authority report
+    url: https://example.org/port
+    note: The tamarind figure is unaudited.
+---
+
+## The fact
+A heliotrope rollout.
+
+## Deeper trend context {access=strategic-circle}
+Demo member text: marzipan.
+
+## Failure paths {access=leadership-alliance}
+Demo alliance text: obsidian.
+"""
+
+
+def test_imported_briefings_are_searchable_by_exactly_their_readers(client, tmp_path):
+    from briefings.services import briefings_import
+
+    (tmp_path / "harbour.md").write_text(IMPORTED, encoding="utf-8")
+    report = briefings_import(paths=[tmp_path])
+    assert [r.outcome for r in report.results] == ["created"]
+    assert results(search(client, q="heliotrope")) == ["imported-harbour-briefing"]
+    for word in ("marzipan", "obsidian", "tamarind"):
+        assert results(search(client, q=word)) == []
+    login_as(client, Audience.LEADERSHIP_ALLIANCE)
+    for word in ("marzipan", "obsidian", "tamarind"):
+        assert results(search(client, q=word)) == ["imported-harbour-briefing"]
+
+
+def test_the_demo_content_is_searchable_after_load_demo(client):
+    call_command("load_demo", verbosity=0)
+    assert SearchDocument.objects.count() == 3 * Briefing.objects.count() > 0
+    assert results(search(client, q="petaflops"))
