@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run demo test setup lint format bench clean
+.PHONY: run demo test prodlike setup lint format bench clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -16,6 +16,10 @@ demo: setup
 
 test:
 	scripts/test.sh
+
+# The site as production runs it (gunicorn, DEBUG off, PostgreSQL, Redis), over plain HTTP.
+prodlike:
+	scripts/prodlike.sh
 
 setup:
 	scripts/bootstrap.sh

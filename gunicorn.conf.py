@@ -12,9 +12,44 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# The site writes its own line for every request (config.middleware.RequestLogMiddleware)
+# with the request id and user, and without query strings, which can hold sign-in codes
+# and tokens. gunicorn's access log would repeat each request with its query string, so it
+# is off unless asked for (GUNICORN_ACCESS_LOG=- for standard output).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's own messages (start-up, worker restarts, timeouts) in the same format as the
+# site's: JSON lines in production, plain text in development (see LOG_FORMAT).
+_debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+if os.environ.get("LOG_FORMAT", "plain" if _debug else "json").strip().lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": ["json_stdout"]},
+        "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+        "handlers": {
+            "json_stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(),
+                "handlers": ["json_stdout"],
+                "propagate": False,
+            },
+            # With a logging config gunicorn writes access lines whatever `accesslog`
+            # says; without a handler here they go nowhere unless asked for.
+            "gunicorn.access": {
+                "level": "INFO",
+                "handlers": ["json_stdout"] if accesslog else [],
+                "propagate": False,
+            },
+        },
+    }
 # The reverse proxy in front terminates TLS and sets X-Forwarded-*; trust it only from
 # the addresses named here.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

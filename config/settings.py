@@ -91,6 +91,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, redirects and error pages included, gets a request id
+    # and one log line.
+    "config.middleware.RequestIdMiddleware",
+    "config.middleware.RequestLogMiddleware",
+    "config.middleware.HeadResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -134,7 +139,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 # Django's own persistent connections (CONN_MAX_AGE) stay off.
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    # Health checks make the pool test a connection before handing it out, so after a
+    # database restart the first requests get a fresh connection, not a dead one.
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})
         if env_bool("DATABASE_POOL", True):
@@ -173,7 +180,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Cached database sessions that end SESSION_COOKIE_AGE after sign-in however active the
+# reader is (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
@@ -256,8 +265,34 @@ SESSION_COOKIE_HTTPONLY = True
 # over plain HTTP, so it follows the secure-cookie switch.
 SESSION_COOKIE_NAME = "__Host-sessionid" if _secure_cookies else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if _secure_cookies else "csrftoken"
+# Two weeks from sign-in, then sign in again. Sessions are saved only when they change:
+# saving on every request would turn the lifetime into an idle timeout that an active
+# reader (or a stolen cookie in use) extends forever, and write to the database on every
+# page view. The absolute end is kept by config.sessions.SessionStore.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14)
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SESSION_SAVE_EVERY_REQUEST = False
+# No script reads the CSRF cookie: forms carry the token, and so must any script.
+CSRF_COOKIE_HTTPONLY = True
+# Powerful browser features the site never uses, switched off for it and anything it
+# might embed. Passkeys (publickey-credentials-*) keep their default: this origin only.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -270,6 +305,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
+    # Browsers post what the policy refused here; it is logged (config/csp.py).
+    "report-uri": ["/csp-report"],
 }
 
 # django-allauth: e-mail is the login, verified by a code; sign-in by code or password.
@@ -325,18 +362,27 @@ STAFF_MFA_REQUIRED = True
 # the reader never are (members.middleware.CacheControlMiddleware).
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
 
+# Logs go to standard output: JSON lines in production (one a request, from
+# config.middleware.RequestLogMiddleware, plus errors), plain text in development. Every
+# record carries the request id.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from briefings.sitemaps import SITEMAPS
-from config import views
+from config import csp, views
 
 # Admin signs in through allauth (same rate limits, codes and MFA as everyone), with the
 # guard allauth provides for it: anonymous visitors go to its sign-in, others need is_staff.
@@ -13,6 +13,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon),
+    path("csp-report", csp.csp_report, name="csp-report"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),

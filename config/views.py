@@ -1,11 +1,17 @@
 """Site-wide views: health checks and error pages."""
 
 import logging
+import sys
 
+import psycopg
+import redis
+from django.conf import settings
 from django.db import connection
-from django.db.utils import DatabaseError
-from django.http import HttpResponse, JsonResponse
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
@@ -34,6 +40,11 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (admin, e-mail previews)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 def _error_page(request, template, status):
     # Error pages are rendered for every reader alike: they carry no briefing content and
     # are never cached as someone's page.
@@ -54,13 +65,61 @@ def page_not_found(request, exception=None):
     return _error_page(request, "errors/404.html", 404)
 
 
-def server_error(request):
-    # A 500 page must not depend on anything that may have failed: no database, no
-    # context processors that query. It is a static template rendered without a request.
-    from django.template import loader
+# How long a reader (or a crawler) is asked to wait when the database is away.
+RETRY_AFTER_SECONDS = 30
 
-    template = loader.get_template("errors/500.html")
-    return HttpResponse(template.render({}), status=500, headers={"Cache-Control": "no-store"})
+# Errors that mean "a service the site stands on cannot serve us right now" rather than
+# "this code is wrong": the database is down or restarting, the network is cut,
+# connections are used up; or Redis (the shared cache behind sessions and rate limits)
+# does not answer. Django wraps psycopg's errors in its own; psycopg_pool's PoolTimeout (a
+# psycopg OperationalError) can also arrive unwrapped, so both families are named.
+UNAVAILABLE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
+def is_service_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from, says a backing service is unreachable."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, UNAVAILABLE_ERRORS):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _standalone_error_page(request, template_name, status, **headers):
+    # These pages must not depend on anything that may have failed: no database, no
+    # session, no context processors that query. They are rendered without the request,
+    # from values that live in memory.
+    context = {
+        "site_name": settings.SITE_NAME,
+        "request_id": getattr(request, "request_id", None),
+    }
+    body = loader.get_template(template_name).render(context)
+    return HttpResponse(body, status=status, headers={"Cache-Control": "no-store", **headers})
+
+
+def server_error(request):
+    # Django calls this from inside its exception handling, so the error is at hand. A
+    # database (or cache) that is down is not a bug: the reader gets a 503 that says so
+    # and when to come back, every page alike, and the site serves again as soon as it
+    # returns.
+    if is_service_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
+    return _standalone_error_page(request, "errors/500.html", 500)
+
+
+def service_unavailable(request):
+    return _standalone_error_page(
+        request, "errors/503.html", 503, **{"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 # Crawlers stay out of accounts, membership management, admin and search results (search

@@ -1,0 +1,197 @@
+"""
+A production-like instance (gunicorn, DEBUG off, PostgreSQL through psycopg's pool) on a
+private PostgreSQL cluster that these tests stop and start:
+
+- the database goes away: every page answers 503 with the friendly page and Retry-After,
+  /readyz answers 503, /healthz still answers; it comes back: the same worker process
+  serves pages again, no restart;
+- responses carry the production security headers and cookies;
+- the logs are JSON lines, one a request, with nothing private in them.
+"""
+
+import json
+import re
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.prodlike import (
+    Gunicorn,
+    PrivatePostgres,
+    manage,
+    postgres_bindir,
+    production_environment,
+)
+
+BINDIR = postgres_bindir()
+pytestmark = pytest.mark.skipif(
+    BINDIR is None,
+    reason="no PostgreSQL server binaries (initdb, pg_ctl) on this machine, or running as "
+    "root without a postgres user; install the postgresql package to run the outage tests",
+)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = PrivatePostgres(BINDIR)
+    try:
+        cluster.init()
+        manage(production_environment(cluster.url()), "migrate", "--noinput")
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def start_site(cluster, tmp_path, **env):
+    return Gunicorn(production_environment(cluster.url(), **env), tmp_path / "gunicorn.log")
+
+
+@pytest.fixture(scope="module")
+def site(cluster, tmp_path_factory):
+    server = start_site(cluster, tmp_path_factory.mktemp("site"))
+    yield server
+    server.stop()
+
+
+def records(server):
+    return [json.loads(line) for line in server.log_lines()]
+
+
+def sign_in(server):
+    form = server.get("/accounts/login/")
+    assert form.status == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.body).group(1)
+    cookie = next(c for c in form.set_cookies if c.startswith("__Host-csrftoken="))
+    return server.get(
+        "/accounts/login/",
+        method="POST",
+        body=urlencode(
+            {"csrfmiddlewaretoken": token, "login": "reader@example.org", "password": "x" * 20}
+        ),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie.split(";", 1)[0],
+            "Origin": "https://briefings.example.com",
+            "Referer": "https://briefings.example.com/accounts/login/",
+        },
+    )
+
+
+def wait_for(server, path, status, within):
+    deadline = time.monotonic() + within
+    while True:
+        response = server.get(path)
+        if response.status == status or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize(
+    "pool", [True, False], ids=["with the connection pool", "without the pool"]
+)
+def test_database_outage_answers_503_and_the_site_recovers_without_a_restart(
+    cluster, tmp_path, pool
+):
+    server = start_site(cluster, tmp_path, DATABASE_POOL="true" if pool else "false")
+    try:
+        assert server.get("/").status == 200
+        assert server.get("/readyz").status == 200
+        workers = server.worker_pids()
+
+        cluster.stop()
+        try:
+            # Pages that read the database, and a sign-in attempt (a page that needs
+            # nothing from the database, like the empty sign-in form, is still served).
+            for response in (server.get("/"), server.get("/membership/"), sign_in(server)):
+                assert response.status == 503, response.body[:500]
+                assert response.headers["retry-after"] == "30"
+                assert response.headers["cache-control"] == "no-store"
+                assert "We will be back shortly" in response.body
+                assert "Traceback" not in response.body
+                assert response.headers["x-request-id"] in response.body
+                # The pool gives up after DATABASE_POOL_TIMEOUT (2 s here).
+                assert response.seconds < 10
+            readiness = server.get("/readyz")
+            assert readiness.status == 503
+            assert readiness.headers["retry-after"]
+            assert server.get("/healthz").status == 200
+        finally:
+            cluster.start()
+
+        recovered = wait_for(server, "/", 200, within=60)
+        assert recovered.status == 200, recovered.body[:500]
+        assert server.get("/membership/").status == 200
+        assert server.get("/readyz").status == 200
+        assert server.process.poll() is None
+        assert server.worker_pids() == workers, "a worker was restarted"
+    finally:
+        server.stop()
+
+    logged = records(server)
+    outage_errors = [
+        r for r in logged if r["logger"] == "django.request" and r["message"].startswith("Service")
+    ]
+    assert outage_errors, "the outage was not logged"
+    request_lines = {r["request_id"]: r for r in logged if r["logger"] == "config.requests"}
+    for error in outage_errors:
+        assert request_lines[error["request_id"]]["status"] == 503
+
+
+def test_production_responses_carry_the_security_headers(site):
+    response = site.get("/accounts/login/")
+    assert response.status == 200
+    headers = response.headers
+    assert headers["strict-transport-security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert "camera=()" in headers["permissions-policy"]
+    policy = headers["content-security-policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy
+    [csrf] = [c for c in response.set_cookies if c.startswith("__Host-csrftoken=")]
+    attributes = {part.strip().lower() for part in csrf.split(";")}
+    assert {"secure", "httponly", "path=/", "samesite=lax"} <= attributes
+    assert not any(a.startswith("domain=") for a in attributes)
+
+
+def test_plain_http_is_redirected_to_https_except_health_checks(site):
+    response = site.get("/membership/", https=False)
+    assert response.status == 301
+    assert response.headers["location"] == "https://briefings.example.com/membership/"
+    assert site.get("/healthz", https=False).status == 200
+    assert site.get("/readyz", https=False).status == 200
+
+
+def test_an_unknown_host_is_refused(site):
+    response = site.get("/", headers={"Host": "evil.example.net"})
+    assert response.status == 400
+
+
+def test_logs_are_json_lines_without_query_strings(site):
+    response = site.get(
+        "/accounts/login/?next=/briefings/x/&code=ZX81SECRET",
+        headers={"X-Request-ID": "lb-7f3a9c2e-0001"},
+    )
+    assert response.status == 200
+    assert response.headers["x-request-id"] == "lb-7f3a9c2e-0001"
+    site.get("/members/someone.private@example.org/")
+    assert site.get("/healthz", method="HEAD").status == 200
+
+    lines = site.log_lines()
+    text = "\n".join(lines)
+    assert "ZX81SECRET" not in text
+    assert "someone.private" not in text
+    assert "no-body response" not in text  # HEAD answered without a body
+    # Every line, gunicorn's own included, is one JSON object.
+    logged = [json.loads(line) for line in lines]
+    [login] = [r for r in logged if r.get("request_id") == "lb-7f3a9c2e-0001"]
+    assert login["logger"] == "config.requests"
+    assert login["method"] == "GET"
+    assert login["path"] == "/accounts/login/"
+    assert login["status"] == 200
+    assert login["user"] == "anonymous"
+    assert login["duration_ms"] > 0
