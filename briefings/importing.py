@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
 from briefings.models import Briefing
+from members import access
 from members.access import Audience
 
 SUPPORTED_SUFFIXES = (".md", ".txt")
@@ -398,7 +399,7 @@ def _read_sections(lines, *, start, path) -> list[SectionDocument]:
         text = "\n".join(body).strip("\n")
         # Text before the first heading is an opening section without a heading; a file
         # with nothing there gets no empty section.
-        if current.heading or text.strip() or current.audience != Audience.PUBLIC:
+        if current.heading or text.strip() or access.is_gated(current.audience):
             current.body = text
             sections.append(current)
 

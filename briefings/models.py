@@ -296,10 +296,24 @@ class Briefing(models.Model):
     def gated_audiences(self) -> set[Audience]:
         """
         The audiences of this briefing's gated parts (sections above public, and source
-        notes), read from the `with_gated_parts()` annotations.
+        notes), read from the `with_gated_parts()` annotations when the briefing was
+        fetched with them.
         """
+        if not hasattr(self, "has_source_notes"):
+            # Fetched without the annotations: ask the database which audiences exist
+            # (one query, still no gated text) rather than show no lock cards.
+            gated = {
+                Audience(audience)
+                for audience in self.sections.filter(audience__in=access.TIERS)
+                .order_by()
+                .values_list("audience", flat=True)
+                .distinct()
+            }
+            if self.citations.exclude(note="").exists():
+                gated.add(access.SOURCE_NOTE_AUDIENCE)
+            return gated
         gated = {tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)}
-        if getattr(self, "has_source_notes", False):
+        if self.has_source_notes:
             gated.add(access.SOURCE_NOTE_AUDIENCE)
         return gated
 

@@ -4,14 +4,14 @@ reader in the chosen audience would see it. Reached only through BriefingAdmin's
 preview URL, which checks the preview permission before this view runs.
 """
 
-from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from briefings import services
-from briefings.models import Briefing, Citation, Section
+from briefings.models import Briefing
+from briefings.reading import reader_briefing_queryset
 from briefings.views import BriefingDetailView
 from members import access
 from members.access import Audience
@@ -38,29 +38,32 @@ class BriefingPreviewView(BriefingDetailView):
         # is the reader's page and not an imitation of it.
         request.audience = self.preview_as
         request.reader = ReaderStatus(
-            audience=self.preview_as, is_authenticated=self.preview_as > Audience.PUBLIC
+            audience=self.preview_as,
+            is_authenticated=access.is_member_audience(self.preview_as),
         )
 
     def get_queryset(self):
-        # Any status: drafts and scheduled briefings are what previews are for.
-        return (
-            Briefing.objects.all()
-            .with_taxonomy()
-            .prefetch_related(
-                Prefetch("sections", queryset=Section.objects.readable_by(self.preview_as)),
-                Prefetch("citations", queryset=Citation.objects.select_related("source")),
-            )
-        )
+        # Any status: drafts and scheduled briefings are what previews are for. Otherwise
+        # the reader's own query, for the previewed audience.
+        return reader_briefing_queryset(self.preview_as, queryset=Briefing.objects.all())
 
     def get_context_data(self, **kwargs):
         briefing = self.object
         return super().get_context_data(
             preview_as=self.preview_as,
+            preview_reader=(
+                f"a {self.preview_as.label} member"
+                if access.is_member_audience(self.preview_as)
+                else "an anonymous reader"
+            ),
             preview_links=[
-                (
-                    audience,
-                    reverse("admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]),
-                )
+                {
+                    "label": audience.label if access.is_member_audience(audience) else "Anonymous",
+                    "url": reverse(
+                        "admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]
+                    ),
+                    "current": audience == self.preview_as,
+                }
                 for audience in Audience
             ],
             preview_edit_url=reverse("admin:briefings_briefing_change", args=[briefing.pk]),

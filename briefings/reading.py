@@ -169,7 +169,7 @@ def briefing_for_reader(
             heading=section.heading,
             html=section.body_html,
             audience=Audience(section.audience),
-            is_gated=section.audience > Audience.PUBLIC,
+            is_gated=access.is_gated(section.audience),
         )
         (member if visible.is_gated else public).append(visible)
 

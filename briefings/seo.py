@@ -58,7 +58,7 @@ def part_audiences(briefing: Briefing) -> set[Audience]:
     else:
         gated = {
             Audience(audience)
-            for audience in briefing.sections.exclude(audience=Audience.PUBLIC)
+            for audience in briefing.sections.filter(audience__in=access.gated_audiences())
             .values_list("audience", flat=True)
             .distinct()
         }

@@ -20,7 +20,7 @@ from briefings.importing import (
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from briefings.search import briefings_reindex
-from members.access import Audience
+from members import access
 
 
 class BriefingExists(Exception):
@@ -320,7 +320,7 @@ def headline_problems(briefing: Briefing) -> list[PublishProblem]:
 
 def section_problems(sections: Iterable[Section]) -> list[PublishProblem]:
     """Readers without a membership must find something to read, not only lock cards."""
-    if any(s.audience == Audience.PUBLIC and s.body.strip() for s in sections):
+    if any(not access.is_gated(s.audience) and s.body.strip() for s in sections):
         return []
     return [
         PublishProblem(

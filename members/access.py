@@ -48,6 +48,21 @@ def can_read(audience: int, required: int) -> bool:
     return Audience(audience) >= Audience(required)
 
 
+def is_gated(required: int) -> bool:
+    """Whether a part with minimum audience `required` is closed to anonymous readers."""
+    return not can_read(Audience.PUBLIC, required)
+
+
+def gated_audiences() -> list[Audience]:
+    """Every part audience that anonymous readers may not read, for query filters."""
+    return [part for part in Audience if is_gated(part)]
+
+
+def is_member_audience(audience: int) -> bool:
+    """Whether a reader with `audience` holds a tier (and so is signed in)."""
+    return is_gated(audience)
+
+
 def readable_audiences(audience: int) -> list[Audience]:
     """Every part audience that a reader with `audience` may read, for query filters."""
     return [part for part in Audience if can_read(audience, part)]

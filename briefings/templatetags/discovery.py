@@ -2,6 +2,7 @@
 
 from django import template
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.urls import reverse
 
 from briefings import search, seo
@@ -25,7 +26,11 @@ def canonical_url(context, path=None):
     request = context.get("request")
     if request is None:
         return ""
-    url = request.build_absolute_uri(path or request.path)
+    try:
+        url = request.build_absolute_uri(path or request.path)
+    except DisallowedHost:
+        # The 400 page for a request to a host we do not serve: name our own.
+        url = settings.SITE_URL + (path or request.path)
     page = request.GET.get("page", "")
     if path is None and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"

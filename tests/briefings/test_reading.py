@@ -78,3 +78,17 @@ def test_a_wrongly_prefetched_briefing_still_shows_only_what_the_reader_may_read
     public = briefing_for_reader(everything, audience=Audience.PUBLIC)
     assert [s.html for s in public.sections] == ["<p>Public.</p>"]
     assert public.citations[0].note_html == ""
+
+
+def test_lock_cards_without_the_annotations(briefing):
+    # A view that fetches the briefing its own way (staff preview) still gets lock cards.
+    from briefings.models import Briefing
+
+    plain = Briefing.objects.get(pk=briefing.pk)
+    assert plain.gated_audiences() == {Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE}
+    public = briefing_for_reader(plain, audience=Audience.PUBLIC)
+    assert [c.tier for c in public.lock_cards] == [
+        Audience.STRATEGIC_CIRCLE,
+        Audience.LEADERSHIP_ALLIANCE,
+    ]
+    assert [s.html for s in public.sections] == ["<p>Public.</p>"]

@@ -144,6 +144,7 @@ def test_strategic_circle_member_reads_their_tier_only(client, gated_briefing):
     assert "Only for Strategic Circle" not in html
     assert "Only for Leadership Alliance" in html
     assert "Apply for Leadership Alliance" in html
+    assert "The rest of this briefing" in html
     assert reverse("members:tier", args=["leadership-alliance"]) + "?next=" in html
     assert reverse("account_login") + "?next=" not in html
 

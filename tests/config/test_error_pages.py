@@ -73,3 +73,15 @@ def test_400_page(client, error_urls):
     body = response.content.decode()
     assert "We could not understand that request" in body
     assert "bad input" not in body
+
+
+@pytest.mark.django_db
+def test_a_request_for_a_host_we_do_not_serve_gets_the_400_page(settings):
+    # The 400 page's canonical link must not ask the refused host again.
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "We could not understand that request" in body
+    assert "evil.example" not in body
