@@ -51,8 +51,23 @@ class MembershipStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "tier", "source", "starts_at", "ends_at", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at = cleaned.get("starts_at") or getattr(self.instance, "starts_at", None)
+        ends_at = cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at < starts_at:
+            self.add_error("ends_at", "A membership cannot end before it starts.")
+        return cleaned
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     fk_name = "user"
     extra = 0
     can_delete = False
@@ -128,6 +143,7 @@ class TierAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "tier", "source", "state", "starts_at", "ends_at", "granted_by"]
     list_filter = [MembershipStatusFilter, "tier", "source"]
     list_select_related = ["user", "granted_by"]

@@ -196,6 +196,19 @@ class CitationFactory(factory.django.DjangoModelFactory):
     note = ""
 
 
+def members_migration_data():
+    """
+    The rows the members data migrations create (tier wording, the membership managers
+    group), again: a transactional test's flush removes them for the tests after it.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("members.migrations.0002_tiers").create_tiers(apps, None)
+    import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
+
+
 def ready_briefing(**kwargs):
     """A draft that passes every pre-publish check: a public section and a linked source."""
     kwargs.setdefault("kind", Briefing.Kind.SIGNAL_BRIEF)

@@ -17,9 +17,12 @@ def create_group(apps, schema_editor):
     # Permissions are normally created after all migrations ran; create them now so the
     # group can hold them on a fresh database.
     app_config = apps.get_app_config("members")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -149,3 +149,26 @@ def test_deleting_users_in_admin_anonymises_and_keeps_history(client):
     assert membership.ends_at is not None
     admin_user.refresh_from_db()
     assert admin_user.is_active  # never yourself
+
+
+def test_a_membership_that_ends_before_it_starts_is_refused_with_a_message(client, manager):
+    member = UserFactory()
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:members_membership_add"),
+        {
+            "user": member.pk,
+            "tier": Audience.LEADERSHIP_ALLIANCE.value,
+            "source": "complimentary",
+            "starts_at_0": "2027-01-10",
+            "starts_at_1": "00:00:00",
+            "ends_at_0": "2027-01-01",
+            "ends_at_1": "00:00:00",
+            "note": "Kept when the form comes back",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "A membership cannot end before it starts." in body
+    assert "Kept when the form comes back" in body
+    assert not member.memberships.exists()
