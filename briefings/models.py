@@ -9,6 +9,8 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
+import secrets
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,6 +23,16 @@ from simple_history import register as register_history
 from briefings.markdown import render_markdown
 from members import access
 from members.access import Audience
+
+
+def slug_from(text: str, *, max_length: int, fallback: str) -> str:
+    """
+    A URL slug for `text`. A title with no Latin letters or digits (say, in Japanese)
+    slugifies to nothing; it gets `fallback` and a random suffix rather than an empty
+    address that no page could be found at.
+    """
+    slug = slugify(text)[:max_length].strip("-")
+    return slug or f"{slugify(fallback)}-{secrets.token_hex(4)}"
 
 
 class Taxonomy(models.Model):
@@ -37,7 +49,7 @@ class Taxonomy(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:140]
+            self.slug = slug_from(self.name, max_length=140, fallback=type(self).__name__)
         super().save(*args, **kwargs)
 
 
@@ -258,7 +270,7 @@ class Briefing(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.title)[:200]
+            self.slug = slug_from(self.title, max_length=200, fallback="briefing")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -407,3 +407,11 @@ def test_home_features_the_most_active_categories_and_links_the_rest(client):
     assert "Area 00" in blocks and "Area 07" in blocks
     more = html.split('class="coverage-more"')[1]
     assert "Area 08" in more and "Area 09" in more
+
+
+def test_a_title_without_latin_letters_still_gets_a_working_address(client):
+    briefing = BriefingFactory(title="東京 データセンター", slug="")
+    assert briefing.slug.startswith("briefing-")
+    response = client.get(briefing.get_absolute_url())
+    assert response.status_code == 200
+    assert "東京 データセンター" in response.content.decode()
