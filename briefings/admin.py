@@ -34,6 +34,7 @@ from briefings import revisions, services
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from briefings.search import briefing_reindex, briefings_reindex
 from briefings.services import LIVE_STATUSES, WRITER_STATUSES, can_publish
+from members import access
 from members.access import Audience
 
 # The change-form buttons that change publishing state, by POST name.
@@ -898,7 +899,7 @@ class BriefingAdmin(admin.ModelAdmin):
             return []
         return [
             (
-                audience.label if audience != Audience.PUBLIC else "Anonymous reader",
+                audience.label if access.is_member_audience(audience) else "Anonymous reader",
                 reverse("admin:briefings_briefing_preview", args=[obj.pk, audience.slug]),
             )
             for audience in Audience

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 
 from briefings.importing import CHOICE_KEYS, LIST_KEYS, TEXT_KEYS
 from briefings.models import Briefing, Citation
+from members import access
 from members.access import Audience
 
 
@@ -71,11 +72,11 @@ def _front_matter(briefing: Briefing) -> dict:
 
 
 def _heading_line(section) -> str:
-    access = Audience(section.audience)
+    audience = Audience(section.audience)
     # An untitled section after the first needs a marker, or it would run into the one
     # before: `## {access=public}`.
     attributes = (
-        f"{{access={access.slug}}}" if access != Audience.PUBLIC or not section.heading else ""
+        f"{{access={audience.slug}}}" if access.is_gated(audience) or not section.heading else ""
     )
     return " ".join(part for part in ("##", section.heading, attributes) if part)
 
@@ -86,7 +87,7 @@ def briefing_to_markdown(briefing: Briefing) -> str:
     )
     blocks = [f"---\n{front_matter}---\n"]
     for index, section in enumerate(briefing.sections.all()):
-        opening = index == 0 and not section.heading and section.audience == Audience.PUBLIC
+        opening = index == 0 and not section.heading and not access.is_gated(section.audience)
         lines = [] if opening else [_heading_line(section)]
         if section.body.strip():
             lines.append(section.body.strip("\n"))
