@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/bootstrap.sh
+REQUIRE_TEST_TOOLS=1 scripts/bootstrap.sh
 scripts/chromium.sh
 scripts/java.sh
 

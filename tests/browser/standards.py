@@ -31,7 +31,9 @@ def axe_violations(page) -> list[str]:
     lines = []
     for violation in results.response["violations"]:
         targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
-        shown = ", ".join(targets[:5]) + (f" (+{len(targets) - 5} more)" if len(targets) > 5 else "")
+        shown = ", ".join(targets[:5])
+        if len(targets) > 5:
+            shown += f" (+{len(targets) - 5} more)"
         summary = violation["nodes"][0].get("failureSummary", "").replace("\n", " ")
         lines.append(
             f"{violation['id']} [{violation['impact']}] at {shown}: {violation['help']}"
@@ -55,30 +57,22 @@ def vnu_errors(pages: dict[str, str]) -> dict[str, list[str]]:
         for index, (name, html) in enumerate(pages.items()):
             path = Path(tmp) / f"page-{index}.html"
             path.write_text(html, encoding="utf-8")
-            files[path.resolve().as_uri()] = name
-        completed = subprocess.run(
-            [  # noqa: S607 (java from PATH: scripts/java.sh installs it)
-                "java",
-                "-jar",
-                str(VNU_JAR),
-                "--format",
-                "json",
-                "--errors-only",
-                "--exit-zero-always",
-                *(str(Path(tmp) / f"page-{index}.html") for index in range(len(pages))),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=300,
+            files[path] = name
+        # One Java start for every page. The arguments are our own jar and temporary files;
+        # `java` comes from PATH (scripts/java.sh installs it).
+        command = ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only"]
+        command += ["--exit-zero-always", *map(str, files)]
+        completed = subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, check=True, timeout=300
         )
+        by_uri = {path.resolve().as_uri(): name for path, name in files.items()}
     # vnu writes its JSON report to standard error.
     report = json.loads(completed.stderr)
     errors: dict[str, list[str]] = {name: [] for name in pages}
     for message in report["messages"]:
         if message.get("type") not in ("error", "non-document-error"):
             continue
-        name = files.get(_as_file_uri(message.get("url", "")))
+        name = by_uri.get(_as_file_uri(message.get("url", "")))
         text = f"line {message.get('lastLine', '?')}: {message.get('message', '')}"
         if message.get("extract"):
             text += f"  «{message['extract'].strip()}»"

@@ -4,14 +4,16 @@ and in dark mode) and is valid HTML as the Nu Html Checker reads what the server
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from briefings.models import Briefing
 from briefings.search import briefings_reindex
+from config import views
 from members.access import Audience
 from tests.browser.conftest import DESKTOP, PHONE, open_page
 from tests.browser.standards import axe_violations, vnu_errors
@@ -54,6 +56,15 @@ PAGES = [
     # A Strategic Circle member sees the Leadership Alliance application form.
     Page("tier-leadership-alliance", "/membership/leadership-alliance/", CIRCLE),
     Page("not-found", "/briefings/no-such-briefing/", status=404),
+]
+
+# Checked for valid HTML as well (test_member_pages.py runs axe on several of them).
+ACCOUNT_PAGES = [
+    "/account/delete/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/accounts/2fa/",
+    "/accounts/sessions/",
 ]
 
 # Where axe looks at each page: a desktop, a phone in dark mode (contrast of the dark
@@ -110,7 +121,7 @@ def build_site():
     CitationFactory(
         briefing=briefing,
         position=1,
-        source=SourceFactory(title="Port authority statement"),
+        source=SourceFactory(title="Port authority statement", published_on=date(2026, 3, 2)),
         note="Confirmed by the operator's *own* filing.",
     )
     CitationFactory(
@@ -163,6 +174,8 @@ def test_page_has_no_accessibility_violations(target, chromium, live_server):
         assert response.status == target.status, mode
         if target.reader != ANONYMOUS:
             assert page.get_by_role("link", name="Account").count() >= 1, "not signed in"
+        # Folded content (search filters, details panels) is checked too, unfolded.
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         violations = axe_violations(page)
         context.close()
         if violations:
@@ -179,6 +192,11 @@ def test_every_page_is_valid_html():
         response = clients[target.reader].get(target.path)
         assert response.status_code == target.status, target.name
         documents[target.name] = response.content.decode(response.charset or "utf-8")
+    # The other account pages a member reaches from the account page.
+    for path in ACCOUNT_PAGES:
+        response = clients[CIRCLE].get(path)
+        assert response.status_code == 200, path
+        documents[path] = response.text
     # A form sent back with its errors, the way readers see it after a mistake.
     response = clients[CIRCLE].post("/membership/leadership-alliance/", {})
     assert response.status_code == 200
@@ -187,6 +205,13 @@ def test_every_page_is_valid_html():
     response = clients[ANONYMOUS].post("/accounts/login/", {"login": "x@example.org"})
     assert response.status_code == 200
     documents["sign-in-with-errors"] = response.text
+    response = clients[ANONYMOUS].post("/accounts/signup/", {"email": "not an address"})
+    assert response.status_code == 200
+    documents["sign-up-with-errors"] = response.text
+    # The pages served when something has failed, as the error handlers send them.
+    request = RequestFactory().get("/")
+    documents["server-error"] = views.server_error(request).content.decode()
+    documents["service-unavailable"] = views.service_unavailable(request).content.decode()
 
     problems = {name: errors for name, errors in vnu_errors(documents).items() if errors}
     assert problems == {}, report(problems)
