@@ -62,9 +62,12 @@ def vnu_errors(pages: dict[str, str]) -> dict[str, list[str]]:
         # `java` comes from PATH (scripts/java.sh installs it).
         command = ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only"]
         command += ["--exit-zero-always", *map(str, files)]
-        completed = subprocess.run(  # noqa: S603
-            command, capture_output=True, text=True, check=True, timeout=300
-        )
+        try:
+            completed = subprocess.run(  # noqa: S603
+                command, capture_output=True, text=True, check=True, timeout=300
+            )
+        except FileNotFoundError:
+            raise RuntimeError("Java is missing: run scripts/java.sh (or install Java).") from None
         by_uri = {path.resolve().as_uri(): name for path, name in files.items()}
     # vnu writes its JSON report to standard error.
     report = json.loads(completed.stderr)
