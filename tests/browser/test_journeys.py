@@ -117,8 +117,9 @@ def test_reader_on_a_phone_joins_from_a_lock_card_and_reads_on(fresh, phone_page
 
 
 def test_member_applies_a_manager_approves_and_the_member_reads_alliance_sections(
-    fresh, browser_page
+    fresh, browser_page, live_server, settings
 ):
+    settings.SITE_URL = live_server.url  # the links in e-mails lead to this server
     briefing = gated_briefing(title="Grid operator signs a transmission deal")
     path = briefing.get_absolute_url()
     member = UserFactory(email="circle.member@example.org")
@@ -149,8 +150,8 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     application = Application.objects.get(user=member)
     assert application.is_pending
 
-    # The manager signs into admin with a password and an authenticator code.
-    admin = browser_page()
+    # The manager, on a phone too, signs into admin with a password and an authenticator code.
+    admin = phone(browser_page)
     admin.goto("/admin/")
     admin.wait_for_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F$"))
     sign_in_with_password(admin, manager.email)
@@ -172,14 +173,18 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     membership = Membership.objects.get(user=member, tier=Audience.LEADERSHIP_ALLIANCE)
     assert membership.is_active_at(timezone.now() + timedelta(minutes=1))
     [approval] = [m for m in mail.outbox if member.email in m.to]
-    assert "Leadership Alliance" in approval.subject + approval.body
+    assert approval.subject.endswith("Welcome to the Leadership Alliance")
+    account_link = re.search(r"^(http\S+/account/)$", approval.body, re.MULTILINE).group(1)
 
-    # The member signs in afresh, elsewhere, and reads what the Alliance unlocks.
+    # The member follows the e-mail's link elsewhere, signs in afresh and reads what the
+    # Alliance unlocks.
     reader = phone(browser_page)
-    reader.goto(path)
-    reader.get_by_role("link", name="Sign in").first.click()
+    reader.goto(account_link)
     sign_in_with_password(reader, member.email)
-    reader.wait_for_url(f"**{path}")
+    reader.wait_for_url("**/account/")
+    assert "Leadership Alliance" in reader.locator("main").inner_text()
+    assert problems(reader) == []
+    reader.goto(path)
     main = reader.locator("main").inner_text()
     for text in (PUBLIC_TEXT, CIRCLE_TEXT, ALLIANCE_TEXT, NOTE_TEXT):
         assert text in main
