@@ -102,6 +102,10 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+# What Chromium logs for a page answered with 404: a console error, but not a problem.
+CHROMIUM_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+
+
 def problems(page) -> list[str]:
     """Console errors, page errors and CSP violations of the page now loaded."""
     return [*page.console_errors, *csp_violations(page)]

@@ -13,7 +13,7 @@ from django.template import engines
 from django.urls import include, path, reverse
 
 from members.access import Audience
-from tests.browser.helpers import csp_violations, force_sign_in, gated_briefing
+from tests.browser.helpers import CHROMIUM_404, csp_violations, force_sign_in, gated_briefing
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -29,7 +29,6 @@ def audience_id(tier):
 
 
 # Chromium reports each refusal to conftest's RECORD_VIOLATIONS, in window.__cspViolations.
-CHROMIUM_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
 
 
 def visit(page, path, status=200):
