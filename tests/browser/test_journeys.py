@@ -27,7 +27,6 @@ from tests.browser.helpers import (
     gated_briefing,
     no_horizontal_scroll,
     problems,
-    record_rings,
     sign_in_with_password,
     tab_until,
 )
@@ -227,7 +226,9 @@ def test_reading_by_keyboard_alone(fresh, page):
     assert list(dict.fromkeys(reached)) == newest_first
 
     # Shift+Tab back to the lead briefing, then Enter opens it.
-    while active(page)["href"] != newest_first[0]:
+    for _ in visited:
+        if active(page)["href"] == newest_first[0]:
+            break
         page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{newest_first[0]}")
@@ -241,7 +242,6 @@ def test_reading_by_keyboard_alone(fresh, page):
     tab_until(page, lambda element: element["text"] == "Join Strategic Circle", limit=30)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/accounts/signup/\?next="))
-    assert active(page)["name"] in {"", "email"}  # nothing odd grabbed focus on the way
     assert problems(page) == []
 
 
@@ -271,7 +271,6 @@ def test_signing_in_by_keyboard_alone_with_a_password_and_with_a_code(fresh, bro
     page.keyboard.type(member.email)
     page.keyboard.press("Enter")
     page.wait_for_url("**/accounts/login/code/confirm/")
-    record_rings(page)
     tab_until(page, lambda element: element["name"] == "code")
     page.keyboard.type(code_sent_to(member.email))
     page.keyboard.press("Enter")
