@@ -134,7 +134,10 @@ ACTIVE = """(focusable) => {
 RECORD_RINGS = """(focusable) => {
   const ring = (el) => {
     const style = getComputedStyle(el);
-    return [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow].join(" ");
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0
+      ? `outline ${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`
+      : "no outline";
+    return `${outline}, box-shadow ${style.boxShadow}`;
   };
   window.__ring = ring;
   window.__rings = new Map();

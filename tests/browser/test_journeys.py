@@ -146,6 +146,8 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     assert "Your application is being reviewed" in page.locator("main").inner_text()
     assert no_horizontal_scroll(page)
     assert problems(page) == []
+    # The way back to the briefing the member came from.
+    assert page.get_by_role("link", name="Back to the briefing").get_attribute("href") == path
     application = Application.objects.get(user=member)
     assert application.is_pending
 
@@ -155,6 +157,7 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     admin.wait_for_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F$"))
     sign_in_with_password(admin, manager.email)
     admin.wait_for_url("**/accounts/2fa/authenticate/**")
+    assert problems(admin) == []
     admin.get_by_label(re.compile("code", re.I)).fill(totp_code(manager.totp_secret))
     admin.get_by_role("button", name=re.compile("Sign in|Authenticate|Verify", re.I)).click()
     admin.wait_for_url("**/admin/")
