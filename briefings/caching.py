@@ -73,27 +73,12 @@ def connect_invalidation(models) -> None:
             )
 
 
-def content_timeout() -> int:
-    """
-    How long cached parts live. Keys change with the content, so with a shared cache
-    this only bounds memory. A per-process cache (local memory, no REDIS_URL) cannot hear
-    another process's edits, so there parts live no longer than a public page may.
-    """
-    configured = getattr(settings, "CONTENT_CACHE_SECONDS", None)
-    if configured is not None:
-        return configured
-    backend = settings.CACHES["default"]["BACKEND"]
-    if backend.endswith("LocMemCache"):
-        return settings.PUBLIC_PAGE_MAX_AGE
-    return 60 * 60
-
-
 def remember(key: str, build):
     """`build()`'s value, kept under `key`: a key that names its content generation."""
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, content_timeout())
+        cache.set(key, value, settings.CONTENT_CACHE_SECONDS)
     return value
 
 
