@@ -2,6 +2,7 @@
 folders of them, and the editorial workflow (submit, publish, schedule, unpublish, archive)."""
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
@@ -9,7 +10,7 @@ from operator import or_
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -375,12 +376,30 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
     """
     importer = _Importer(update=update, on_created=on_created)
     files = [path for path, _named in briefing_files(paths)]
-    for batch in _batches(files, IMPORT_BATCH_SIZE):
-        importer.import_batch(batch)
-    # Search documents are derived data: rebuilt once for everything imported, set-based,
-    # so the import stays fast (`manage.py reindex_search` repairs an interrupted run).
-    briefings_reindex(briefing_ids=importer.imported)
+    # Search documents are derived data, rebuilt set-based for each batch once it is saved
+    # (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
+    # caller's transaction, that happens on a connection of its own while the next batch
+    # is read: the database computes the search vectors as Python parses files.
+    background = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with ThreadPoolExecutor(max_workers=1) as reindexer:
+        pending = []
+        for batch in _batches(files, IMPORT_BATCH_SIZE):
+            done = len(importer.imported)
+            importer.import_batch(batch)
+            if background:
+                pending.append(reindexer.submit(_reindex_apart, importer.imported[done:]))
+        for future in pending:
+            future.result()
+    if not background:
+        briefings_reindex(briefing_ids=importer.imported)
     return importer.report
+
+
+def _reindex_apart(briefing_ids):
+    try:
+        briefings_reindex(briefing_ids=briefing_ids)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 class _Importer:
