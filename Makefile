@@ -36,4 +36,4 @@ bench:
 	scripts/bench.sh
 
 clean:
-	rm -rf .venv .tools staticfiles .pytest_cache .bench
+	rm -rf .venv .tools node_modules staticfiles .pytest_cache .bench

@@ -2,10 +2,40 @@ from urllib.parse import urlencode
 
 from django import forms
 
+from briefings.caching import cached
 from briefings.models import Briefing, Category, Region, Topic
 
+TAXONOMIES = {"category": Category, "region": Region, "topic": Topic}
 
-class BriefingFilterForm(forms.Form):
+
+def taxonomy_choices(model) -> list[tuple[str, str]]:
+    """(slug, name) of every term, kept in the cache until the content changes."""
+    return cached(
+        f"choices:{model._meta.label_lower}",
+        lambda: list(model.objects.values_list("slug", "name")),
+    )
+
+
+class TaxonomyChoicesMixin:
+    """
+    Category, region and topic are chosen by slug from choices loaded from the cache,
+    never looked up with what the reader typed: odd input is a form error, not a query.
+    """
+
+    def _load_taxonomy_choices(self, empty_label):
+        for name, model in TAXONOMIES.items():
+            label = model._meta.verbose_name
+            self.fields[name].choices = [("", empty_label(label)), *taxonomy_choices(model)]
+            self.fields[name].label = label.capitalize()
+
+    def _filter_taxonomy(self, queryset, values):
+        for name in TAXONOMIES:
+            if values.get(name) not in (None, ""):
+                queryset = queryset.filter(**{f"{name}__slug": values[name]})
+        return queryset
+
+
+class BriefingFilterForm(TaxonomyChoicesMixin, forms.Form):
     """
     The briefing list's query string. Invalid values are reported on the page and
     ignored, never raised: a hand-edited or stale link still gives a clean list.
@@ -14,15 +44,9 @@ class BriefingFilterForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "All types"), *Briefing.Kind.choices], required=False, label="Type"
     )
-    category = forms.ModelChoiceField(
-        Category.objects.all(), to_field_name="slug", required=False, empty_label="All"
-    )
-    region = forms.ModelChoiceField(
-        Region.objects.all(), to_field_name="slug", required=False, empty_label="All"
-    )
-    topic = forms.ModelChoiceField(
-        Topic.objects.all(), to_field_name="slug", required=False, empty_label="All"
-    )
+    category = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    topic = forms.ChoiceField(required=False)
     impact = forms.ChoiceField(
         choices=[("", "Any"), *Briefing.Impact.choices], required=False, label="Impact"
     )
@@ -30,6 +54,10 @@ class BriefingFilterForm(forms.Form):
         min_value=0, max_value=100, required=False, label="Confidence from (%)"
     )
     confidence_max = forms.IntegerField(min_value=0, max_value=100, required=False, label="to (%)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._load_taxonomy_choices(lambda label: "All")
 
     def clean(self):
         cleaned = super().clean()
@@ -48,11 +76,9 @@ class BriefingFilterForm(forms.Form):
             for name, value in getattr(self, "cleaned_data", {}).items()
             if name not in self.errors
         }
+        queryset = self._filter_taxonomy(queryset, data)
         lookups = {
             "kind": "kind",
-            "category": "category",
-            "region": "region",
-            "topic": "topic",
             "impact": "impact",
             "confidence_min": "confidence__gte",
             "confidence_max": "confidence__lte",
@@ -80,12 +106,8 @@ def _any(label):
     return [("", label)]
 
 
-class SearchForm(forms.Form):
-    """
-    The search box and the list's facets. Facet values are checked against choices loaded
-    once (one query per taxonomy), never looked up with what the reader typed, so odd input
-    is a form error and never a database error.
-    """
+class SearchForm(TaxonomyChoicesMixin, forms.Form):
+    """The search box and the list's facets."""
 
     q = forms.CharField(
         label="Search briefings",
@@ -110,20 +132,13 @@ class SearchForm(forms.Form):
     )
     confidence_max = forms.IntegerField(required=False, min_value=0, max_value=100, label="to (%)")
 
-    taxonomies = {"category": Category, "region": Region, "topic": Topic}
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, model in self.taxonomies.items():
-            label = model._meta.verbose_name
-            self.fields[name].choices = _any(f"Any {label}") + list(
-                model.objects.values_list("slug", "name")
-            )
-            self.fields[name].label = label.capitalize()
+        self._load_taxonomy_choices(lambda label: f"Any {label}")
 
     @property
     def facet_names(self):
-        return ["kind", *self.taxonomies, "impact", "confidence_min", "confidence_max"]
+        return ["kind", *TAXONOMIES, "impact", "confidence_min", "confidence_max"]
 
     def facet_fields(self):
         return [self[name] for name in self.facet_names]
@@ -150,9 +165,7 @@ class SearchForm(forms.Form):
         facets = self.facets()
         if "kind" in facets:
             queryset = queryset.filter(kind=facets["kind"])
-        for name in self.taxonomies:
-            if name in facets:
-                queryset = queryset.filter(**{f"{name}__slug": facets[name]})
+        queryset = self._filter_taxonomy(queryset, facets)
         if "impact" in facets:
             queryset = queryset.filter(impact=facets["impact"])
         if "confidence_min" in facets:

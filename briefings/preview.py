@@ -21,6 +21,7 @@ from members.services import ReaderStatus
 @method_decorator(never_cache, name="dispatch")
 class BriefingPreviewView(BriefingDetailView):
     template_name = "briefings/preview.html"
+    cache_parts = False  # drafts change under the editor's hands: always rendered afresh
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -45,7 +46,9 @@ class BriefingPreviewView(BriefingDetailView):
     def get_queryset(self):
         # Any status: drafts and scheduled briefings are what previews are for. Otherwise
         # the reader's own query, for the previewed audience.
-        return reader_briefing_queryset(self.preview_as, queryset=Briefing.objects.all())
+        return reader_briefing_queryset(
+            self.preview_as, queryset=Briefing.objects.all(), with_parts=False
+        )
 
     def get_context_data(self, **kwargs):
         briefing = self.object

@@ -11,9 +11,10 @@ annotations (which gated audiences exist), never from gated text.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 
+from briefings.caching import cached
 from briefings.models import Briefing, Citation, Section
 from members import access
 from members.access import Audience, LockAction
@@ -77,24 +78,41 @@ class ReaderBriefing:
         return not self.lock_cards
 
 
-def reader_briefing_queryset(audience, *, queryset=None):
+def readable_parts(audience) -> list[Prefetch]:
     """
-    Briefings with exactly what a reader with `audience` may read prefetched: sections
-    filtered by the access rule in the query, and citation notes left in the database
-    for readers who may not read them. Three queries whatever the briefing's size.
+    The prefetches of exactly what a reader with `audience` may read: sections filtered
+    by the access rule in the query, and citation notes left in the database for readers
+    who may not read them.
     """
-    queryset = Briefing.objects.published() if queryset is None else queryset
     citations = Citation.objects.select_related("source")
     if not access.can_read_source_notes(audience):
         citations = citations.defer("note", "note_html")
-    return (
-        queryset.with_taxonomy()
-        .with_gated_parts()
-        .prefetch_related(
-            Prefetch("sections", queryset=Section.objects.readable_by(audience)),
-            Prefetch("citations", queryset=citations),
-        )
-    )
+    return [
+        Prefetch("sections", queryset=Section.objects.readable_by(audience)),
+        Prefetch("citations", queryset=citations),
+    ]
+
+
+def reader_briefing_queryset(audience, *, queryset=None, with_parts=True):
+    """
+    Briefings with their taxonomy, which gated parts exist (for lock cards), and, unless
+    `with_parts` is False, what a reader with `audience` may read prefetched: three
+    queries whatever the briefing's size. Without the parts, fetch them later with
+    `fetch_readable_parts` (the briefing page does, when its cached copy is missing).
+    """
+    queryset = Briefing.objects.published() if queryset is None else queryset
+    queryset = queryset.with_taxonomy().with_gated_parts()
+    return queryset.prefetch_related(*readable_parts(audience)) if with_parts else queryset
+
+
+def fetch_readable_parts(briefing: Briefing, audience) -> Briefing:
+    prefetch_related_objects([briefing], *readable_parts(audience))
+    return briefing
+
+
+def tier_wording() -> dict:
+    """Each tier's editable wording (`members.models.Tier`) by audience, from the cache."""
+    return cached("tiers", lambda: {Audience(t.audience): t for t in Tier.objects.all()})
 
 
 def _with_next(url: str, next_path: str) -> str:
@@ -157,7 +175,7 @@ def briefing_for_reader(
     """
     What the reader may see of `briefing`, fetched by `reader_briefing_queryset(audience)`.
     `tiers` is a mapping of audience to Tier record; when None and lock cards are needed
-    it is fetched (one query).
+    it comes from the cache (`tier_wording`).
     """
     audience = Audience(audience)
     public, member = [], []
@@ -183,7 +201,7 @@ def briefing_for_reader(
     cards = []
     if access.tiers_that_unlock(audience, gated):
         if tiers is None:
-            tiers = {Audience(t.audience): t for t in Tier.objects.all()}
+            tiers = tier_wording()
         cards = lock_cards_for(
             audience=audience,
             gated_audiences=gated,

@@ -113,11 +113,14 @@ def briefing_structured_data(
     return data
 
 
-def json_ld_script(data: dict, *, nonce: str | None) -> SafeString:
-    """A JSON-LD script element whose content no text can break out of."""
+def json_ld_script(data: dict) -> SafeString:
+    """
+    A JSON-LD script element whose content no text can break out of. It is a data block,
+    which browsers never run and the CSP does not govern, so it carries no nonce: the
+    page stays free of per-request values and can be shared from the page cache.
+    """
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=None)
     return format_html(
-        '<script type="application/ld+json" nonce="{}">{}</script>',
-        "" if nonce is None else nonce,  # a LazyNonce is falsy until first used
+        '<script type="application/ld+json">{}</script>',
         mark_safe(text.translate(_SCRIPT_ESCAPES)),  # noqa: S308 - escaped for a script body
     )

@@ -1,13 +1,18 @@
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 
-from briefings import search
+from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.models import Briefing, Category, Region, Topic
-from briefings.reading import briefing_for_reader, reader_briefing_queryset
+from briefings.reading import (
+    briefing_for_reader,
+    fetch_readable_parts,
+    reader_briefing_queryset,
+)
 
 
 class ForgivingPaginationMixin:
@@ -96,25 +101,39 @@ class BriefingDetailView(DetailView):
     """
     A briefing as this reader may see it. Unpublished briefings are not in the queryset,
     so they are a 404 exactly like a slug that does not exist.
+
+    The page's parts are rendered once per briefing version and reader state and kept in
+    the cache (briefings.caching); the sections and sources are only fetched, lazily, when
+    that copy is missing.
     """
 
     template_name = "briefings/detail.html"
     context_object_name = "briefing"
+    cache_parts = True
 
     def get_queryset(self):
-        return reader_briefing_queryset(self.request.audience)
+        return reader_briefing_queryset(self.request.audience, with_parts=False)
 
     def get_context_data(self, **kwargs):
-        reader = self.request.reader
-        return super().get_context_data(
-            reading=briefing_for_reader(
-                self.object,
+        reader, briefing = self.request.reader, self.object
+        next_path = self.request.get_full_path()
+
+        def reading():
+            return briefing_for_reader(
+                fetch_readable_parts(briefing, reader.audience),
                 audience=reader.audience,
                 is_authenticated=reader.is_authenticated,
                 lapsed=reader.lapsed,
-                next_path=self.request.get_full_path(),
-            ),
-            **kwargs,
+                next_path=next_path,
+            )
+
+        parts_key = (
+            caching.briefing_fragment_key(briefing, reader, url=self.request.build_absolute_uri())
+            if self.cache_parts
+            else ""
+        )
+        return super().get_context_data(
+            reading=SimpleLazyObject(reading), parts_key=parts_key, **kwargs
         )
 
 

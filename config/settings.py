@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers get a shared copy of public pages: inside the headers above, so
+    # each answer gets its own, and outside the session and the cache policy below.
+    "briefings.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "members.middleware.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/bootstrap.sh
+REQUIRE_TEST_TOOLS=1 scripts/bootstrap.sh
 scripts/chromium.sh
+scripts/java.sh
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 # The suite's own defaults (tests/environment.py) apply to manage.py here too.

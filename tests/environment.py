@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 # The suite runs with production defaults (DEBUG off); give it the two values production
 # requires, and plain-HTTP cookies and no HTTPS redirect so the test client and the
 # browser tests can talk to the test server.
@@ -9,3 +11,14 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 # Hashed static names need `collectstatic` first; the suite serves files from the finders.
 os.environ.setdefault("STATIC_MANIFEST", "false")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: pages, parts and rate limits kept by one test
+    (the suite's cache is one process's memory) must not answer in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

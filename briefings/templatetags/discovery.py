@@ -75,7 +75,7 @@ def briefing_jsonld(context, briefing):
         part_audiences=parts,
         shown_gated=shown,
     )
-    return seo.json_ld_script(data, nonce=context.get("csp_nonce"))
+    return seo.json_ld_script(data)
 
 
 @register.simple_tag

@@ -254,23 +254,37 @@ def _gated_briefing_of_size(size):
 
 
 @pytest.mark.parametrize("size", [2, 20])
-def test_briefing_page_queries_do_not_grow_with_content(client, django_assert_num_queries, size):
+def test_briefing_page_queries_do_not_grow_with_content(
+    client, django_assert_num_queries, settings, size
+):
     briefing = _gated_briefing_of_size(size)
-    # briefing with annotations, sections, citations with sources, tier wording
+    url = briefing.get_absolute_url()
+    # From nothing: the briefing with its taxonomy and which gated parts exist, the
+    # sections, the citations with their sources, and the tier wording of the lock cards.
     with django_assert_num_queries(4):
-        response = client.get(briefing.get_absolute_url())
-    assert response.status_code == 200
+        assert client.get(url).status_code == 200
+    # The next anonymous reader gets the whole page from the page cache.
+    with django_assert_num_queries(0):
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    # Without that (a short page lifetime ran out, or was set to none), only the briefing
+    # itself is read: its rendered parts are still in the cache.
+    settings.PUBLIC_PAGE_MAX_AGE = 0
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("size", [2, 20])
 def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, size):
     briefing = _gated_briefing_of_size(size)
     reader(client, Audience.LEADERSHIP_ALLIANCE)
-    # user, memberships (the session is in the cache), then briefing, sections,
-    # citations; no lock cards, so no tier wording
+    url = briefing.get_absolute_url()
+    # The user and their memberships (the session is in the cache), then the briefing,
+    # its sections and citations; no lock cards, so no tier wording.
     with django_assert_num_queries(5):
-        response = client.get(briefing.get_absolute_url())
-    assert response.status_code == 200
+        assert client.get(url).status_code == 200
+    # Afterwards the parts come from the cache: the user, memberships and the briefing.
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("size", [2, 20])
@@ -280,12 +294,17 @@ def test_list_pages_queries_do_not_grow(client, django_assert_num_queries, size)
         BriefingFactory(category=category)
     with django_assert_num_queries(3):
         client.get(reverse("briefings:home"))
-    # count, page of briefings, category, region and topic choices
+    # count, page of briefings, category, region and topic choices (then cached)
     with django_assert_num_queries(5):
         client.get(reverse("briefings:list"))
     # the category, count, page
     with django_assert_num_queries(3):
         client.get(category.get_absolute_url())
+    # A signed-in reader is never given a shared copy; the taxonomy choices are cached.
+    reader(client)
+    # the user (the list does not depend on memberships), count, page
+    with django_assert_num_queries(3):
+        client.get(reverse("briefings:list"))
 
 
 # --- Home, list, coverage ------------------------------------------------------------------

@@ -1,24 +1,11 @@
 """Member pages pass axe's WCAG 2.2 AA checks, on a phone, signed out and signed in."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
 from members.access import Audience
+from tests.browser.standards import axe_violations as violations
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, members_migration_data
-
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-
-
-def violations(page):
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": WCAG_22_AA}, "resultTypes": ["violations"]},
-    )
-    return [
-        f"{v['id']}: {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:5])
-        for v in results.response["violations"]
-    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,193 @@
+"""
+What the reader pages keep in the shared cache, under which keys, and what clears it.
+
+Three things are cached, all in the default cache (Redis in production, so every worker
+and every app server sees the same entries):
+
+- **Whole anonymous pages** (`AnonymousPageCacheMiddleware`), for PUBLIC_PAGE_MAX_AGE
+  seconds: only a request that carries no session or message cookie can be answered
+  from it, and only a response that the cache policy in `members.middleware` already
+  marks `public` (it depends on nobody) is stored.
+- **Rendered parts of a briefing page** per (briefing, version, audience, lock-card state)
+  (`briefing_fragment_key`): what the access rule lets that audience read, rendered once.
+- **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
+  choices of the filter forms (`cached`).
+
+Every key carries the *content generation*, a counter raised whenever a briefing, one of
+its parts, a source, a taxonomy term or a tier is saved or deleted (signals connected in
+`BriefingsConfig.ready`). Raising it makes every earlier entry unreachable at once, so an
+edit in admin shows on the next request on every server; the old entries simply expire.
+The counter is raised when the change is made and again when its transaction commits, so
+a page rendered from the old rows between the two is never stored under the new number.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from members.middleware import response_depends_on_reader
+
+GENERATION_KEY = "content:generation"
+PAGE_HEADER = "X-Page-Cache"
+
+
+# --- The content generation ----------------------------------------------------------
+
+
+def content_generation() -> int:
+    """The current generation; started from the clock so a flushed cache never repeats one."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY, 0)
+    return generation
+
+
+def bump_content_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (a fresh or flushed cache): any new number will do
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def content_changed(**kwargs) -> None:
+    """Signal receiver: now, and once more when the change is committed."""
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    bump_content_generation()
+    transaction.on_commit(bump_content_generation, robust=True)
+
+
+def connect_invalidation(models) -> None:
+    for model in models:
+        uid = f"content-generation:{model._meta.label}"
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"{uid}:delete")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                content_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}:m2m"
+            )
+
+
+def content_timeout() -> int:
+    """
+    How long cached parts live. Keys change with the content, so with a shared cache
+    this only bounds memory. A per-process cache (local memory, no REDIS_URL) cannot hear
+    another process's edits, so there parts live no longer than a public page may.
+    """
+    configured = getattr(settings, "CONTENT_CACHE_SECONDS", None)
+    if configured is not None:
+        return configured
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith("LocMemCache"):
+        return settings.PUBLIC_PAGE_MAX_AGE
+    return 60 * 60
+
+
+def remember(key: str, build):
+    """`build()`'s value, kept under `key`: a key that names its content generation."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, content_timeout())
+    return value
+
+
+def cached(name: str, build):
+    """`build()`'s value, kept under `name` for the current content generation."""
+    return remember(f"content:{content_generation()}:{name}", build)
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def briefing_fragment_key(briefing, reader, *, url: str) -> str:
+    """
+    The key of a briefing page's rendered parts. Everything the parts are rendered from
+    is in it: the briefing's version, what the reader's audience may read, and what
+    their lock cards say (signed in or not, lapsed tiers, the address to come back to),
+    and the page's full address (canonical links name the host).
+    """
+    return _digest(
+        "briefing",
+        content_generation(),
+        briefing.pk,
+        briefing.version,
+        int(reader.audience),
+        reader.is_authenticated,
+        ",".join(str(int(tier)) for tier in sorted(reader.lapsed)),
+        url,
+    )
+
+
+# --- Whole anonymous pages -----------------------------------------------------------
+
+
+def request_is_anonymous_for_sure(request) -> bool:
+    """
+    Without a session cookie nobody can be signed in and nothing is waiting for this
+    reader (messages live in the session or their own cookie): the page is everyone's.
+    """
+    cookies = request.COOKIES
+    return (
+        settings.SESSION_COOKIE_NAME not in cookies
+        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
+    )
+
+
+def response_is_shareable(request, response) -> bool:
+    if response.status_code != 200 or response.streaming:
+        return False
+    if not response.get("Cache-Control", "").startswith("public"):
+        return False  # the cache policy says it depends on the reader, or the view said so
+    if response_depends_on_reader(request, response):
+        return False
+    # A page that used the CSP nonce carries it in its markup: never hand it out twice.
+    nonce = getattr(request, "_csp_nonce", None)
+    return not nonce
+
+
+class AnonymousPageCacheMiddleware:
+    """
+    Answers anonymous readers from a copy of the page made for the first of them, for a
+    short while (PUBLIC_PAGE_MAX_AGE seconds) and only within one content generation.
+
+    It sits inside the middleware that add security headers, the CSP and the request id,
+    so every answer still gets fresh ones, and outside the session middleware and the
+    cache policy, so it sees the final decision about whether a page may be shared.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = settings.PUBLIC_PAGE_MAX_AGE
+        if (
+            not timeout
+            or request.method not in {"GET", "HEAD"}
+            or not request_is_anonymous_for_sure(request)
+        ):
+            return self.get_response(request)
+        key = self.key(request)
+        cached_response = cache.get(key)
+        if cached_response is not None:
+            cached_response[PAGE_HEADER] = "hit"
+            return cached_response
+        response = self.get_response(request)
+        if response_is_shareable(request, response):
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            cache.set(key, response, timeout)
+            response[PAGE_HEADER] = "miss"
+        return response
+
+    @staticmethod
+    def key(request) -> str:
+        return "page:" + _digest(
+            content_generation(), request.scheme, request.get_host(), request.get_full_path()
+        )
