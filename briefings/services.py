@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from briefings.caching import content_changed
 from briefings.importing import (
     SUPPORTED_SUFFIXES,
     BriefingDocument,
@@ -325,6 +326,8 @@ def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups
     Briefing.objects.bulk_create(briefings)
     Briefing.history.bulk_history_create(briefings, default_change_reason=None)
     lookups.write_parts(prepared)
+    # bulk_create sends no post_save: tell the page cache, as saving one by one would.
+    content_changed(sender=Briefing)
 
 
 @dataclass

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
+from django.urls import reverse
 
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
@@ -346,3 +347,21 @@ def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monk
     assert "5 created" in out and err == ""
     assert SearchDocument.objects.count() == 5 * len(access.SEARCH_DOCUMENT_AUDIENCES)
     assert not SearchDocument.objects.filter(body="").exists()
+
+
+def test_imported_briefings_appear_at_once_on_cached_pages(tmp_path):
+    from django.test import Client
+
+    from briefings.caching import PAGE_HEADER
+
+    # Terms that exist already: the import itself saves nothing one by one.
+    Category.objects.create(name="Datacenter")
+    Region.objects.create(name="Asia Pacific")
+    Topic.objects.create(name="Technology")
+    list_page = reverse("briefings:list")
+    Client().get(list_page)
+    assert Client().get(list_page)[PAGE_HEADER] == "hit"
+    write(tmp_path / "a.md", GOOD)
+    out, _ = run("import_briefings", str(tmp_path))
+    assert "1 created" in out
+    assert "HKSTP and SenseTime partner" in Client().get(list_page).content.decode()
