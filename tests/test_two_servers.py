@@ -28,6 +28,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from briefings.caching import PAGE_HEADER
 from tests.factories import PASSWORD, totp_code
 from tests.prodlike import HOST, Gunicorn, manage, production_environment
 
@@ -311,12 +312,15 @@ def test_an_edit_through_one_server_shows_at_once_on_the_other(servers, shared):
     anonymous, reader, editor = Browser(), Browser(), Browser()
     assert reader.sign_in(second, "reader@example.org", PASSWORD).status == 302
 
-    # Both servers have served (and may have cached) the page and the list as they were.
+    # Both servers have served (and cached) the page and the lists as they were. The
+    # anonymous copies are shared: made on A, handed out by B.
     for server in (first, second):
         for browser in (anonymous, reader):
             for path in (page, "/briefings/", "/"):
                 response = browser.get(server, path)
                 assert response.status == 200, (path, response.status)
+                if browser is anonymous and server is second:
+                    assert response.headers.get(PAGE_HEADER.lower()) == "hit", path
             assert "Queues of two years." in browser.get(server, page).body
 
     # The editor signs in on A with password and authenticator code, and edits in admin.
