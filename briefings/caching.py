@@ -87,7 +87,7 @@ def cached(name: str, build):
     return remember(f"content:{content_generation()}:{name}", build)
 
 
-def _digest(*parts) -> str:
+def digest(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
 
@@ -102,7 +102,7 @@ def briefing_parts_key(reader, *, url: str) -> str:
     A briefing leaves the site only through a save, which raises the generation; one
     that is not live yet is a 404, which is never kept.
     """
-    return "part:" + _digest(
+    return "part:" + digest(
         "briefing",
         content_generation(),
         int(reader.audience),
@@ -175,6 +175,6 @@ class AnonymousPageCacheMiddleware:
 
     @staticmethod
     def key(request) -> str:
-        return "page:" + _digest(
+        return "page:" + digest(
             content_generation(), request.scheme, request.get_host(), request.get_full_path()
         )

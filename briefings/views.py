@@ -214,4 +214,21 @@ class SearchView(ForgivingPaginationMixin, ListView):
         )
         paginator = context["paginator"]
         context["capped"] = bool(self.text) and paginator.count >= search.MAX_CANDIDATES
+        context["facets_html"] = self.facets_html(context)
         return context
+
+    def facets_html(self, context) -> str:
+        """
+        The filter fields, rendered once per content generation (their choices) and set
+        of chosen values (which the fields show): Django's widgets render every option
+        through a template, which was most of a search's time. Odd input (a field with
+        an error) is rendered and never kept.
+        """
+
+        def render():
+            return render_to_string("briefings/search.html#facets", context, self.request)
+
+        if context["facet_errors"]:
+            return render()
+        chosen = sorted((name, self.request.GET.getlist(name)) for name in self.form.facet_names)
+        return caching.cached(f"search-facets:{caching.digest(chosen)}", render)
