@@ -246,3 +246,16 @@ def editor_client(client):
             assert response.status_code == 302, response.content.decode()[:2000]
 
     return Editor
+
+
+def test_search_filters_show_each_readers_choice_and_new_terms_at_once(client, briefing):
+    from tests.factories import CategoryFactory
+
+    url = reverse("briefings:search")
+    other = CategoryFactory(name="Subsea cables")
+    for chosen, not_chosen in [(briefing.category, other), (other, briefing.category)] * 2:
+        html = text(client.get(url, {"q": "cranes", "category": chosen.slug}))
+        assert f'<option value="{chosen.slug}" selected>' in html
+        assert f'<option value="{not_chosen.slug}">' in html
+    CategoryFactory(name="Orbital launch")
+    assert "Orbital launch" in text(client.get(url, {"q": "cranes"}))
