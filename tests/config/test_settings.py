@@ -86,7 +86,7 @@ def test_database_url_selects_postgresql_with_a_connection_pool():
     ("redis_url", "backend"),
     [
         ("", "django.core.cache.backends.locmem.LocMemCache"),
-        ("redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+        ("redis://127.0.0.1:6379/0", "config.cache.RedisCache"),
     ],
 )
 def test_cache_is_local_memory_unless_redis_is_configured(redis_url, backend):
