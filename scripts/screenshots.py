@@ -189,19 +189,33 @@ def take(browser, base_url, states):
             print(f"    {target.relative_to(ROOT)}", file=sys.stderr)
 
     # The briefing in dark mode, for every reader, at both widths.
-    for name, reader in (("briefing-anonymous", None), ("briefing-leadership-alliance", "alliance")):
+    for name, reader in (
+        ("briefing-anonymous", None),
+        ("briefing-leadership-alliance", "alliance"),
+    ):
         for width in WIDTHS.values():
             context, _page, target = shoot(
-                browser, base_url, states, name, BRIEFING, reader, width, "-dark",
+                browser,
+                base_url,
+                states,
+                name,
+                BRIEFING,
+                reader,
+                width,
+                "-dark",
                 color_scheme="dark",
             )
             context.close()
             print(f"    {target.relative_to(ROOT)}", file=sys.stderr)
 
     # The briefing as printed: print media in the browser, and the PDF Chromium prints.
-    for name, reader in (("briefing-anonymous", None), ("briefing-leadership-alliance", "alliance")):
+    for name, reader in (
+        ("briefing-anonymous", None),
+        ("briefing-leadership-alliance", "alliance"),
+    ):
         context = browser.new_context(
-            base_url=base_url, viewport={"width": 800, "height": 1100},
+            base_url=base_url,
+            viewport={"width": 800, "height": 1100},
             storage_state=states.get(reader),
         )
         page = context.new_page()
@@ -228,14 +242,16 @@ def readme_images(browser, base_url, states):
         )
         page = context.new_page()
         page.goto(BRIEFING, wait_until="networkidle")
-        # From the top of the member briefing, so the reader sees what is locked or open,
-        # with the header above it kept: the page's chrome, the title, then the member part.
+        # From the last public section to the end of the member briefing: the reader sees
+        # public text, then what is open to them or what the lock cards offer.
+        start = page.locator(".briefing__body > section.briefing-section").last.bounding_box()
         member = page.locator(".member-briefing").bounding_box()
-        top = max(0, member["y"] - 360)
+        top = max(0, start["y"] - 24)
+        bottom = member["y"] + member["height"] + 24
         page.screenshot(
             path=DOCS / f"{name}.png",
             full_page=True,
-            clip={"x": 0, "y": top, "width": 1280, "height": README_HEIGHT * 0.75},
+            clip={"x": 0, "y": top, "width": 1280, "height": min(bottom - top, README_HEIGHT)},
         )
         context.close()
         size = (DOCS / f"{name}.png").stat().st_size // 1024
