@@ -81,7 +81,7 @@ def free_port() -> int:
 
 
 def manage(env, *args, stdin=None):
-    subprocess.run(
+    subprocess.run(  # noqa: S603 (our own manage.py, our own arguments)
         [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True, input=stdin, text=True
     )
 
@@ -91,7 +91,7 @@ def wait_until_up(url: str, server: subprocess.Popen):
         if server.poll() is not None:
             raise SystemExit("gunicorn stopped; see its output above")
         try:
-            with urllib.request.urlopen(url + "healthz", timeout=2):
+            with urllib.request.urlopen(url + "healthz", timeout=2):  # noqa: S310 (http://127.0.0.1)
                 return
         except OSError:
             time.sleep(0.5)
@@ -107,7 +107,8 @@ def sign_in(browser, base_url: str, email: str) -> dict:
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Account").count(), f"{email} is not signed in"
+    if not page.get_by_role("link", name="Account").count():
+        raise SystemExit(f"{email} could not sign in")
     state = context.storage_state()
     context.close()
     return state
@@ -161,7 +162,7 @@ def main():
     }
     manage(env, "shell", "-c", members)
 
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (the project's gunicorn)
         [str(ROOT / ".venv" / "bin" / "gunicorn")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )
     try:

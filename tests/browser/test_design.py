@@ -183,7 +183,7 @@ def test_header_nav_fits_one_line_on_a_phone(site, phone_page):
     phone_page.goto(SEED)
     tops = {
         round(box["y"])
-        for box in map(lambda a: a.bounding_box(), phone_page.locator(".site-nav a").all())
+        for box in (link.bounding_box() for link in phone_page.locator(".site-nav a").all())
     }
     assert len(tops) == 1, tops
 
@@ -218,7 +218,8 @@ def test_nothing_moves_while_a_page_loads(site, chromium, live_server):
             # No web fonts that swap in late; every image has its size up front.
             assert page.evaluate("document.fonts.size") == 0, path
             unsized = page.evaluate(
-                "[...document.images].filter(i => !i.getAttribute('width') || !i.getAttribute('height')).length"
+                "[...document.images].filter(i => !i.getAttribute('width')"
+                " || !i.getAttribute('height')).length"
             )
             assert unsized == 0, path
         context.close()
