@@ -8,8 +8,8 @@ and every app server sees the same entries):
   seconds: only a request that carries no session or message cookie can be answered
   from it, and only a response that the cache policy in `members.middleware` already
   marks `public` (it depends on nobody) is stored.
-- **Rendered parts of a briefing page** per (briefing, version, audience, lock-card state)
-  (`briefing_fragment_key`): what the access rule lets that audience read, rendered once.
+- **Rendered parts of a briefing page** per (address, audience, lock-card state)
+  (`briefing_parts_key`): what the access rule lets that audience read, rendered once.
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 
@@ -73,27 +73,12 @@ def connect_invalidation(models) -> None:
             )
 
 
-def content_timeout() -> int:
-    """
-    How long cached parts live. Keys change with the content, so with a shared cache
-    this only bounds memory. A per-process cache (local memory, no REDIS_URL) cannot hear
-    another process's edits, so there parts live no longer than a public page may.
-    """
-    configured = getattr(settings, "CONTENT_CACHE_SECONDS", None)
-    if configured is not None:
-        return configured
-    backend = settings.CACHES["default"]["BACKEND"]
-    if backend.endswith("LocMemCache"):
-        return settings.PUBLIC_PAGE_MAX_AGE
-    return 60 * 60
-
-
 def remember(key: str, build):
     """`build()`'s value, kept under `key`: a key that names its content generation."""
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, content_timeout())
+        cache.set(key, value, settings.CONTENT_CACHE_SECONDS)
     return value
 
 
@@ -106,18 +91,20 @@ def _digest(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
 
-def briefing_fragment_key(briefing, reader, *, url: str) -> str:
+def briefing_parts_key(reader, *, url: str) -> str:
     """
-    The key of a briefing page's rendered parts. Everything the parts are rendered from
-    is in it: the briefing's version, what the reader's audience may read, and what
-    their lock cards say (signed in or not, lapsed tiers, the address to come back to),
-    and the page's full address (canonical links name the host).
+    The key of a briefing page's rendered parts. Everything they are rendered from is in
+    it: the content generation (any edit to the briefing, its parts, sources, taxonomy or
+    tier wording raises it), what the reader's audience may read, what their lock cards
+    say (signed in or not, lapsed tiers, the address to come back to), and the page's
+    full address (which names the briefing, and the host canonical links carry).
+
+    A briefing leaves the site only through a save, which raises the generation; one
+    that is not live yet is a 404, which is never kept.
     """
-    return _digest(
+    return "part:" + _digest(
         "briefing",
         content_generation(),
-        briefing.pk,
-        briefing.version,
         int(reader.audience),
         reader.is_authenticated,
         ",".join(str(int(tier)) for tier in sorted(reader.lapsed)),

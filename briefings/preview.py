@@ -21,7 +21,6 @@ from members.services import ReaderStatus
 @method_decorator(never_cache, name="dispatch")
 class BriefingPreviewView(BriefingDetailView):
     template_name = "briefings/preview.html"
-    cache_parts = False  # drafts change under the editor's hands: always rendered afresh
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -46,20 +45,22 @@ class BriefingPreviewView(BriefingDetailView):
     def get_queryset(self):
         # Any status: drafts and scheduled briefings are what previews are for. Otherwise
         # the reader's own query, for the previewed audience.
-        return reader_briefing_queryset(
-            self.preview_as, queryset=Briefing.objects.all(), with_parts=False
-        )
+        return reader_briefing_queryset(self.preview_as, queryset=Briefing.objects.all())
 
-    def get_context_data(self, **kwargs):
+    def parts_key(self) -> str:
+        return ""  # drafts change under the editor's hands: always rendered afresh
+
+    def page_context(self, parts) -> dict:
         briefing = self.object
-        return super().get_context_data(
-            preview_as=self.preview_as,
-            preview_reader=(
+        return super().page_context(parts) | {
+            "briefing": briefing,
+            "preview_as": self.preview_as,
+            "preview_reader": (
                 f"a {self.preview_as.label} member"
                 if access.is_member_audience(self.preview_as)
                 else "an anonymous reader"
             ),
-            preview_links=[
+            "preview_links": [
                 {
                     "label": audience.label if access.is_member_audience(audience) else "Anonymous",
                     "url": reverse(
@@ -69,7 +70,6 @@ class BriefingPreviewView(BriefingDetailView):
                 }
                 for audience in Audience
             ],
-            preview_edit_url=reverse("admin:briefings_briefing_change", args=[briefing.pk]),
-            preview_is_live=briefing.is_live(),
-            **kwargs,
-        )
+            "preview_edit_url": reverse("admin:briefings_briefing_change", args=[briefing.pk]),
+            "preview_is_live": briefing.is_live(),
+        }

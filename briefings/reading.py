@@ -11,7 +11,7 @@ annotations (which gated audiences exist), never from gated text.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from briefings.caching import cached
@@ -93,21 +93,13 @@ def readable_parts(audience) -> list[Prefetch]:
     ]
 
 
-def reader_briefing_queryset(audience, *, queryset=None, with_parts=True):
+def reader_briefing_queryset(audience, *, queryset=None):
     """
-    Briefings with their taxonomy, which gated parts exist (for lock cards), and, unless
-    `with_parts` is False, what a reader with `audience` may read prefetched: three
-    queries whatever the briefing's size. Without the parts, fetch them later with
-    `fetch_readable_parts` (the briefing page does, when its cached copy is missing).
+    Briefings with their taxonomy, which gated parts exist (for lock cards), and what a
+    reader with `audience` may read prefetched: three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    queryset = queryset.with_taxonomy().with_gated_parts()
-    return queryset.prefetch_related(*readable_parts(audience)) if with_parts else queryset
-
-
-def fetch_readable_parts(briefing: Briefing, audience) -> Briefing:
-    prefetch_related_objects([briefing], *readable_parts(audience))
-    return briefing
+    return queryset.with_taxonomy().with_gated_parts().prefetch_related(*readable_parts(audience))
 
 
 def tier_wording() -> dict:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FilteredRelation, Q, Value
+from django.db.models import F, FilteredRelation, Func, Q, TextField, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -37,7 +37,7 @@ MARK_START = "\ue000"
 MARK_STOP = "\ue001"
 SNIPPET_WORDS = 30
 # A search ranks at most this many matches, the newest; the page says so when it is reached.
-MAX_CANDIDATES = 1000
+MAX_CANDIDATES = 200
 BATCH_SIZE = 500
 
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
@@ -202,6 +202,27 @@ def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
         )
 
 
+class AroundFirstMatch(Func):
+    """
+    The stretch of a document's text around the first place its query's first word
+    appears (or its start), so a snippet is built from a page of text, not the whole
+    briefing: PostgreSQL's headline reads every word of what it is given. The word's
+    stem is looked for as written, which finds it in most inflections.
+    """
+
+    output_field = TextField()
+    BEFORE, LENGTH = 300, 2000
+    # The first lexeme of a tsquery's text form ('datacentr' & 'cool'), or nothing.
+    FIRST_LEXEME = "coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')"
+
+    def as_sql(self, compiler, connection):
+        body, body_params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        first = self.FIRST_LEXEME.format(query=query)
+        sql = f"substr({body}, greatest(1, strpos(lower({body}), {first}) - %s), %s)"
+        return sql, (*body_params, *body_params, *query_params, self.BEFORE, self.LENGTH)
+
+
 def briefings_matching(queryset, *, text: str, audience: int):
     """
     The briefings of `queryset` that match `text` in the parts a reader with `audience`
@@ -217,18 +238,20 @@ def briefings_matching(queryset, *, text: str, audience: int):
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=CONFIG)
         # Rank among the newest matches only, so a query that matches most of the archive
-        # costs the same as a rare one: ranking reads every candidate's vector.
-        candidates = (
+        # costs the same as a rare one: ranking reads every candidate's vector. The
+        # candidates are found once (one query); counting and ranking them then reads
+        # no other document.
+        candidates = list(
             queryset.filter(document__vector=query)
             .order_by("-published_at", "-pk")
-            .values("pk")[:MAX_CANDIDATES]
+            .values_list("pk", flat=True)[:MAX_CANDIDATES]
         )
         return (
             queryset.filter(pk__in=candidates)
             .annotate(
                 rank=SearchRank(F("document__vector"), query, normalization=Value(1)),
                 snippet=SearchHeadline(
-                    "document__body",
+                    AroundFirstMatch(F("document__body"), query),
                     query,
                     config=CONFIG,
                     start_sel=MARK_START,

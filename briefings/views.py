@@ -1,18 +1,14 @@
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 
 from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.models import Briefing, Category, Region, Topic
-from briefings.reading import (
-    briefing_for_reader,
-    fetch_readable_parts,
-    reader_briefing_queryset,
-)
+from briefings.reading import briefing_for_reader, reader_briefing_queryset
 
 
 class ForgivingPaginationMixin:
@@ -102,39 +98,49 @@ class BriefingDetailView(DetailView):
     A briefing as this reader may see it. Unpublished briefings are not in the queryset,
     so they are a 404 exactly like a slug that does not exist.
 
-    The page's parts are rendered once per briefing version and reader state and kept in
-    the cache (briefings.caching); the sections and sources are only fetched, lazily, when
-    that copy is missing.
+    The page's parts (title, search-engine markup, the article) are rendered once per
+    content generation and reader state and kept in the cache (briefings.caching): a
+    reader whose parts are there costs no query for the briefing at all.
     """
 
     template_name = "briefings/detail.html"
+    parts_template = "briefings/includes/briefing_parts.html"
+    parts = ("title", "seo", "article")
     context_object_name = "briefing"
-    cache_parts = True
+
+    def get(self, request, *args, **kwargs):
+        key = self.parts_key()
+        parts = caching.remember(key, self.render_parts) if key else self.render_parts()
+        return self.render_to_response(self.page_context(parts))
+
+    def parts_key(self) -> str:
+        """Empty for a page that must be rendered afresh every time (previews)."""
+        return caching.briefing_parts_key(
+            self.request.reader, url=self.request.build_absolute_uri()
+        )
 
     def get_queryset(self):
-        return reader_briefing_queryset(self.request.audience, with_parts=False)
+        return reader_briefing_queryset(self.request.audience)
 
-    def get_context_data(self, **kwargs):
-        reader, briefing = self.request.reader, self.object
-        next_path = self.request.get_full_path()
-
-        def reading():
-            return briefing_for_reader(
-                fetch_readable_parts(briefing, reader.audience),
+    def render_parts(self) -> dict:
+        self.object = self.get_object()
+        reader = self.request.reader
+        context = self.get_context_data(
+            reading=briefing_for_reader(
+                self.object,
                 audience=reader.audience,
                 is_authenticated=reader.is_authenticated,
                 lapsed=reader.lapsed,
-                next_path=next_path,
-            )
+                next_path=self.request.get_full_path(),
+            ),
+        )
+        return {
+            name: render_to_string(f"{self.parts_template}#{name}", context, self.request)
+            for name in self.parts
+        }
 
-        parts_key = (
-            caching.briefing_fragment_key(briefing, reader, url=self.request.build_absolute_uri())
-            if self.cache_parts
-            else ""
-        )
-        return super().get_context_data(
-            reading=SimpleLazyObject(reading), parts_key=parts_key, **kwargs
-        )
+    def page_context(self, parts) -> dict:
+        return {"parts": parts}
 
 
 class CoverageView(ForgivingPaginationMixin, ListView):

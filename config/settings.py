@@ -364,6 +364,11 @@ STAFF_MFA_REQUIRED = True
 # Anonymous pages may be kept this many seconds by shared caches; pages that depend on
 # the reader never are (members.middleware.CacheControlMiddleware).
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
+# Seconds the rendered parts of pages, tier wording and taxonomy choices stay in the cache
+# (briefings.caching). Their keys change with every edit, so with Redis this only bounds
+# memory; a per-process cache cannot hear other processes' edits, so there they live no
+# longer than a public page.
+CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
 
 # Logs go to standard output: JSON lines in production (one a request, from
 # config.middleware.RequestLogMiddleware, plus errors), plain text in development. Every

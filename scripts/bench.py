@@ -226,8 +226,11 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
             "SELECT setval(pg_get_serial_sequence('briefings_briefing', 'id'), "
             "(SELECT MAX(id) FROM briefings_briefing))"
         )
-        cursor.execute("ANALYZE")
     reindex_all()
+    # Statistics for the new rows and search documents, as autovacuum would gather soon
+    # after a real import: without them the planner guesses.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def reindex_all():
