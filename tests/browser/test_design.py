@@ -258,3 +258,25 @@ def test_reading_and_signing_in_without_javascript(site, chromium, live_server):
     assert page.get_by_text(CIRCLE_TEXT).is_visible()
     assert page.get_by_role("link", name="Account").is_visible()
     context.close()
+
+
+def test_keyboard_focus_shows_a_ring_in_both_schemes(site, chromium, live_server):
+    rings = {}
+    for scheme in ("light", "dark"):
+        context, page = open_page(chromium, live_server, viewport=DESKTOP, color_scheme=scheme)
+        page.goto(SEED)
+        page.keyboard.press("Tab")  # the skip link
+        page.keyboard.press("Tab")  # the masthead's name
+        style = page.evaluate(
+            """() => {
+              const s = getComputedStyle(document.activeElement);
+              return [s.outlineStyle, s.outlineWidth, s.outlineOffset, s.outlineColor];
+            }"""
+        )
+        assert style[:3] == ["solid", "3px", "3px"], (scheme, style)
+        rings[scheme] = (style[3], background(page, ".site-header"))
+        context.close()
+    # The ring is its own colour, lighter on dark paper than on light paper.
+    assert rings["light"][0] != rings["dark"][0]
+    for colour, header in rings.values():
+        assert colour != header
