@@ -44,6 +44,9 @@ class VisibleSection:
 class VisibleCitation:
     source: object
     note_html: str = ""
+    # Source notes are a gated part (members.access.can_read_source_notes): the same class
+    # as gated sections, so structured data marks them as not free.
+    note_css_class = f"source__note {GATED_SECTION_CLASS}"
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ if DATABASE_URL:
             _db["OPTIONS"]["pool"] = {
                 "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
                 "max_size": env_int("DATABASE_POOL_MAX_SIZE", 8),
-                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
             }
         _db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
     DATABASES = {"default": _db}

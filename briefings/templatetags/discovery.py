@@ -64,6 +64,8 @@ def briefing_jsonld(context, briefing):
     reading = context.get("reading")
     if reading is not None:
         shown = [section.audience for section in reading.sections if section.is_gated]
+        if any(citation.note_html for citation in reading.citations):
+            shown.append(access.SOURCE_NOTE_AUDIENCE)
     else:
         audience = context.get("audience")
         shown = access.gated_parts_shown(request.audience if audience is None else audience, parts)

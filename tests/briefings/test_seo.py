@@ -120,6 +120,24 @@ def test_json_ld_declares_the_gated_parts_the_page_renders(client, audience):
         assert word not in ld.group(0)
 
 
+@pytest.mark.parametrize("audience", list(Audience), ids=lambda a: a.slug)
+def test_source_notes_are_marked_as_a_gated_part(client, audience):
+    # Only public sections: the notes are the one gated part.
+    briefing = BriefingFactory()
+    SectionFactory(briefing=briefing)
+    CitationFactory(briefing=briefing, note="A reliability note.")
+    login_as(client, audience)
+    response = client.get(briefing.get_absolute_url())
+    [data] = head_of(response).json_ld
+    html = response.content.decode()
+    if audience == Audience.LEADERSHIP_ALLIANCE:
+        assert 'class="source__note gated-section"' in html
+        assert data["hasPart"][0]["cssSelector"] == ".gated-section"
+    else:
+        assert "A reliability note." not in html and "gated-section" not in html
+        assert "hasPart" not in data
+
+
 def test_a_reader_below_every_gated_part_gets_no_has_part(client):
     briefing = BriefingFactory()
     SectionFactory(briefing=briefing, audience=Audience.LEADERSHIP_ALLIANCE)

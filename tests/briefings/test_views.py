@@ -274,13 +274,18 @@ def test_briefing_page_queries_do_not_grow_with_content(
 
 
 @pytest.mark.parametrize("size", [2, 20])
-def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, size):
-    briefing = _gated_briefing_of_size(size)
-    reader(client, Audience.LEADERSHIP_ALLIANCE)
-    url = briefing.get_absolute_url()
+@pytest.mark.parametrize(
+    ("tier", "cold"),
     # The user and their memberships (the session is in the cache), then the briefing,
-    # its sections and citations; no lock cards, so no tier wording.
-    with django_assert_num_queries(5):
+    # its sections and citations, and for a reader with lock cards the tier wording.
+    [(None, 6), (Audience.STRATEGIC_CIRCLE, 6), (Audience.LEADERSHIP_ALLIANCE, 5)],
+    ids=["signed-in-without-membership", "strategic-circle", "leadership-alliance"],
+)
+def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, size, tier, cold):
+    briefing = _gated_briefing_of_size(size)
+    reader(client, tier)
+    url = briefing.get_absolute_url()
+    with django_assert_num_queries(cold):
         assert client.get(url).status_code == 200
     # Afterwards the parts come from the cache: only the user and their memberships.
     with django_assert_num_queries(2):

@@ -21,6 +21,18 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
+# Every page records the Content Security Policy's refusals in window.__cspViolations, from
+# before any of its own scripts run (tests.browser.helpers.csp_violations reads them).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+  );
+});
+"""
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -40,8 +52,12 @@ def chromium():
 
 
 def open_page(chromium, live_server, **context_options):
-    """A fresh browser context and page that records console errors and page errors."""
+    """
+    A fresh browser context and page that records console errors, page errors and CSP
+    violations.
+    """
     context = chromium.new_context(base_url=live_server.url, **context_options)
+    context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))

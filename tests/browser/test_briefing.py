@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.briefings.helpers import SEED_001_SLUG
+from tests.browser.helpers import no_horizontal_scroll
 
 URL = f"/briefings/{SEED_001_SLUG}/"
 
@@ -9,10 +10,6 @@ URL = f"/briefings/{SEED_001_SLUG}/"
 @pytest.fixture
 def demo(transactional_db):
     call_command("load_demo", verbosity=0)
-
-
-def no_horizontal_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_seed_briefing_on_a_phone(demo, phone_page):

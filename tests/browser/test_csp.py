@@ -1,75 +1,92 @@
 """
-The strict Content Security Policy holds on the pages we did not write ourselves: Django
-admin and django-allauth. Chromium reports any refused script, style, image, frame or form
-target as a `securitypolicyviolation` event and a console error; both must stay empty.
+The strict Content Security Policy holds on every page: the reader's pages as each audience
+sees them, and the pages we did not write ourselves, Django admin and django-allauth.
+Chromium reports any refused script, style, image, frame or form target as a
+`securitypolicyviolation` event and a console error; both must stay empty.
 """
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.template import engines
-from django.test import Client
 from django.urls import include, path, reverse
 
-from tests.factories import PASSWORD, StaffFactory, UserFactory, ready_briefing
-
-# Collects every CSP violation in the page, before any of the page's own scripts run.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(
-    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
-    `at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
-  );
-});
-"""
+from members.access import Audience
+from tests.browser.helpers import CHROMIUM_404, csp_violations, force_sign_in, gated_briefing
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    StaffFactory,
+    UserFactory,
+    members_migration_data,
+    ready_briefing,
+)
 
 
-def visit(page, path):
+def audience_id(tier):
+    return "anonymous" if tier is None else Audience(tier).slug
+
+
+# Chromium reports each refusal to conftest's RECORD_VIOLATIONS, in window.__cspViolations.
+
+
+def visit(page, path, status=200):
     response = page.goto(path)
-    assert response.status == 200, f"{path} answered {response.status}"
+    assert response.status == status, f"{path} answered {response.status}"
     assert "Content-Security-Policy" in {name.title(): v for name, v in response.headers.items()}
     page.wait_for_load_state("networkidle")
-    return page.evaluate("window.__cspViolations")
-
-
-@pytest.fixture
-def csp_page(page):
-    page.context.add_init_script(RECORD_VIOLATIONS)
-    return page
+    return csp_violations(page)
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "path",
-    [
+    "tier", [None, Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE], ids=audience_id
+)
+def test_reader_pages_run_under_the_policy_for_each_audience(page, live_server, tier):
+    cache.clear()
+    members_migration_data()
+    briefing = gated_briefing(signal_brief=True)
+    paths = [
         "/",
         "/briefings/",
+        briefing.category.get_absolute_url(),
+        briefing.region.get_absolute_url(),
+        briefing.topic.get_absolute_url(),
         "/search/?q=data+centre",
+        briefing.get_absolute_url(),
         "/membership/",
-        "/accounts/login/",
-        "/accounts/signup/",
-        "/accounts/password/reset/",
-    ],
-)
-def test_pages_run_under_the_policy(csp_page, path):
-    assert visit(csp_page, path) == []
-    assert csp_page.console_errors == []
+        "/membership/strategic-circle/",
+        "/membership/leadership-alliance/",
+    ]
+    if tier is None:
+        paths += ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+    else:
+        member = UserFactory()
+        MembershipFactory(user=member, tier=tier)
+        force_sign_in(page.context, live_server, member)
+        paths += [reverse("members:account")]
+    for address in paths:
+        assert visit(page, address) == [], address
+    assert page.console_errors == []
+    # The page for an address that leads nowhere; Chromium logs its status as an error.
+    assert visit(page, "/no-such-page/", status=404) == []
+    assert page.console_errors == [CHROMIUM_404]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_allauth_sign_in_and_account_pages_work_under_the_policy(csp_page):
+def test_allauth_sign_in_and_account_pages_work_under_the_policy(page):
     user = UserFactory()
-    assert visit(csp_page, "/accounts/login/") == []
-    csp_page.fill("input[name=login]", user.email)
-    csp_page.fill("input[name=password]", PASSWORD)
-    csp_page.locator("form[action='/accounts/login/'] button[type=submit]").click()
-    csp_page.wait_for_load_state("networkidle")
-    assert csp_page.evaluate("window.__cspViolations") == []
-    assert csp_page.console_errors == []
+    assert visit(page, "/accounts/login/") == []
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert csp_violations(page) == []
+    assert page.console_errors == []
     # Signed in: the header offers the account page rather than sign-in.
     account = reverse("members:account")
-    assert csp_page.locator(f"header a[href='{account}']").count() == 1
+    assert page.locator(f"header a[href='{account}']").count() == 1
     # The signed-in account pages, MFA set-up (QR code, passkeys) included.
     for account_path in (
         account,
@@ -78,32 +95,21 @@ def test_allauth_sign_in_and_account_pages_work_under_the_policy(csp_page):
         "/accounts/2fa/",
         "/accounts/2fa/totp/activate/",
     ):
-        assert visit(csp_page, account_path) == [], account_path
-    assert csp_page.console_errors == []
+        assert visit(page, account_path) == [], account_path
+    assert page.console_errors == []
 
 
 @pytest.fixture
-def admin_page(csp_page, live_server, settings):
+def admin_page(page, live_server):
     # Admin's own sign-in page, as anyone meets it.
-    assert visit(csp_page, "/admin/login/") == []
+    assert visit(page, "/admin/login/") == []
     # Then a superuser's session (staff sign in with a second factor, which is not what
-    # is under test here), handed to the browser as its cookie.
-    admin = StaffFactory(is_superuser=True)
-    client = Client()
-    client.force_login(admin)
-    csp_page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    # is under test here: see test_journeys), handed to the browser as its cookie.
+    force_sign_in(page.context, live_server, StaffFactory(is_superuser=True))
     group = Group.objects.create(name="Editors")
     group.permissions.set(Permission.objects.filter(codename__startswith="view_")[:3])
-    csp_page.group = group
-    return csp_page
+    page.group = group
+    return page
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,21 +172,21 @@ urlpatterns = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_inline_code_with_the_nonce_runs(csp_page, settings):
+def test_inline_code_with_the_nonce_runs(page, settings):
     settings.ROOT_URLCONF = __name__
-    assert visit(csp_page, "/careful/") == []
-    assert csp_page.title() == "ran"
-    assert csp_page.locator("p").evaluate("p => getComputedStyle(p).color") == "rgb(200, 0, 0)"
-    assert csp_page.console_errors == []
+    assert visit(page, "/careful/") == []
+    assert page.title() == "ran"
+    assert page.locator("p").evaluate("p => getComputedStyle(p).color") == "rgb(200, 0, 0)"
+    assert page.console_errors == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_slip_is_refused_and_reported_to_the_site(csp_page, settings):
+def test_a_slip_is_refused_and_reported_to_the_site(page, settings):
     settings.ROOT_URLCONF = __name__
-    with csp_page.expect_response("**/csp-report") as report:
-        csp_page.goto("/careless/")
+    with page.expect_response("**/csp-report") as report:
+        page.goto("/careless/")
     assert report.value.status == 204
-    assert csp_page.title() == "x"  # the inline script did not run
-    violations = csp_page.evaluate("window.__cspViolations")
+    assert page.title() == "x"  # the inline script did not run
+    violations = csp_violations(page)
     assert any(v.startswith("style-src-attr") for v in violations)
     assert any(v.startswith("script-src-elem") for v in violations)

@@ -6,12 +6,9 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 
-from members.access import Audience
 from tests.browser.conftest import PHONE, open_page
-from tests.factories import BriefingFactory, SectionFactory, members_migration_data
-
-CIRCLE_TEXT = "Quokkacirclemarker trend context for Strategic Circle members."
-ALLIANCE_TEXT = "Narwhalalliancemarker failure paths for Leadership Alliance members."
+from tests.browser.helpers import gated_briefing, sign_up_with_code
+from tests.factories import members_migration_data
 
 
 @pytest.fixture
@@ -38,22 +35,7 @@ def join_and_read(page):
     cache.clear()
     members_migration_data()
     mail.outbox = []
-    briefing = BriefingFactory(title="HKSTP and SenseTime demo briefing")
-    SectionFactory(briefing=briefing, position=1, heading="The fact", body="Public demo text.")
-    SectionFactory(
-        briefing=briefing,
-        position=2,
-        heading="Deeper Trend Context",
-        body=CIRCLE_TEXT,
-        audience=Audience.STRATEGIC_CIRCLE,
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=3,
-        heading="Failure paths",
-        body=ALLIANCE_TEXT,
-        audience=Audience.LEADERSHIP_ALLIANCE,
-    )
+    briefing = gated_briefing(title="HKSTP and SenseTime demo briefing")
     path = briefing.get_absolute_url()
 
     page.goto(path)
@@ -61,15 +43,8 @@ def join_and_read(page):
     # The Strategic Circle lock card's button.
     page.get_by_role("link", name="Join Strategic Circle").click()
     page.wait_for_url(re.compile(r"/accounts/signup/\?next="))
-
-    page.get_by_label("E-mail address").fill("new.member@example.org")
-    page.get_by_role("button", name=re.compile("Sign up|Join", re.I)).click()
-    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
-
-    [message] = mail.outbox
-    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE).group(1)
-    page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name=re.compile("Confirm|Verify", re.I)).click()
+    sign_up_with_code(page, "new.member@example.org")
+    assert len(mail.outbox) == 1
 
     page.wait_for_url(f"**{path}")
     body = page.content()

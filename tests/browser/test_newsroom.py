@@ -6,11 +6,10 @@ console errors.
 """
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from briefings.models import Briefing
 from tests.browser.conftest import DESKTOP, open_page
+from tests.browser.helpers import force_sign_in
 from tests.factories import CategoryFactory, SourceFactory, StaffFactory
 
 PUBLIC_TEXT = "Hong Kong Science Park and SenseTime will build an AI data centre."
@@ -21,21 +20,11 @@ NOTE_TEXT = "Demo source note for Leadership Alliance members."
 
 def signed_in_page(chromium, live_server, user):
     """A browser whose session is a force-logged-in one (no password, no MFA prompt)."""
-    client = Client()
-    client.force_login(user)
     context, page = open_page(chromium, live_server, viewport=DESKTOP)
     # Admin pages name no icon, so the browser asks for /favicon.ico, which this site
     # does not serve; that 404 is not what this test is about.
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    force_sign_in(context, live_server, user)
     return context, page
 
 

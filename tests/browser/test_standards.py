@@ -16,6 +16,8 @@ from briefings.search import briefings_reindex
 from config import views
 from members.access import Audience
 from tests.browser.conftest import DESKTOP, PHONE, open_page
+from tests.browser.helpers import CHROMIUM_404
+from tests.browser.helpers import problems as browser_problems
 from tests.browser.standards import axe_violations, vnu_errors
 from tests.factories import (
     BriefingFactory,
@@ -174,6 +176,8 @@ def test_page_has_no_accessibility_violations(target, chromium, live_server):
         assert response.status == target.status, mode
         if target.reader != ANONYMOUS:
             assert page.get_by_role("link", name="Account").count() >= 1, "not signed in"
+        # No console errors and no CSP violations either, in any mode.
+        assert browser_problems(page) == ([CHROMIUM_404] if target.status == 404 else []), mode
         # Folded content (search filters, details panels) is checked too, unfolded.
         page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         violations = axe_violations(page)
