@@ -280,3 +280,15 @@ def test_keyboard_focus_shows_a_ring_in_both_schemes(site, chromium, live_server
     assert rings["light"][0] != rings["dark"][0]
     for colour, header in rings.values():
         assert colour != header
+
+
+def test_each_membership_tier_ends_in_one_clear_action(site, phone_page):
+    phone_page.goto("/membership/")
+    for name, slug in (
+        ("Strategic Circle", "strategic-circle"),
+        ("Leadership Alliance", "leadership-alliance"),
+    ):
+        action = phone_page.get_by_role("link", name=f"Explore {name}")
+        assert action.get_attribute("href") == f"/membership/{slug}/"
+        box = action.bounding_box()
+        assert box["height"] >= 44 and box["height"] < 60, "one line, easy to tap"
