@@ -1,20 +1,26 @@
-"""Writes that span the briefings models: saving a whole briefing from a document, and the
-editorial workflow (submit, publish, schedule, unpublish, archive)."""
+"""Writes that span the briefings models: saving a whole briefing from a document, importing
+folders of them, and the editorial workflow (submit, publish, schedule, unpublish, archive)."""
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
+from operator import or_
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from briefings.caching import content_changed
 from briefings.importing import (
     SUPPORTED_SUFFIXES,
     BriefingDocument,
     BriefingFileError,
+    SourceDocument,
     parse_file,
 )
 from briefings.markdown import render_markdown
@@ -51,6 +57,12 @@ DOCUMENT_FIELDS = [
     if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
 ]
 
+# An import reads this many files, looks up everything they name in a handful of queries
+# and writes the new briefings among them together (see `briefings_import`).
+IMPORT_BATCH_SIZE = 100
+# At most this many names or addresses in one lookup query.
+LOOKUP_BATCH_SIZE = 500
+
 
 def taxonomy_get_or_create(*, model, name: str):
     """The term with this name (any letter case), created when missing."""
@@ -65,55 +77,158 @@ def taxonomy_get_or_create(*, model, name: str):
     return model.objects.create(name=name, slug=slug), True
 
 
-def source_get_or_create(*, title, publisher="", url="", published_on=None) -> Source:
-    """
-    Sources are reusable: the same address (or, without one, the same title and publisher)
-    is the same source. Blanks in a stored source are filled in, nothing is overwritten.
-    """
-    if url:
-        source = Source.objects.filter(url=url).order_by("id").first()
-    else:
-        source = (
-            Source.objects.filter(title__iexact=title, publisher__iexact=publisher, url="")
-            .order_by("id")
-            .first()
-        )
-    if source is None:
-        return Source.objects.create(
-            title=title, publisher=publisher, url=url, published_on=published_on
-        )
-    changed = False
-    for name, value in (("publisher", publisher), ("published_on", published_on)):
-        if value and not getattr(source, name):
-            setattr(source, name, value)
-            changed = True
-    if changed:
-        source.save()
-    return source
+def _batches(items, size=LOOKUP_BATCH_SIZE):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
-@transaction.atomic
-def briefing_save_from_document(*, document: BriefingDocument, update: bool = False) -> SaveOutcome:
-    """
-    Create the briefing a document describes, or with `update` replace an existing one
-    with the same slug (fields, sections and citations). All or nothing.
-    """
-    slug = document.slug
-    existing = Briefing.objects.filter(slug=slug).select_for_update().first()
-    if existing is not None and not update:
-        raise BriefingExists(slug)
-    briefing = existing or Briefing(slug=slug)
+def _any(conditions) -> Q:
+    return reduce(or_, conditions)
 
-    created_taxonomy = []
-    for key, model in TAXONOMY_MODELS.items():
-        name = getattr(document, key)
-        term = None
-        if name:
-            term, created = taxonomy_get_or_create(model=model, name=name)
-            if created:
-                created_taxonomy.append(f"{model._meta.verbose_name} {name!r}")
-        setattr(briefing, key, term)
 
+def _source_key(cited: SourceDocument) -> tuple:
+    """
+    Sources are reusable: the same address (or, without one, the same title and publisher
+    in any letter case) is the same source.
+    """
+    if cited.url:
+        return ("url", cited.url)
+    return ("title", cited.title.upper(), cited.publisher.upper())
+
+
+class ImportLookups:
+    """
+    The taxonomy terms and sources an import has looked up or created, so that it asks the
+    database once per batch of files rather than once per term and source of every file.
+
+    After a write that rolled back, `forget()` drops everything: the cache never names a row
+    that is not in the database. A stored source whose blanks a document fills in is changed
+    here at once and saved with that document's parts (`write_parts`).
+    """
+
+    def __init__(self):
+        self.terms = {model: {} for model in TAXONOMY_MODELS.values()}
+        # Source key -> the stored source, a new one not saved yet, or None: known absent.
+        self.sources = {}
+        self.filled = []
+
+    def forget(self):
+        self.__init__()
+
+    def prefetch(self, documents: Iterable[BriefingDocument]) -> None:
+        """Look up every term and source these documents name that is not known yet."""
+        documents = list(documents)
+        for key, model in TAXONOMY_MODELS.items():
+            known = self.terms[model]
+            names = {getattr(d, key) for d in documents} - {""}
+            wanted = sorted(name for name in names if name.upper() not in known)
+            for batch in _batches(wanted):
+                # Meta ordering (by name) first, as taxonomy_get_or_create's .first() picks.
+                for term in model.objects.filter(_any(Q(name__iexact=n) for n in batch)):
+                    known.setdefault(term.name.upper(), term)
+        cited = [c for d in documents for c in d.sources if _source_key(c) not in self.sources]
+        urls = sorted({c.url for c in cited if c.url})
+        for batch in _batches(urls):
+            for source in Source.objects.filter(url__in=batch).order_by("id"):
+                self.sources.setdefault(("url", source.url), source)
+            for url in batch:
+                self.sources.setdefault(("url", url), None)
+        pairs = sorted({(c.title, c.publisher) for c in cited if not c.url})
+        for batch in _batches(pairs):
+            wanted = {("title", title.upper(), publisher.upper()) for title, publisher in batch}
+            rows = Source.objects.filter(url="").filter(
+                _any(Q(title__iexact=t, publisher__iexact=p) for t, p in batch)
+            )
+            unmatched = False
+            for source in rows.order_by("id"):
+                key = ("title", source.title.upper(), source.publisher.upper())
+                if key in wanted:
+                    self.sources.setdefault(key, source)
+                else:
+                    unmatched = True
+            # The database's idea of letter case can differ from Python's for a few
+            # characters: when a row matched that Python cannot place, the names still
+            # missing are looked up one by one later, as the database compares them.
+            if not unmatched:
+                for key in wanted:
+                    self.sources.setdefault(key, None)
+
+    def term(self, model, name: str):
+        """The term with this name (any letter case) and whether it was created now."""
+        known = self.terms[model]
+        term = known.get(name.upper())
+        if term is not None:
+            return term, False
+        term, created = taxonomy_get_or_create(model=model, name=name)
+        known[name.upper()] = term
+        return term, created
+
+    def source(self, cited: SourceDocument) -> Source:
+        """
+        The source a citation points at: stored, with any blanks filled in from the
+        citation (nothing is overwritten), or new and not saved yet.
+        """
+        key = _source_key(cited)
+        if key not in self.sources:
+            if cited.url:
+                found = Source.objects.filter(url=cited.url)
+            else:
+                found = Source.objects.filter(
+                    title__iexact=cited.title, publisher__iexact=cited.publisher, url=""
+                )
+            self.sources[key] = found.order_by("id").first()
+        source = self.sources[key]
+        if source is None:
+            source = self.sources[key] = Source(
+                title=cited.title,
+                publisher=cited.publisher,
+                url=cited.url,
+                published_on=cited.published_on,
+            )
+            return source
+        for name in ("publisher", "published_on"):
+            value = getattr(cited, name)
+            if value and not getattr(source, name):
+                setattr(source, name, value)
+                if source.pk is not None and source not in self.filled:
+                    self.filled.append(source)
+        return source
+
+    def write_parts(self, parts: Iterable["PreparedBriefing"]) -> None:
+        """Save the sections and citations of saved briefings, and the sources they need."""
+        parts = list(parts)
+        new_sources = {
+            id(c.source): c.source for p in parts for c in p.citations if c.source.pk is None
+        }
+        Source.objects.bulk_create(new_sources.values())
+        for source in self.filled:
+            source.save(update_fields=["publisher", "published_on"])
+        self.filled = []
+        # bulk_create skips save(), so the Markdown was rendered when they were prepared.
+        Section.objects.bulk_create(s for p in parts for s in p.sections)
+        Citation.objects.bulk_create(c for p in parts for c in p.citations)
+
+
+@dataclass
+class PreparedBriefing:
+    """A briefing filled in from a document and validated, with its parts, not saved yet."""
+
+    briefing: Briefing
+    sections: list[Section]
+    citations: list[Citation]
+    created_taxonomy: list[str]
+
+
+def briefing_prepare(
+    *, document: BriefingDocument, existing: Briefing | None, lookups: ImportLookups
+) -> PreparedBriefing:
+    """
+    The briefing a document describes (`existing` updated, or a new one), validated before
+    anything is written; then its taxonomy terms, created when missing. Raises
+    DocumentInvalid.
+    """
+    briefing = existing or Briefing(slug=document.slug)
     defaults = Briefing()
     for name in DOCUMENT_FIELDS:
         if existing is not None and name in document.assumed and getattr(existing, name):
@@ -122,19 +237,28 @@ def briefing_save_from_document(*, document: BriefingDocument, update: bool = Fa
     if existing is not None:
         briefing.version = existing.version + 1
     try:
-        briefing.full_clean(validate_unique=False, validate_constraints=False)
+        # The terms come from the lookups, which found or created them: no need to ask
+        # the database again whether they exist.
+        briefing.full_clean(
+            exclude=list(TAXONOMY_MODELS), validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         messages = "; ".join(
             f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
         )
         raise DocumentInvalid(messages) from None
-    briefing.save()
 
-    if existing is not None:
-        briefing.sections.all().delete()
-        briefing.citations.all().delete()
-    # bulk_create skips save(), so the Markdown is rendered here.
-    Section.objects.bulk_create(
+    created_taxonomy = []
+    for key, model in TAXONOMY_MODELS.items():
+        name = getattr(document, key)
+        term = None
+        if name:
+            term, created = lookups.term(model, name)
+            if created:
+                created_taxonomy.append(f"{model._meta.verbose_name} {name!r}")
+        setattr(briefing, key, term)
+
+    sections = [
         Section(
             briefing=briefing,
             position=position,
@@ -144,25 +268,66 @@ def briefing_save_from_document(*, document: BriefingDocument, update: bool = Fa
             audience=section.audience,
         )
         for position, section in enumerate(document.sections)
-    )
-    Citation.objects.bulk_create(
+    ]
+    citations = [
         Citation(
             briefing=briefing,
-            source=source_get_or_create(
-                title=cited.title,
-                publisher=cited.publisher,
-                url=cited.url,
-                published_on=cited.published_on,
-            ),
+            source=lookups.source(cited),
             position=position,
             note=cited.note,
             note_html=render_markdown(cited.note),
         )
         for position, cited in enumerate(document.sources)
-    )
+    ]
+    return PreparedBriefing(briefing, sections, citations, created_taxonomy)
+
+
+def _save_document(*, document, update, lookups) -> SaveOutcome:
+    slug = document.slug
+    existing = Briefing.objects.filter(slug=slug).select_for_update().first()
+    if existing is not None and not update:
+        raise BriefingExists(slug)
+    prepared = briefing_prepare(document=document, existing=existing, lookups=lookups)
+    briefing = prepared.briefing
+    briefing.save()
+    if existing is not None:
+        briefing.sections.all().delete()
+        briefing.citations.all().delete()
+    lookups.write_parts([prepared])
     return SaveOutcome(
-        briefing=briefing, created=existing is None, created_taxonomy=created_taxonomy
+        briefing=briefing, created=existing is None, created_taxonomy=prepared.created_taxonomy
     )
+
+
+@transaction.atomic
+def briefing_save_from_document(
+    *, document: BriefingDocument, update: bool = False, lookups: ImportLookups | None = None
+) -> SaveOutcome:
+    """
+    Create the briefing a document describes, or with `update` replace an existing one
+    with the same slug (fields, sections and citations). All or nothing.
+    """
+    lookups = lookups or ImportLookups()
+    try:
+        return _save_document(document=document, update=update, lookups=lookups)
+    except (BriefingExists, DocumentInvalid):
+        raise  # raised before anything was written
+    except BaseException:
+        lookups.forget()
+        raise
+
+
+def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> None:
+    """
+    Save new briefings with their parts in a fixed number of statements, whatever their
+    number, with the history record each save would have written. Call inside a transaction.
+    """
+    briefings = [p.briefing for p in prepared]
+    Briefing.objects.bulk_create(briefings)
+    Briefing.history.bulk_history_create(briefings, default_change_reason=None)
+    lookups.write_parts(prepared)
+    # bulk_create sends no post_save: tell the page cache, as saving one by one would.
+    content_changed(sender=Briefing)
 
 
 @dataclass
@@ -208,53 +373,158 @@ def briefing_files(paths) -> list[tuple[Path, bool]]:
 
 def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportReport:
     """
-    Import every briefing file under `paths`, each in its own transaction: a file is
-    imported whole or not at all, and one bad file does not stop the others.
-    `on_created(document, briefing)` runs inside the file's transaction after a create.
+    Import every briefing file under `paths`: a file is imported whole or not at all, and
+    one bad file does not stop the others. `on_created(document, briefing)` runs inside
+    the file's transaction after a create.
     """
-    report = ImportReport()
-    imported = []
-    for path, _named in briefing_files(paths):
-        if not path.exists():
-            report.results.append(FileResult(str(path), "failed", "no such file or folder"))
-            continue
-        try:
-            document = parse_file(path)
-        except BriefingFileError as exc:
-            report.results.append(FileResult(str(path), "failed", str(exc)))
-            continue
-        try:
-            with transaction.atomic():
-                outcome = briefing_save_from_document(document=document, update=update)
-                if outcome.created and on_created is not None:
-                    on_created(document, outcome.briefing)
-        except BriefingExists as exc:
-            report.results.append(
-                FileResult(
-                    str(path),
-                    "skipped",
-                    f"{exc}; nothing changed (use --update to replace it)",
-                    slug=exc.slug,
-                )
-            )
-            continue
-        except (DocumentInvalid, DatabaseError) as exc:
-            report.results.append(FileResult(str(path), "failed", f"{path}: {exc}"))
-            continue
-        imported.append(outcome.briefing.pk)
-        report.results.append(
-            FileResult(
-                str(path),
-                "created" if outcome.created else "updated",
-                slug=outcome.briefing.slug,
-                notices=document.notices,
-                created_taxonomy=outcome.created_taxonomy,
+    importer = _Importer(update=update, on_created=on_created)
+    files = [path for path, _named in briefing_files(paths)]
+    # Search documents are derived data, rebuilt set-based for each batch once it is saved
+    # (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
+    # caller's transaction, that happens on a connection of its own while the next batch
+    # is read: the database computes the search vectors as Python parses files.
+    background = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with ThreadPoolExecutor(max_workers=1) as reindexer:
+        pending = []
+        for batch in _batches(files, IMPORT_BATCH_SIZE):
+            done = len(importer.imported)
+            importer.import_batch(batch)
+            if background:
+                pending.append(reindexer.submit(_reindex_apart, importer.imported[done:]))
+        for future in pending:
+            future.result()
+    if not background:
+        briefings_reindex(briefing_ids=importer.imported)
+    return importer.report
+
+
+def _reindex_apart(briefing_ids):
+    try:
+        briefings_reindex(briefing_ids=briefing_ids)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+class _Importer:
+    """
+    Imports a run's files batch by batch, with results in file order. A batch's files are
+    parsed, then everything they name (taxonomy, sources, existing slugs) is looked up at
+    once. New briefings are written together in one transaction; if that fails, each of
+    them is written again in its own, so a file still fails or succeeds alone. A file
+    that replaces or meets a stored briefing, or that load_demo follows up, is written in
+    its own transaction after the new ones before it, as a one-by-one import would.
+    """
+
+    def __init__(self, *, update, on_created):
+        self.update = update
+        self.on_created = on_created
+        self.lookups = ImportLookups()
+        self.report = ImportReport()
+        self.imported = []
+
+    def import_batch(self, paths: list[Path]) -> None:
+        results = {}
+        documents = {}
+        for index, path in enumerate(paths):
+            if not path.exists():
+                results[index] = FileResult(str(path), "failed", "no such file or folder")
+                continue
+            try:
+                documents[index] = parse_file(path)
+            except BriefingFileError as exc:
+                results[index] = FileResult(str(path), "failed", str(exc))
+        self.lookups.prefetch(documents.values())
+        slugs = {index: document.slug for index, document in documents.items()}
+        stored = set(
+            Briefing.objects.filter(slug__in=set(slugs.values()) - {""}).values_list(
+                "slug", flat=True
             )
         )
-    # Search documents are derived data: rebuilt once for everything imported, set-based,
-    # so the import stays fast (`manage.py reindex_search` repairs an interrupted run).
-    briefings_reindex(briefing_ids=imported)
-    return report
+
+        new = {}  # slug -> index, in file order
+        for index, document in documents.items():
+            slug = slugs[index]
+            if slug in stored and not self.update:
+                results[index] = self._skipped(paths[index], slug)
+            elif slug and slug not in stored and slug not in new and self.on_created is None:
+                new[slug] = index
+            else:
+                # Whatever depends on the briefings before it waits until they are written.
+                self._create(new, paths, documents, results)
+                new = {}
+                results[index] = self._import_one(paths[index], document)
+                if results[index].outcome in {"created", "updated"}:
+                    stored.add(results[index].slug)
+        self._create(new, paths, documents, results)
+        self.report.results.extend(results[index] for index in sorted(results))
+
+    def _skipped(self, path, slug) -> FileResult:
+        return FileResult(
+            str(path),
+            "skipped",
+            f"{BriefingExists(slug)}; nothing changed (use --update to replace it)",
+            slug=slug,
+        )
+
+    def _done(self, path, document, outcome: SaveOutcome) -> FileResult:
+        self.imported.append(outcome.briefing.pk)
+        return FileResult(
+            str(path),
+            "created" if outcome.created else "updated",
+            slug=outcome.briefing.slug,
+            notices=document.notices,
+            created_taxonomy=outcome.created_taxonomy,
+        )
+
+    def _create(self, new, paths, documents, results) -> None:
+        """New briefings, together; one by one if writing them together fails."""
+        items = [(index, paths[index], documents[index]) for index in new.values()]
+        if not items:
+            return
+        prepared = []
+        try:
+            with transaction.atomic():
+                for index, path, document in items:
+                    try:
+                        ready = briefing_prepare(
+                            document=document, existing=None, lookups=self.lookups
+                        )
+                    except DocumentInvalid as exc:
+                        results[index] = FileResult(str(path), "failed", f"{path}: {exc}")
+                        continue
+                    prepared.append((index, path, document, ready))
+                briefings_create(prepared=[ready for *_, ready in prepared], lookups=self.lookups)
+        except DatabaseError:
+            self.lookups.forget()
+            for index, path, document in items:
+                results[index] = self._import_one(path, document)
+            return
+        for index, path, document, ready in prepared:
+            outcome = SaveOutcome(
+                ready.briefing, created=True, created_taxonomy=ready.created_taxonomy
+            )
+            results[index] = self._done(path, document, outcome)
+
+    def _import_one(self, path, document) -> FileResult:
+        """One file in its own transaction."""
+        try:
+            with transaction.atomic():
+                outcome = _save_document(
+                    document=document, update=self.update, lookups=self.lookups
+                )
+                if outcome.created and self.on_created is not None:
+                    self.on_created(document, outcome.briefing)
+        except BriefingExists as exc:
+            return self._skipped(path, exc.slug)
+        except DocumentInvalid as exc:
+            return FileResult(str(path), "failed", f"{path}: {exc}")
+        except DatabaseError as exc:
+            self.lookups.forget()
+            return FileResult(str(path), "failed", f"{path}: {exc}")
+        except BaseException:
+            self.lookups.forget()
+            raise
+        return self._done(path, document, outcome)
 
 
 # --- Editorial workflow (newsroom) -----------------------------------------------------

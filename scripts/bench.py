@@ -302,7 +302,7 @@ def query_count(path, cookie):
 def wrk(url, cookie, *, duration, connections):
     command = [
         "wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{duration}s", "--latency",
-        "-H", "Accept-Encoding: gzip",
+        "--timeout", "10s", "-H", "Accept-Encoding: gzip",
     ]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -431,6 +431,8 @@ def main():
         "STATIC_MANIFEST": "true",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESS_LOG": "",
+        # Steady state: no worker recycling (and its cold start) in the middle of a run.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"

@@ -4,6 +4,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from django.urls import reverse
 
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
@@ -84,17 +86,99 @@ def test_a_bad_file_imports_nothing_and_others_still_import(tmp_path):
     assert Briefing.objects.count() == 1
 
 
+def explode_on_citations(monkeypatch, *, when=lambda citations: True):
+    """Make writing citations fail, as a database going away mid-file would."""
+    original = Citation.objects.bulk_create
+
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        if when(objs):
+            raise DatabaseError("source store unavailable")
+        return original(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Citation.objects, "bulk_create", bulk_create)
+
+
 def test_a_failure_while_saving_rolls_back_the_whole_file(tmp_path, monkeypatch):
-    from briefings import services
-
-    def explode(**kwargs):
-        raise services.DocumentInvalid("source store unavailable")
-
-    monkeypatch.setattr(services, "source_get_or_create", explode)
+    # The citations are written last: the briefing, its history, its new taxonomy, its
+    # sections and its sources are already in the database when this fails.
+    explode_on_citations(monkeypatch)
     _, err = run("import_briefings", str(write(tmp_path / "good.md", GOOD)))
     assert "failed" in err and "source store unavailable" in err
     assert Briefing.objects.count() == Section.objects.count() == 0
     assert Category.objects.count() == Region.objects.count() == Topic.objects.count() == 0
+    assert Source.objects.count() == Briefing.history.count() == 0
+
+
+def test_a_file_that_fails_while_saving_does_not_take_its_batch_with_it(tmp_path, monkeypatch):
+    """New briefings are written together; when that fails each is written alone."""
+    explode_on_citations(monkeypatch, when=lambda objs: any("Boom" in c.note for c in objs))
+    write(tmp_path / "a.md", GOOD)
+    write(
+        tmp_path / "b.md",
+        GOOD.replace("title: HKSTP", "title: Second HKSTP")
+        .replace("Datacenter", "Power grids")
+        .replace("https://example.org/report", "https://example.org/other")
+        .replace("Source note", "Boom note"),
+    )
+    write(tmp_path / "c.md", GOOD.replace("title: HKSTP", "title: Third HKSTP"))
+    out, err = run("import_briefings", str(tmp_path))
+    assert "2 created, 0 updated, 0 skipped, 1 failed" in out
+    assert "b.md: source store unavailable" in err
+    assert set(Briefing.objects.values_list("slug", flat=True)) == {
+        "hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre",
+        "third-hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre",
+    }
+    # Nothing of the failed file stays: not its new category, not its new source.
+    assert list(Category.objects.values_list("name", flat=True)) == ["Datacenter"]
+    assert list(Source.objects.values_list("url", flat=True)) == ["https://example.org/report"]
+    assert Citation.objects.count() == 2 and Section.objects.count() == 6
+    # The category was created by the first file and reused by the third.
+    assert "New taxonomy: category 'Datacenter', region 'Asia Pacific'" in out
+
+
+def test_imported_briefings_have_their_history_record(tmp_path):
+    write(tmp_path / "a.md", GOOD)
+    write(tmp_path / "b.md", GOOD.replace("title: HKSTP", "title: Second HKSTP"))
+    run("import_briefings", str(tmp_path))
+    for briefing in Briefing.objects.all():
+        record = briefing.history.get()
+        assert record.history_type == "+" and record.title == briefing.title
+        assert record.version == 1 and record.category_id == briefing.category_id
+    path = write(tmp_path / "a.md", GOOD.replace("Public text.", "Corrected text."))
+    run("import_briefings", str(path), "--update")
+    briefing = Briefing.objects.get(slug="hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre")
+    assert [r.history_type for r in briefing.history.order_by("history_id")] == ["+", "~"]
+
+
+def test_import_queries_do_not_grow_with_the_number_of_files(tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def files(folder, count):
+        folder.mkdir()
+        for i in range(count):
+            write(
+                folder / f"{i}.md",
+                GOOD.replace("title: HKSTP", f"title: {folder.name} {i} HKSTP")
+                .replace("Datacenter", f"Category {i % 3}")
+                .replace("https://example.org/report", f"https://example.org/{folder.name}/{i}"),
+            )
+        return folder
+
+    for i in range(3):
+        Category.objects.create(name=f"Category {i}")
+    Region.objects.create(name="Asia Pacific")
+    Topic.objects.create(name="Technology")
+    counts = []
+    for name, count in (("few", 3), ("many", 30)):
+        folder = files(tmp_path / name, count)
+        with CaptureQueriesContext(connection) as queries:
+            out, err = run("import_briefings", str(folder))
+        assert f"{count} created" in out and err == ""
+        counts.append(len(queries))
+    assert counts[1] == counts[0]
+    assert Citation.objects.filter(briefing__slug__startswith="many-").count() == 30
 
 
 def test_missing_path_and_not_a_briefing_file(tmp_path):
@@ -247,3 +331,37 @@ def test_imported_markdown_is_sanitised(tmp_path, client):
     assert "<script>alert" not in html
     assert "<iframe" not in html
     assert 'href="javascript:' not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monkeypatch):
+    """Outside a transaction (as the command runs), batches are indexed beside the import."""
+    from briefings import services
+    from briefings.models import SearchDocument
+    from members import access
+
+    monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 2)
+    for i in range(5):
+        write(tmp_path / f"{i}.md", GOOD.replace("title: HKSTP", f"title: Batch {i} HKSTP"))
+    out, err = run("import_briefings", str(tmp_path))
+    assert "5 created" in out and err == ""
+    assert SearchDocument.objects.count() == 5 * len(access.SEARCH_DOCUMENT_AUDIENCES)
+    assert not SearchDocument.objects.filter(body="").exists()
+
+
+def test_imported_briefings_appear_at_once_on_cached_pages(tmp_path):
+    from django.test import Client
+
+    from briefings.caching import PAGE_HEADER
+
+    # Terms that exist already: the import itself saves nothing one by one.
+    Category.objects.create(name="Datacenter")
+    Region.objects.create(name="Asia Pacific")
+    Topic.objects.create(name="Technology")
+    list_page = reverse("briefings:list")
+    Client().get(list_page)
+    assert Client().get(list_page)[PAGE_HEADER] == "hit"
+    write(tmp_path / "a.md", GOOD)
+    out, _ = run("import_briefings", str(tmp_path))
+    assert "1 created" in out
+    assert "HKSTP and SenseTime partner" in Client().get(list_page).content.decode()
