@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run demo test prodlike setup lint format bench clean
+.PHONY: run demo test prodlike setup lint format bench screenshots clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -34,6 +34,11 @@ format: setup
 
 bench:
 	scripts/bench.sh
+
+# PNGs of every main page at 390px and 1280px, dark and print, into screenshots/ (a
+# throw-away SQLite database with the demo content); also the two README images.
+screenshots: setup
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf .venv .tools node_modules staticfiles .pytest_cache .bench
