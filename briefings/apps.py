@@ -6,8 +6,11 @@ class BriefingsConfig(AppConfig):
     verbose_name = "Briefings"
 
     def ready(self):
-        from briefings.caching import connect_invalidation
+        from briefings.caching import connect_invalidation, forget_on_change
+        from briefings.reading import TIER_WORDING_KEY
 
+        tier = apps.get_model("members", "Tier")
         # Whatever a reader page shows: every model of this app (briefings, their parts,
         # sources, taxonomy, their history) and the tiers whose wording lock cards carry.
-        connect_invalidation([*self.get_models(), apps.get_model("members", "Tier")])
+        connect_invalidation([*self.get_models(), tier])
+        forget_on_change(TIER_WORDING_KEY, tier)

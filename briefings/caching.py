@@ -62,6 +62,24 @@ def content_changed(**kwargs) -> None:
     transaction.on_commit(bump_content_generation, robust=True)
 
 
+def forget_on_change(key: str, model) -> None:
+    """
+    Deletes `key` whenever a `model` row is saved or deleted (and again on commit): for a
+    value that changes far less often than the content generation, such as tier wording,
+    so that an edit to a briefing does not cost a query for it.
+    """
+
+    def forget(**kwargs):
+        if kwargs.get("raw"):
+            return
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+    uid = f"forget:{key}:{model._meta.label}"
+    post_save.connect(forget, sender=model, dispatch_uid=f"{uid}:save", weak=False)
+    post_delete.connect(forget, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
+
+
 def connect_invalidation(models) -> None:
     for model in models:
         uid = f"content-generation:{model._meta.label}"

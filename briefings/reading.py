@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from briefings.caching import cached
+from briefings.caching import remember
 from briefings.models import Briefing, Citation, Section
 from members import access
 from members.access import Audience, LockAction
@@ -105,9 +105,15 @@ def reader_briefing_queryset(audience, *, queryset=None):
     return queryset.with_taxonomy().with_gated_parts().prefetch_related(*readable_parts(audience))
 
 
+TIER_WORDING_KEY = "content:tier-wording"
+
+
 def tier_wording() -> dict:
-    """Each tier's editable wording (`members.models.Tier`) by audience, from the cache."""
-    return cached("tiers", lambda: {Audience(t.audience): t for t in Tier.objects.all()})
+    """
+    Each tier's editable wording (`members.models.Tier`) by audience, from the cache,
+    where it stays until a tier is edited (briefings.apps connects that).
+    """
+    return remember(TIER_WORDING_KEY, lambda: {Audience(t.audience): t for t in Tier.objects.all()})
 
 
 def _with_next(url: str, next_path: str) -> str:

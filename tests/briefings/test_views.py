@@ -271,6 +271,11 @@ def test_briefing_page_queries_do_not_grow_with_content(
     settings.PUBLIC_PAGE_MAX_AGE = 0
     with django_assert_num_queries(0):
         assert client.get(url).status_code == 200
+    # After an edit the page is rendered again; the tier wording stays in the cache
+    # until a tier is edited.
+    briefing.save()
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("size", [2, 20])
