@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FilteredRelation, Func, Q, TextField, Value
+from django.db.models import BooleanField, F, FilteredRelation, Func, Q, TextField, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -202,6 +202,20 @@ def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
         )
 
 
+class AmongIds(Func):
+    """`id = ANY(%s)`: a list of ids as one array parameter, not one parameter per id."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, ids):
+        super().__init__(expression)
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
+
+
 class AroundFirstMatch(Func):
     """
     The stretch of a document's text around the first place its query's first word
@@ -247,7 +261,7 @@ def briefings_matching(queryset, *, text: str, audience: int):
             .values_list("pk", flat=True)[:MAX_CANDIDATES]
         )
         return (
-            queryset.filter(pk__in=candidates)
+            queryset.filter(AmongIds(F("pk"), candidates))
             .annotate(
                 rank=SearchRank(F("document__vector"), query, normalization=Value(1)),
                 snippet=SearchHeadline(
