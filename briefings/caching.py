@@ -24,6 +24,7 @@ a page rendered from the old rows between the two is never stored under the new 
 import hashlib
 import time
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -38,16 +39,27 @@ PAGE_HEADER = "X-Page-Cache"
 # --- The content generation ----------------------------------------------------------
 
 
+# The generation read once per request (AnonymousPageCacheMiddleware starts and ends the
+# request's memo), so a page that keeps several things in the cache asks Redis once.
+_request = Local()
+
+
 def content_generation() -> int:
     """The current generation; started from the clock so a flushed cache never repeats one."""
+    generation = getattr(_request, "generation", None)
+    if generation is not None:
+        return generation
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         generation = cache.get(GENERATION_KEY, 0)
+    if getattr(_request, "memo", False):
+        _request.generation = generation
     return generation
 
 
 def bump_content_generation() -> None:
+    _request.generation = None
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not there (a fresh or flushed cache): any new number will do
@@ -171,6 +183,13 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        _request.memo, _request.generation = True, None
+        try:
+            return self._respond(request)
+        finally:
+            _request.memo, _request.generation = False, None
+
+    def _respond(self, request):
         timeout = settings.PUBLIC_PAGE_MAX_AGE
         if (
             not timeout

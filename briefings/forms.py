@@ -8,11 +8,14 @@ from briefings.models import Briefing, Category, Region, Topic
 TAXONOMIES = {"category": Category, "region": Region, "topic": Topic}
 
 
-def taxonomy_choices(model) -> list[tuple[str, str]]:
-    """(slug, name) of every term, kept in the cache until the content changes."""
+def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
+    """(slug, name) of every term of each taxonomy, kept in the cache until the content changes."""
     return cached(
-        f"choices:{model._meta.label_lower}",
-        lambda: list(model.objects.values_list("slug", "name")),
+        "taxonomy-choices",
+        lambda: {
+            name: list(model.objects.values_list("slug", "name"))
+            for name, model in TAXONOMIES.items()
+        },
     )
 
 
@@ -23,9 +26,10 @@ class TaxonomyChoicesMixin:
     """
 
     def _load_taxonomy_choices(self, empty_label):
+        choices = taxonomy_choices()
         for name, model in TAXONOMIES.items():
             label = model._meta.verbose_name
-            self.fields[name].choices = [("", empty_label(label)), *taxonomy_choices(model)]
+            self.fields[name].choices = [("", empty_label(label)), *choices[name]]
             self.fields[name].label = label.capitalize()
 
     def _filter_taxonomy(self, queryset, values):
