@@ -225,7 +225,7 @@ class AroundFirstMatch(Func):
     """
 
     output_field = TextField()
-    BEFORE, LENGTH = 300, 2000
+    BEFORE, LENGTH = 150, 1000
     # The first lexeme of a tsquery's text form ('datacentr' & 'cool'), or nothing.
     FIRST_LEXEME = "coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')"
 
