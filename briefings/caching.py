@@ -104,7 +104,10 @@ def connect_invalidation(models) -> None:
 
 
 def remember(key: str, build):
-    """`build()`'s value, kept under `key`: a key that names its content generation."""
+    """
+    `build()`'s value, kept under `key` for CONTENT_CACHE_SECONDS: a key that names its
+    content generation, or one a signal forgets on change (`forget_on_change`).
+    """
     value = cache.get(key)
     if value is None:
         value = build()
