@@ -209,6 +209,35 @@ def members_migration_data():
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
 
 
+def gated_briefing(
+    *,
+    public="Public text anyone may read.",
+    circle="Text for Strategic Circle members.",
+    alliance="Text for Leadership Alliance members.",
+    source=None,
+    note="",
+    **kwargs,
+):
+    """
+    A published briefing with a section for every audience, in reading order: "The fact"
+    (public), "Deeper Trend Context" (Strategic Circle) and "Failure paths" (Leadership
+    Alliance), and one citation of `source` (a new one by default) with `note`, which only
+    the Leadership Alliance reads. `kwargs` go to BriefingFactory.
+    """
+    briefing = BriefingFactory(**kwargs)
+    parts = [
+        ("The fact", public, Audience.PUBLIC),
+        ("Deeper Trend Context", circle, Audience.STRATEGIC_CIRCLE),
+        ("Failure paths", alliance, Audience.LEADERSHIP_ALLIANCE),
+    ]
+    for position, (heading, body, audience) in enumerate(parts, start=1):
+        SectionFactory(
+            briefing=briefing, position=position, heading=heading, body=body, audience=audience
+        )
+    CitationFactory(briefing=briefing, position=1, source=source or SourceFactory(), note=note)
+    return briefing
+
+
 def ready_briefing(**kwargs):
     """A draft that passes every pre-publish check: a public section and a linked source."""
     kwargs.setdefault("kind", Briefing.Kind.SIGNAL_BRIEF)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from briefings.models import Briefing
 from members.access import Audience
+from tests import factories
 from tests.briefings.helpers import (
     SEED_000,
     SEED_001,
@@ -20,6 +21,7 @@ from tests.factories import (
     CitationFactory,
     MembershipFactory,
     SectionFactory,
+    SourceFactory,
     UserFactory,
 )
 
@@ -32,22 +34,15 @@ NOTE_TEXT = "Leadership Alliance source note about reliability."
 
 @pytest.fixture
 def gated_briefing():
-    briefing = BriefingFactory(signal_brief=True, title="Gated briefing")
-    SectionFactory(briefing=briefing, heading="The fact", body="Public fact.")
-    SectionFactory(
-        briefing=briefing,
-        heading="Deeper Trend Context",
-        body=SC_TEXT,
-        audience=Audience.STRATEGIC_CIRCLE,
+    return factories.gated_briefing(
+        signal_brief=True,
+        title="Gated briefing",
+        public="Public fact.",
+        circle=SC_TEXT,
+        alliance=LA_TEXT,
+        source=SourceFactory(title="A public report"),
+        note=NOTE_TEXT,
     )
-    SectionFactory(
-        briefing=briefing,
-        heading="Failure paths",
-        body=LA_TEXT,
-        audience=Audience.LEADERSHIP_ALLIANCE,
-    )
-    CitationFactory(briefing=briefing, source__title="A public report", note=NOTE_TEXT)
-    return briefing
 
 
 def reader(client, tier=None, *, lapsed=False):

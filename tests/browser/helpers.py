@@ -9,14 +9,8 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from members.access import Audience
-from tests.factories import (
-    PASSWORD,
-    BriefingFactory,
-    CitationFactory,
-    SectionFactory,
-    SourceFactory,
-)
+from tests import factories
+from tests.factories import PASSWORD, SourceFactory
 
 PUBLIC_TEXT = "Public demo text anyone reads."
 CIRCLE_TEXT = "Quokkacirclemarker trend context for Strategic Circle members."
@@ -28,31 +22,16 @@ CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)
 
 
 def gated_briefing(**kwargs):
-    """A published briefing with a public, a Strategic Circle and a Leadership Alliance
-    section, and a source whose note only the Leadership Alliance reads."""
-    briefing = BriefingFactory(**kwargs)
-    SectionFactory(briefing=briefing, position=1, heading="The fact", body=PUBLIC_TEXT)
-    SectionFactory(
-        briefing=briefing,
-        position=2,
-        heading="Deeper Trend Context",
-        body=CIRCLE_TEXT,
-        audience=Audience.STRATEGIC_CIRCLE,
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=3,
-        heading="Failure paths",
-        body=ALLIANCE_TEXT,
-        audience=Audience.LEADERSHIP_ALLIANCE,
-    )
-    CitationFactory(
-        briefing=briefing,
-        position=1,
+    """A published briefing with a section for every audience and a Leadership Alliance
+    source note, each with a marker that cannot appear on a page by accident."""
+    return factories.gated_briefing(
+        public=PUBLIC_TEXT,
+        circle=CIRCLE_TEXT,
+        alliance=ALLIANCE_TEXT,
         source=SourceFactory(title="Operator press release"),
         note=NOTE_TEXT,
+        **kwargs,
     )
-    return briefing
 
 
 def code_sent_to(email: str) -> str:

@@ -15,12 +15,10 @@ from tests.briefings.helpers import SEED_001_SLUG
 from tests.browser.conftest import DESKTOP, PHONE, open_page
 from tests.factories import (
     PASSWORD,
-    BriefingFactory,
-    CitationFactory,
     MembershipFactory,
-    SectionFactory,
     SourceFactory,
     UserFactory,
+    gated_briefing,
     members_migration_data,
 )
 
@@ -35,32 +33,13 @@ def site(transactional_db):
     cache.clear()
     members_migration_data()
     call_command("load_demo", verbosity=0)
-    briefing = BriefingFactory(
-        title="Harbour cranes go remote", slug="harbour-cranes-go-remote", summary="Ports."
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=1,
-        heading="The fact",
-        body="Remote cranes run the night shift. " * 12 + "[Operator](https://example.org/op).",
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=2,
-        heading="Deeper Trend Context",
-        body=CIRCLE_TEXT,
-        audience=Audience.STRATEGIC_CIRCLE,
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=3,
-        heading="Failure paths",
-        body="For Leadership Alliance members.",
-        audience=Audience.LEADERSHIP_ALLIANCE,
-    )
-    CitationFactory(
-        briefing=briefing,
-        position=1,
+    briefing = gated_briefing(
+        title="Harbour cranes go remote",
+        slug="harbour-cranes-go-remote",
+        summary="Ports.",
+        public="Remote cranes run the night shift. " * 12 + "[Operator](https://example.org/op).",
+        circle=CIRCLE_TEXT,
+        alliance="For Leadership Alliance members.",
         source=SourceFactory(title="Port authority statement", url=SOURCE_URL),
     )
     member = UserFactory(email="circle@example.org")

@@ -27,6 +27,7 @@ from tests.factories import (
     SectionFactory,
     SourceFactory,
     UserFactory,
+    gated_briefing,
     members_migration_data,
 )
 
@@ -91,7 +92,7 @@ def build_site():
     cache.clear()
     members_migration_data()
     ports = CategoryFactory(name="Ports")
-    briefing = BriefingFactory(
+    briefing = gated_briefing(
         signal_brief=True,
         title="Harbour cranes go remote",
         slug="harbour-cranes-go-remote",
@@ -99,30 +100,9 @@ def build_site():
         category=ports,
         category_rationale="Port operators buy the cranes.",
         authors="Ada Example, Grace Example",
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=1,
-        heading="The fact",
-        body="Remote cranes now run the **night shift** at two ports.\n\n- one\n- two",
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=2,
-        heading="Deeper Trend Context",
-        body="Trend context for Strategic Circle members.",
-        audience=Audience.STRATEGIC_CIRCLE,
-    )
-    SectionFactory(
-        briefing=briefing,
-        position=3,
-        heading="Failure paths",
-        body="What could go wrong, for Leadership Alliance members.",
-        audience=Audience.LEADERSHIP_ALLIANCE,
-    )
-    CitationFactory(
-        briefing=briefing,
-        position=1,
+        public="Remote cranes now run the **night shift** at two ports.\n\n- one\n- two",
+        circle="Trend context for Strategic Circle members.",
+        alliance="What could go wrong, for Leadership Alliance members.",
         source=SourceFactory(title="Port authority statement", published_on=date(2026, 3, 2)),
         note="Confirmed by the operator's *own* filing.",
     )
