@@ -9,13 +9,16 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
+import functools
 import secrets
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history import register as register_history
@@ -23,6 +26,25 @@ from simple_history import register as register_history
 from briefings.markdown import render_markdown
 from members import access
 from members.access import Audience
+
+
+def slug_url(name: str, slug: str) -> str:
+    """
+    `reverse(name, args=[slug])`, remembered: a page of cards links every briefing and
+    its category, and Django's reverse costs more than the rest of a card's line.
+    """
+    return _slug_url(name, slug, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=20_000)
+def _slug_url(name, slug, urlconf, prefix):  # reverse() reads the prefix; it is in the key
+    return reverse(name, args=[slug], urlconf=urlconf)
+
+
+@receiver(setting_changed)
+def _forget_slug_urls(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _slug_url.cache_clear()
 
 
 def slug_from(text: str, *, max_length: int, fallback: str) -> str:
@@ -58,17 +80,17 @@ class Category(Taxonomy):
         verbose_name_plural = "categories"
 
     def get_absolute_url(self):
-        return reverse("briefings:category", args=[self.slug])
+        return slug_url("briefings:category", self.slug)
 
 
 class Region(Taxonomy):
     def get_absolute_url(self):
-        return reverse("briefings:region", args=[self.slug])
+        return slug_url("briefings:region", self.slug)
 
 
 class Topic(Taxonomy):
     def get_absolute_url(self):
-        return reverse("briefings:topic", args=[self.slug])
+        return slug_url("briefings:topic", self.slug)
 
 
 class Source(models.Model):
@@ -274,7 +296,7 @@ class Briefing(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("briefings:detail", args=[self.slug])
+        return slug_url("briefings:detail", self.slug)
 
     @property
     def is_signal_brief(self) -> bool:

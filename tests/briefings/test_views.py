@@ -439,3 +439,37 @@ def test_a_title_without_latin_letters_still_gets_a_working_address(client):
     response = client.get(briefing.get_absolute_url())
     assert response.status_code == 200
     assert "東京 データセンター" in response.content.decode()
+
+
+# Cards: the day in words, the instant for machines; addresses under a script prefix.
+
+
+def test_cards_show_the_day_in_words_and_the_exact_instant(client):
+    BriefingFactory(title="Dated", published_at=dt.datetime(2026, 3, 5, 9, 7, 1, tzinfo=dt.UTC))
+    html = client.get(reverse("briefings:list")).content.decode()
+    assert '<time datetime="2026-03-05T09:07:01+0000">5 March 2026</time>' in html
+
+
+def test_the_publication_day_is_the_day_in_the_sites_time_zone(settings):
+    from briefings.templatetags.briefing_tags import time_element
+
+    late = dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC)
+    with timezone.override("Asia/Tokyo"):
+        assert time_element(late) == (
+            '<time datetime="2026-03-06T08:30:00+0900">6 March 2026</time>'
+        )
+    assert time_element(None) == ""
+
+
+def test_briefing_and_coverage_addresses_follow_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    briefing = BriefingFactory(slug="prefixed", category=CategoryFactory(slug="grid"))
+    assert briefing.get_absolute_url() == "/briefings/prefixed/"
+    set_script_prefix("/intel/")
+    try:
+        assert briefing.get_absolute_url() == "/intel/briefings/prefixed/"
+        assert briefing.category.get_absolute_url() == "/intel/coverage/category/grid/"
+    finally:
+        set_script_prefix("/")
+    assert briefing.get_absolute_url() == "/briefings/prefixed/"
