@@ -174,6 +174,15 @@ def test_on_a_phone_the_article_comes_before_the_fact_file(site, phone_page):
     assert fact_file["y"] > member["y"] + member["height"]
     back = phone_page.locator(".briefing__footer").bounding_box()
     assert back["y"] > fact_file["y"] + fact_file["height"]
+    # The page's own order is the one on screen, so a keyboard or a screen reader meets
+    # the article, then the fact file, then the way onwards, as the eye does.
+    in_page_order = phone_page.evaluate(
+        """() => [".briefing__body", ".fact-file", ".briefing__footer"]
+            .map(s => document.querySelector(s))
+            .every((el, i, all) => i === 0 ||
+                all[i - 1].compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)"""
+    )
+    assert in_page_order
 
 
 LAYOUT_SHIFT = """
