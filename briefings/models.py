@@ -294,9 +294,19 @@ class Briefing(models.Model):
         if not self.slug:
             self.slug = slug_from(self.title, max_length=200, fallback="briefing")
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"status", "published_at"} & set(update_fields):
+            # Publishing, scheduling or withdrawing shows in search at once, without
+            # rebuilding the documents' text.
+            self.search_documents.update(published_at=self.live_from)
 
     def get_absolute_url(self):
         return slug_url("briefings:detail", self.slug)
+
+    @property
+    def live_from(self):
+        """When the briefing is (or goes) live: its publish time while published or scheduled."""
+        return self.published_at if self.status in self.LIVE_STATUSES else None
 
     @property
     def is_signal_brief(self) -> bool:
@@ -433,6 +443,10 @@ class SearchDocument(models.Model):
     text of every other part that audience may read (decided by members.access), with its
     weighted PostgreSQL search vector. Derived data, rebuilt by `briefings.search`;
     on PostgreSQL each audience's vectors have their own partial GIN index (migration 0006).
+
+    `published_at` is the briefing's `live_from`, kept by `Briefing.save` as well: a
+    search finds its newest matches among one audience's documents alone, without
+    reading a briefing row for each (the page of results still checks the briefings).
     """
 
     briefing = models.ForeignKey(
@@ -443,12 +457,23 @@ class SearchDocument(models.Model):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
+    published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["briefing", "audience"], name="search_document_one_per_audience"
             )
+        ]
+        # Newest first within one audience's documents: a common word's matches are
+        # found by walking this until enough of them turn up.
+        indexes = [
+            models.Index(
+                fields=["-published_at", "-briefing"],
+                condition=Q(audience=audience),
+                name=f"search_document_newest_a{audience}",
+            )
+            for audience in Audience
         ]
 
     def __str__(self):

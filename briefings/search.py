@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import BooleanField, F, FilteredRelation, Func, Q, TextField, Value
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -155,6 +156,7 @@ def _reindex_batch(ids: list[int]) -> None:
                     title=clean_text(briefing.title),
                     summary=clean_text(briefing.summary),
                     body="\n".join(filter(None, parts)),
+                    published_at=briefing.live_from,
                 )
             )
     if connection.vendor == "postgresql":
@@ -164,25 +166,26 @@ def _reindex_batch(ids: list[int]) -> None:
             documents,
             update_conflicts=True,
             unique_fields=["briefing", "audience"],
-            update_fields=["title", "summary", "body"],
+            update_fields=["title", "summary", "body", "published_at"],
         )
 
 
 # One statement per batch: the documents go in as arrays and PostgreSQL computes each
 # weighted vector on the way in, so every row is written once.
 _UPSERT_SQL = """
-INSERT INTO {table} (briefing_id, audience, title, summary, body, vector)
-SELECT d.briefing_id, d.audience, d.title, d.summary, d.body,
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
+SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
        setweight(to_tsvector(%(config)s::regconfig, d.title), 'A')
        || setweight(to_tsvector(%(config)s::regconfig, d.summary), 'B')
        || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
 FROM unnest(
     %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
-    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[]
-) AS d(briefing_id, audience, title, summary, body)
+    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[],
+    %(published)s::timestamptz[]
+) AS d(briefing_id, audience, title, summary, body, published_at)
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
-    title = EXCLUDED.title, summary = EXCLUDED.summary,
-    body = EXCLUDED.body, vector = EXCLUDED.vector
+    title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
+    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
 """
 
 
@@ -198,6 +201,7 @@ def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
                 "titles": [d.title for d in documents],
                 "summaries": [d.summary for d in documents],
                 "bodies": [d.body for d in documents],
+                "published": [d.published_at for d in documents],
             },
         )
 
@@ -247,11 +251,13 @@ class AroundFirstMatch(Func):
         return sql, params
 
 
-def briefings_matching(queryset, *, text: str, audience: int):
+def briefings_matching(queryset, *, text: str, audience: int, narrowed: bool = True):
     """
     The briefings of `queryset` that match `text` in the parts a reader with `audience`
     may read, best first, each annotated with `snippet_source` or a raw `snippet` (turn
-    it into HTML with `highlight`).
+    it into HTML with `highlight`). `narrowed=False` says `queryset` is every live
+    briefing (no filter chosen): the matches are then found among the search documents
+    alone, which know when their briefing went live.
     """
     document = access.search_document_audience(audience)
     queryset = queryset.annotate(
@@ -264,12 +270,19 @@ def briefings_matching(queryset, *, text: str, audience: int):
         # Rank among the newest matches only, so a query that matches most of the archive
         # costs the same as a rare one: ranking reads every candidate's vector. The
         # candidates are found once (one query); counting and ranking them then reads
-        # no other document.
-        candidates = list(
-            queryset.filter(document__vector=query)
-            .order_by("-published_at", "-pk")
-            .values_list("pk", flat=True)[:MAX_CANDIDATES]
-        )
+        # no other document. Without filters they come from the documents alone (no
+        # briefing row is read for a match that does not make the newest); the page
+        # below still takes only briefings of `queryset`, so a document that is behind
+        # its briefing can never show one that is not live.
+        if narrowed:
+            matches = queryset.filter(document__vector=query).order_by("-published_at", "-pk")
+            newest = matches.values_list("pk", flat=True)
+        else:
+            matches = SearchDocument.objects.filter(
+                audience=document, published_at__lte=timezone.now(), vector=query
+            ).order_by("-published_at", "-briefing")
+            newest = matches.values_list("briefing", flat=True)
+        candidates = list(newest[:MAX_CANDIDATES])
         ranked = (
             queryset.filter(AmongIds(F("pk"), candidates))
             .annotate(

@@ -200,7 +200,12 @@ class SearchView(ForgivingPaginationMixin, ListView):
         queryset = self.form.filter(Briefing.objects.published().for_cards())
         if not self.text:
             return queryset
-        return search.briefings_matching(queryset, text=self.text, audience=self.request.audience)
+        return search.briefings_matching(
+            queryset,
+            text=self.text,
+            audience=self.request.audience,
+            narrowed=bool(self.form.facets()),
+        )
 
     def get_context_data(self, **kwargs):
         facet_errors = any(name in self.form.errors for name in self.form.facet_names)

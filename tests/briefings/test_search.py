@@ -106,6 +106,46 @@ def test_unpublished_briefings_are_never_found(client):
     assert not {draft.slug, later.slug, archived.slug} & set(found)
 
 
+@pytest.mark.parametrize("facets", [{}, {"kind": "article"}], ids=["everything", "filtered"])
+def test_publishing_and_withdrawing_show_in_search_at_once(client, facets):
+    briefing = build_marked_briefing(kind="article", status=Briefing.Status.DRAFT)
+    assert results(search(client, q="heliotrope", **facets)) == []
+
+    briefing.status = Briefing.Status.PUBLISHED
+    briefing.save()
+    assert results(search(client, q="heliotrope", **facets)) == [briefing.slug]
+
+    briefing.status = Briefing.Status.ARCHIVED
+    briefing.save()
+    assert results(search(client, q="heliotrope", **facets)) == []
+
+    briefing.status = Briefing.Status.SCHEDULED
+    briefing.published_at = timezone.now() + timedelta(hours=1)
+    briefing.save()
+    assert results(search(client, q="heliotrope", **facets)) == []
+
+    # Its time comes: no job runs, the search simply finds it.
+    briefing.published_at = timezone.now() - timedelta(minutes=1)
+    briefing.save(update_fields=["published_at"])
+    assert results(search(client, q="heliotrope", **facets)) == [briefing.slug]
+
+
+def test_search_documents_know_when_their_briefing_is_live():
+    live = build_marked_briefing()
+    draft = build_marked_briefing(status=Briefing.Status.DRAFT)
+    briefings_reindex()
+    assert set(live.search_documents.values_list("published_at", flat=True)) == {live.published_at}
+    assert set(draft.search_documents.values_list("published_at", flat=True)) == {None}
+
+
+def test_a_document_behind_its_briefing_never_shows_a_withdrawn_briefing(client):
+    briefing = build_marked_briefing()
+    # Withdrawn by a path that skips Briefing.save (a bulk update): its documents still
+    # say it is live, but the page of results checks the briefings themselves.
+    Briefing.objects.filter(pk=briefing.pk).update(status=Briefing.Status.ARCHIVED)
+    assert results(search(client, q="heliotrope")) == []
+
+
 def test_snippets_are_escaped_except_the_highlight(client):
     briefing = BriefingFactory(title="Escaping check")
     SectionFactory(
