@@ -133,6 +133,10 @@ class BriefingQuerySet(models.QuerySet):
         """
         return self.with_taxonomy().only(*CARD_FIELDS)
 
+    def for_search_results(self):
+        """What a search result shows: a card's headline, with the category alone."""
+        return self.select_related("category").only(*RESULT_FIELDS)
+
     def with_gated_parts(self):
         """
         Annotate, for each tier, whether the briefing has a section at that audience, and
@@ -166,6 +170,18 @@ CARD_FIELDS = (
     "region__slug",
     "topic__name",
     "topic__slug",
+)
+
+
+RESULT_FIELDS = (
+    "kind",
+    "title",
+    "slug",
+    "summary",
+    "status",
+    "published_at",
+    "category__name",
+    "category__slug",
 )
 
 

@@ -197,7 +197,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
         self.searched = "q" not in self.form.errors and bool(self.text or self.form.facets())
         if not self.searched:
             return Briefing.objects.none()
-        queryset = self.form.filter(Briefing.objects.published().for_cards())
+        queryset = self.form.filter(Briefing.objects.published().for_search_results())
         if not self.text:
             return queryset
         return search.briefings_matching(
