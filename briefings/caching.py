@@ -103,21 +103,22 @@ def connect_invalidation(models) -> None:
             )
 
 
-def remember(key: str, build):
+def remember(key: str, build, *, timeout: int | None = None):
     """
-    `build()`'s value, kept under `key` for CONTENT_CACHE_SECONDS: a key that names its
-    content generation, or one a signal forgets on change (`forget_on_change`).
+    `build()`'s value, kept under `key` for `timeout` seconds (CONTENT_CACHE_SECONDS by
+    default): a key that names its content generation, or one a signal forgets on
+    change (`forget_on_change`).
     """
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, settings.CONTENT_CACHE_SECONDS)
+        cache.set(key, value, settings.CONTENT_CACHE_SECONDS if timeout is None else timeout)
     return value
 
 
-def cached(name: str, build):
+def cached(name: str, build, *, timeout: int | None = None):
     """`build()`'s value, kept under `name` for the current content generation."""
-    return remember(f"content:{content_generation()}:{name}", build)
+    return remember(f"content:{content_generation()}:{name}", build, timeout=timeout)
 
 
 def digest(*parts) -> str:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -33,6 +34,24 @@ class HomeView(TemplateView):
     coverage_blocks = 8
 
     def get_context_data(self, **kwargs):
+        """
+        The home page's content is the same for every reader, signed in or not: it is
+        rendered once per content generation and shared, for as long as an anonymous
+        page is (a scheduled briefing goes live with no save to raise the generation).
+        """
+        context = super().get_context_data(**kwargs)
+
+        def render():
+            return render_to_string(
+                "briefings/home.html#content", self.content_context(context), self.request
+            )
+
+        context["content_html"] = caching.cached(
+            "home", render, timeout=settings.PUBLIC_PAGE_MAX_AGE
+        )
+        return context
+
+    def content_context(self, context):
         published = Briefing.objects.published()
         recent = list(published.for_cards()[: 1 + self.rail_count + self.latest_count])
         # Each category's newest briefings, found by a few index probes per category
@@ -67,14 +86,14 @@ class HomeView(TemplateView):
             )
             for category in featured
         ]
-        return super().get_context_data(
-            lead=recent[0] if recent else None,
-            rail=recent[1 : 1 + self.rail_count],
-            latest=recent[1 + self.rail_count :],
-            coverage=coverage,
-            more_categories=others,
-            **kwargs,
-        )
+        return {
+            **context,
+            "lead": recent[0] if recent else None,
+            "rail": recent[1 : 1 + self.rail_count],
+            "latest": recent[1 + self.rail_count :],
+            "coverage": coverage,
+            "more_categories": others,
+        }
 
 
 class BriefingListView(ForgivingPaginationMixin, ListView):
