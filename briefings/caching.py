@@ -1,7 +1,7 @@
 """
 What the reader pages keep in the shared cache, under which keys, and what clears it.
 
-Three things are cached, all in the default cache (Redis in production, so every worker
+Four things are cached, all in the default cache (Redis in production, so every worker
 and every app server sees the same entries):
 
 - **Whole anonymous pages** (`AnonymousPageCacheMiddleware`), for PUBLIC_PAGE_MAX_AGE
@@ -10,6 +10,9 @@ and every app server sees the same entries):
   marks `public` (it depends on nobody) is stored.
 - **Rendered parts of a briefing page** per (address, audience, lock-card state)
   (`briefing_parts_key`): what the access rule lets that audience read, rendered once.
+- **Content shared by every reader** (`shared_content`): the home page's and the
+  briefing list's content, which name no reader, per address, for PUBLIC_PAGE_MAX_AGE
+  seconds; a signed-in reader's page around it is rendered for them.
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 
@@ -119,6 +122,18 @@ def remember(key: str, build, *, timeout: int | None = None):
 def cached(name: str, build, *, timeout: int | None = None):
     """`build()`'s value, kept under `name` for the current content generation."""
     return remember(f"content:{content_generation()}:{name}", build, timeout=timeout)
+
+
+def shared_content(request, render):
+    """
+    `render()`'s HTML for the content of a page that names no reader (no tier, no
+    account, no form token, no CSP nonce), kept per content generation and address and
+    shared by every reader, signed in or not. It is kept for PUBLIC_PAGE_MAX_AGE
+    seconds, as a shared anonymous page is, since a scheduled briefing goes live with no
+    save to raise the generation. The page around it stays each reader's own.
+    """
+    key = "shared:" + digest(request.get_host(), request.get_full_path())
+    return cached(key, render, timeout=settings.PUBLIC_PAGE_MAX_AGE)
 
 
 def digest(*parts) -> str:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -34,11 +33,7 @@ class HomeView(TemplateView):
     coverage_blocks = 8
 
     def get_context_data(self, **kwargs):
-        """
-        The home page's content is the same for every reader, signed in or not: it is
-        rendered once per content generation and shared, for as long as an anonymous
-        page is (a scheduled briefing goes live with no save to raise the generation).
-        """
+        """The content is the same for every reader: rendered once and shared."""
         context = super().get_context_data(**kwargs)
 
         def render():
@@ -46,9 +41,7 @@ class HomeView(TemplateView):
                 "briefings/home.html#content", self.content_context(context), self.request
             )
 
-        context["content_html"] = caching.cached(
-            "home", render, timeout=settings.PUBLIC_PAGE_MAX_AGE
-        )
+        context["content_html"] = caching.shared_content(self.request, render)
         return context
 
     def content_context(self, context):
@@ -99,6 +92,20 @@ class HomeView(TemplateView):
 class BriefingListView(ForgivingPaginationMixin, ListView):
     template_name = "briefings/list.html"
     context_object_name = "briefings"
+
+    def get(self, request, *args, **kwargs):
+        """
+        The list's content (filters, cards, pages) depends on the address alone, never on
+        the reader: it is rendered once and shared, and only the page around it is each
+        reader's own. The queries run only when the content is rendered.
+        """
+
+        def render():
+            context = super(BriefingListView, self).get(request, *args, **kwargs).context_data
+            return render_to_string("briefings/list.html#content", context, request)
+
+        content = caching.shared_content(request, render)
+        return self.response_class(request, self.template_name, {"content_html": content})
 
     def get_queryset(self):
         self.filter_form = BriefingFilterForm(self.request.GET)

@@ -209,22 +209,23 @@ def test_a_new_briefing_appears_on_the_home_page_at_once(client_factory, briefin
     assert "A brand new briefing" in text(client_factory().get(home))
 
 
-def test_the_home_page_content_is_shared_by_members_yet_shows_a_new_briefing_at_once(
-    client_factory, briefing, django_assert_num_queries
+@pytest.mark.parametrize("name", ["briefings:home", "briefings:list"])
+def test_list_content_is_shared_by_members_yet_shows_a_new_briefing_at_once(
+    client_factory, briefing, django_assert_num_queries, name
 ):
-    home = reverse("briefings:home")
+    url = reverse(name)
     first, second = client_factory(), client_factory()
     member(first, Audience.LEADERSHIP_ALLIANCE)
     member(second, None)
-    assert "Harbour cranes" in text(first.get(home))
+    assert "Harbour cranes" in text(first.get(url))
     # The second reader's page is their own (their account link, no shared response),
     # but its content comes from the copy the first one's request rendered: only the
     # reader is looked up.
     with django_assert_num_queries(1):
-        page = text(second.get(home))
+        page = text(second.get(url))
     assert "Harbour cranes" in page and "Account" in page
     BriefingFactory(title="A brand new briefing")
-    assert "A brand new briefing" in text(second.get(home))
+    assert "A brand new briefing" in text(second.get(url))
 
 
 def test_an_edit_through_admin_shows_on_the_next_request(client_factory, briefing, editor_client):
