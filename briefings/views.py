@@ -89,23 +89,30 @@ class HomeView(TemplateView):
         }
 
 
-class BriefingListView(ForgivingPaginationMixin, ListView):
-    template_name = "briefings/list.html"
-    context_object_name = "briefings"
+class SharedContentMixin:
+    """
+    For a list page whose content (its template's `content` partial: filters, cards,
+    pages) depends on the address alone, never on the reader: the content is rendered
+    once and shared (`caching.shared_content`), the queries run only then, and the page
+    around it is each reader's own. `page_context()` is what that page needs.
+    """
 
     def get(self, request, *args, **kwargs):
-        """
-        The list's content (filters, cards, pages) depends on the address alone, never on
-        the reader: it is rendered once and shared, and only the page around it is each
-        reader's own. The queries run only when the content is rendered.
-        """
-
         def render():
-            context = super(BriefingListView, self).get(request, *args, **kwargs).context_data
-            return render_to_string("briefings/list.html#content", context, request)
+            response = super(SharedContentMixin, self).get(request, *args, **kwargs)
+            return render_to_string(f"{self.template_name}#content", response.context_data, request)
 
         content = caching.shared_content(request, render)
-        return self.response_class(request, self.template_name, {"content_html": content})
+        context = {**self.page_context(), "content_html": content}
+        return self.response_class(request, self.template_name, context)
+
+    def page_context(self) -> dict:
+        return {}
+
+
+class BriefingListView(SharedContentMixin, ForgivingPaginationMixin, ListView):
+    template_name = "briefings/list.html"
+    context_object_name = "briefings"
 
     def get_queryset(self):
         self.filter_form = BriefingFilterForm(self.request.GET)
@@ -169,15 +176,21 @@ class BriefingDetailView(DetailView):
         return {"parts": parts}
 
 
-class CoverageView(ForgivingPaginationMixin, ListView):
+class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
     template_name = "briefings/coverage.html"
     context_object_name = "briefings"
     taxonomy_model = None
     briefing_field = None
     coverage_label = ""
 
+    def get(self, request, *args, **kwargs):
+        self.term = get_object_or_404(self.taxonomy_model, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def page_context(self):
+        return {"term": self.term}
+
     def get_queryset(self):
-        self.term = get_object_or_404(self.taxonomy_model, slug=self.kwargs["slug"])
         return Briefing.objects.published().for_cards().filter(**{self.briefing_field: self.term})
 
     def get_context_data(self, **kwargs):

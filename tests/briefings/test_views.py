@@ -311,6 +311,9 @@ def test_list_pages_queries_do_not_grow(client, django_assert_num_queries, size)
     reader(client)
     with django_assert_num_queries(1):
         client.get(reverse("briefings:list"))
+    # A coverage page looks up its term for the page's title and feeds, then shares too.
+    with django_assert_num_queries(2):
+        client.get(category.get_absolute_url())
     # Another address is rendered afresh: the user, count, page.
     with django_assert_num_queries(3):
         client.get(reverse("briefings:list"), {"page": "2"})
