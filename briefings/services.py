@@ -51,11 +51,11 @@ class SaveOutcome:
 TAXONOMY_MODELS = {"category": Category, "region": Region, "topic": Topic}
 
 # Fields a document fully describes: an update resets the ones it leaves out.
-DOCUMENT_FIELDS = [
-    f.name
+DOCUMENT_FIELDS = {
+    f.name: f
     for f in Briefing._meta.concrete_fields
     if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
-]
+}
 
 # An import reads this many files, looks up everything they name in a handful of queries
 # and writes the new briefings among them together (see `briefings_import`).
@@ -228,13 +228,16 @@ def briefing_prepare(
     anything is written; then its taxonomy terms, created when missing. Raises
     DocumentInvalid.
     """
-    briefing = existing or Briefing(slug=document.slug)
-    defaults = Briefing()
-    for name in DOCUMENT_FIELDS:
-        if existing is not None and name in document.assumed and getattr(existing, name):
-            continue  # the file did not say; what is stored stands
-        setattr(briefing, name, document.fields.get(name, getattr(defaults, name)))
-    if existing is not None:
+    given = {name: value for name, value in document.fields.items() if name in DOCUMENT_FIELDS}
+    if existing is None:
+        # The model fills in its defaults for what the document leaves out.
+        briefing = Briefing(slug=document.slug, **given)
+    else:
+        briefing = existing
+        for name, model_field in DOCUMENT_FIELDS.items():
+            if name in document.assumed and getattr(existing, name):
+                continue  # the file did not say; what is stored stands
+            setattr(briefing, name, given[name] if name in given else model_field.get_default())
         briefing.version = existing.version + 1
     try:
         # The terms come from the lookups, which found or created them: no need to ask
