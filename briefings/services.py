@@ -454,15 +454,24 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
     # Search documents are derived data, rebuilt set-based for each batch once it is saved
     # (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
     # caller's transaction, that happens on a connection of its own while the next batch
-    # is read: the database computes the search vectors as Python parses files.
+    # is read: the database computes the search vectors as Python parses files. The last
+    # batch has nothing to overlap with, so it is split between both connections.
     background = connection.vendor == "postgresql" and not connection.in_atomic_block
+    batches = list(_batches(files, IMPORT_BATCH_SIZE))
     with ThreadPoolExecutor(max_workers=1) as reindexer:
         pending = []
-        for batch in _batches(files, IMPORT_BATCH_SIZE):
+        for number, batch in enumerate(batches, start=1):
             done = len(importer.imported)
             importer.import_batch(batch)
-            if background:
-                pending.append(reindexer.submit(_reindex_apart, importer.imported[done:]))
+            saved = importer.imported[done:]
+            if not background:
+                continue
+            if number < len(batches):
+                pending.append(reindexer.submit(_reindex_apart, saved))
+            else:
+                half = len(saved) // 2
+                pending.append(reindexer.submit(_reindex_apart, saved[half:]))
+                briefings_reindex(briefing_ids=saved[:half])
         for future in pending:
             future.result()
     if not background:

@@ -427,17 +427,20 @@ def test_imported_markdown_is_sanitised(tmp_path, client):
 
 @pytest.mark.django_db(transaction=True)
 def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monkeypatch):
-    """Outside a transaction (as the command runs), batches are indexed beside the import."""
+    """
+    Outside a transaction (as the command runs), batches are indexed beside the import,
+    the last one half on each connection.
+    """
     from briefings import services
     from briefings.models import SearchDocument
     from members import access
 
     monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 2)
-    for i in range(5):
+    for i in range(6):
         write(tmp_path / f"{i}.md", GOOD.replace("title: HKSTP", f"title: Batch {i} HKSTP"))
     out, err = run("import_briefings", str(tmp_path))
-    assert "5 created" in out and err == ""
-    assert SearchDocument.objects.count() == 5 * len(access.SEARCH_DOCUMENT_AUDIENCES)
+    assert "6 created" in out and err == ""
+    assert SearchDocument.objects.count() == 6 * len(access.SEARCH_DOCUMENT_AUDIENCES)
     assert not SearchDocument.objects.filter(body="").exists()
 
 
