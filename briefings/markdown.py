@@ -1,5 +1,7 @@
 """Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3."""
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -24,7 +26,46 @@ _cleaner = nh3.Cleaner(
     link_rel="noopener noreferrer nofollow",
 )
 
+# Plain prose is text that markdown-it can only turn into paragraphs. Anything else takes
+# the full parser, which is always right, so these are deliberately broader than Markdown
+# needs. Not prose: a character that starts inline syntax (emphasis, code, links, images,
+# autolinks, entities, escapes) or a table; a control character, or whitespace other than
+# space, tab and newline (markdown-it and Python disagree on which of those to strip)...
+_NOT_PROSE_CHAR = re.compile(
+    "[*_`\\[\\]<>#|!&\\\\~"
+    "\x00-\x08\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
+# ...a line that starts with a tab, indented code, a list, heading-underline or fence
+# marker...
+_NOT_PROSE_LINE = re.compile(r" {0,3}(?:\t|[-+=:]|\d+[.)])| {4,}[^ \n]")
+# ...or a line break after two spaces (a hard break) or a tab.
+_HARD_BREAK = re.compile(r"[^ \n] {2,}\n")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LINE_BREAK = re.compile(r" ?\n[ \t]*")
+
 
 def render_markdown(text: str) -> str:
     """Render editor Markdown to HTML that cannot carry a script, a style or a frame."""
-    return _cleaner.clean(_md.render(text or "")).strip()
+    text = text or ""
+    # Plain prose is the bulk of every import: it gets the same HTML markdown-it would
+    # make, without parsing for syntax that is not there (tests/briefings/test_markdown.py).
+    html = _render_prose(text) if is_plain_prose(text) else _md.render(text)
+    return _cleaner.clean(html).strip()
+
+
+def is_plain_prose(text: str) -> bool:
+    if _NOT_PROSE_CHAR.search(text) or "\t\n" in text:
+        return False
+    if "  \n" in text and _HARD_BREAK.search(text):
+        return False
+    return not any(_NOT_PROSE_LINE.match(line) for line in text.split("\n"))
+
+
+def _render_prose(text: str) -> str:
+    """Paragraphs between blank lines; inside one, line breaks stay, their spaces go."""
+    text = text.replace('"', "&quot;")
+    if "\n" not in text:
+        text = text.strip(" \t")
+        return f"<p>{text}</p>\n" if text else ""
+    blocks = (part.strip(" \t\n") for part in _BLANK_LINE.split(text))
+    return "".join(f"<p>{_LINE_BREAK.sub('\n', block)}</p>\n" for block in blocks if block)

@@ -45,7 +45,9 @@ _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001]")
 # Tags of the sanitised HTML that briefings.markdown produces (quoted attribute values may
 # hold ">"). Block elements end in newlines there, so dropping tags keeps words apart.
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-_SPACES = re.compile(r"[ \t]+")
+# Runs of spaces and tabs that tidying changes: a lone space, the usual gap between
+# words, is left alone rather than replaced by itself (several times faster on prose).
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
 
 # Public fields of the briefing that join every audience's document (published reporting,
 # the signal brief, the watch lists and the classification panel are public parts). The

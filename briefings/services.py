@@ -51,11 +51,11 @@ class SaveOutcome:
 TAXONOMY_MODELS = {"category": Category, "region": Region, "topic": Topic}
 
 # Fields a document fully describes: an update resets the ones it leaves out.
-DOCUMENT_FIELDS = [
-    f.name
+DOCUMENT_FIELDS = {
+    f.name: f
     for f in Briefing._meta.concrete_fields
     if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
-]
+}
 
 # An import reads this many files, looks up everything they name in a handful of queries
 # and writes the new briefings among them together (see `briefings_import`).
@@ -75,6 +75,37 @@ def taxonomy_get_or_create(*, model, name: str):
         slug = f"{base[:130]}-{suffix}"
         suffix += 1
     return model.objects.create(name=name, slug=slug), True
+
+
+def taxonomy_free_slugs(*, model, names: list[str]) -> list[str]:
+    """
+    Slugs for new terms with these names, in order: the ones taxonomy_get_or_create would
+    give them created one after another, found in a query or so rather than one per name.
+    """
+    bases = [slugify(name)[:140] or "term" for name in names]
+    suffixes = [1] * len(names)
+
+    def candidate(index):
+        base, suffix = bases[index], suffixes[index]
+        return base if suffix == 1 else f"{base[:130]}-{suffix}"
+
+    stored = {}  # slug -> whether a stored term has it
+    chosen = {}  # the slugs given so far, in order (a dict for fast membership)
+    for index in range(len(names)):
+        while True:
+            slug = candidate(index)
+            if slug not in chosen and slug not in stored:
+                # Ask about this candidate and the later names' current ones at once.
+                unknown = {candidate(i) for i in range(index, len(names))} - stored.keys()
+                for batch in _batches(sorted(unknown)):
+                    taken = set(model.objects.filter(slug__in=batch).values_list("slug", flat=True))
+                    stored.update((each, each in taken) for each in batch)
+            if slug in chosen or stored[slug]:
+                suffixes[index] += 1
+                continue
+            chosen[slug] = None
+            break
+    return list(chosen)
 
 
 def _batches(items, size=LOOKUP_BATCH_SIZE):
@@ -103,12 +134,16 @@ class ImportLookups:
     database once per batch of files rather than once per term and source of every file.
 
     After a write that rolled back, `forget()` drops everything: the cache never names a row
-    that is not in the database. A stored source whose blanks a document fills in is changed
+    that is not in the database. New terms are saved together before the briefings that
+    name them (`write_terms`). A stored source whose blanks a document fills in is changed
     here at once and saved with that document's parts (`write_parts`).
     """
 
     def __init__(self):
+        # Per model, upper-cased name -> the stored term, a new one not saved yet, or None:
+        # known absent.
         self.terms = {model: {} for model in TAXONOMY_MODELS.values()}
+        self.new_terms = {model: [] for model in TAXONOMY_MODELS.values()}
         # Source key -> the stored source, a new one not saved yet, or None: known absent.
         self.sources = {}
         self.filled = []
@@ -124,9 +159,16 @@ class ImportLookups:
             names = {getattr(d, key) for d in documents} - {""}
             wanted = sorted(name for name in names if name.upper() not in known)
             for batch in _batches(wanted):
+                keys = {name.upper() for name in batch}
+                unmatched = False
                 # Meta ordering (by name) first, as taxonomy_get_or_create's .first() picks.
                 for term in model.objects.filter(_any(Q(name__iexact=n) for n in batch)):
                     known.setdefault(term.name.upper(), term)
+                    unmatched = unmatched or term.name.upper() not in keys
+                # As for sources below: only when Python could place every row it found.
+                if not unmatched:
+                    for key in keys:
+                        known.setdefault(key, None)
         cited = [c for d in documents for c in d.sources if _source_key(c) not in self.sources]
         urls = sorted({c.url for c in cited if c.url})
         for batch in _batches(urls):
@@ -155,14 +197,39 @@ class ImportLookups:
                     self.sources.setdefault(key, None)
 
     def term(self, model, name: str):
-        """The term with this name (any letter case) and whether it was created now."""
+        """
+        The term with this name (any letter case) and whether this call made it: stored,
+        or new and saved by the next `write_terms`.
+        """
         known = self.terms[model]
-        term = known.get(name.upper())
-        if term is not None:
-            return term, False
+        key = name.upper()
+        if known.get(key) is not None:
+            return known[key], False
+        if key in known and name.isascii():
+            # Known absent, and a name whose letter case every database compares as Python
+            # does: new, saved with the others.
+            known[key] = model(name=name)
+            self.new_terms[model].append(known[key])
+            return known[key], True
+        # Not looked up, or a name the database may compare otherwise: ask it, as one by
+        # one would, with the new terms before this one saved.
+        self.write_terms()
         term, created = taxonomy_get_or_create(model=model, name=name)
-        known[name.upper()] = term
+        if created:
+            # The database may find it for a name thought absent.
+            self.terms[model] = known = {k: t for k, t in known.items() if t is not None}
+        known[key] = term
         return term, created
+
+    def write_terms(self) -> None:
+        """Save the new terms: one statement per model, slugs as one by one."""
+        for model, terms in self.new_terms.items():
+            if terms:
+                slugs = taxonomy_free_slugs(model=model, names=[term.name for term in terms])
+                for term, slug in zip(terms, slugs, strict=True):
+                    term.slug = slug
+                model.objects.bulk_create(terms)
+        self.new_terms = {model: [] for model in TAXONOMY_MODELS.values()}
 
     def source(self, cited: SourceDocument) -> Source:
         """
@@ -225,20 +292,23 @@ def briefing_prepare(
 ) -> PreparedBriefing:
     """
     The briefing a document describes (`existing` updated, or a new one), validated before
-    anything is written; then its taxonomy terms, created when missing. Raises
-    DocumentInvalid.
+    anything is written; then its taxonomy terms, new ones not saved yet (the caller saves
+    them with `lookups.write_terms()` before the briefing). Raises DocumentInvalid.
     """
-    briefing = existing or Briefing(slug=document.slug)
-    defaults = Briefing()
-    for name in DOCUMENT_FIELDS:
-        if existing is not None and name in document.assumed and getattr(existing, name):
-            continue  # the file did not say; what is stored stands
-        setattr(briefing, name, document.fields.get(name, getattr(defaults, name)))
-    if existing is not None:
+    given = {name: value for name, value in document.fields.items() if name in DOCUMENT_FIELDS}
+    if existing is None:
+        # The model fills in its defaults for what the document leaves out.
+        briefing = Briefing(slug=document.slug, **given)
+    else:
+        briefing = existing
+        for name, model_field in DOCUMENT_FIELDS.items():
+            if name in document.assumed and getattr(existing, name):
+                continue  # the file did not say; what is stored stands
+            setattr(briefing, name, given[name] if name in given else model_field.get_default())
         briefing.version = existing.version + 1
     try:
-        # The terms come from the lookups, which found or created them: no need to ask
-        # the database again whether they exist.
+        # The terms come from the lookups, which found them or know them to be new: no
+        # need to ask the database again whether they exist.
         briefing.full_clean(
             exclude=list(TAXONOMY_MODELS), validate_unique=False, validate_constraints=False
         )
@@ -289,6 +359,7 @@ def _save_document(*, document, update, lookups) -> SaveOutcome:
         raise BriefingExists(slug)
     prepared = briefing_prepare(document=document, existing=existing, lookups=lookups)
     briefing = prepared.briefing
+    lookups.write_terms()
     briefing.save()
     if existing is not None:
         briefing.sections.all().delete()
@@ -323,6 +394,7 @@ def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups
     number, with the history record each save would have written. Call inside a transaction.
     """
     briefings = [p.briefing for p in prepared]
+    lookups.write_terms()
     Briefing.objects.bulk_create(briefings)
     Briefing.history.bulk_history_create(briefings, default_change_reason=None)
     lookups.write_parts(prepared)
@@ -382,15 +454,24 @@ def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportR
     # Search documents are derived data, rebuilt set-based for each batch once it is saved
     # (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
     # caller's transaction, that happens on a connection of its own while the next batch
-    # is read: the database computes the search vectors as Python parses files.
+    # is read: the database computes the search vectors as Python parses files. The last
+    # batch has nothing to overlap with, so it is split between both connections.
     background = connection.vendor == "postgresql" and not connection.in_atomic_block
+    batches = list(_batches(files, IMPORT_BATCH_SIZE))
     with ThreadPoolExecutor(max_workers=1) as reindexer:
         pending = []
-        for batch in _batches(files, IMPORT_BATCH_SIZE):
+        for number, batch in enumerate(batches, start=1):
             done = len(importer.imported)
             importer.import_batch(batch)
-            if background:
-                pending.append(reindexer.submit(_reindex_apart, importer.imported[done:]))
+            saved = importer.imported[done:]
+            if not background:
+                continue
+            if number < len(batches):
+                pending.append(reindexer.submit(_reindex_apart, saved))
+            else:
+                half = len(saved) // 2
+                pending.append(reindexer.submit(_reindex_apart, saved[half:]))
+                briefings_reindex(briefing_ids=saved[:half])
         for future in pending:
             future.result()
     if not background:

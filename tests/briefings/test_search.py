@@ -7,6 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefings.models import Briefing, SearchDocument, Section
 from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
@@ -415,6 +417,38 @@ def test_plain_text_drops_tags_keeps_words_apart_and_unescapes():
     )
     assert plain_text(html) == "a & b\nlink"
     assert clean_text(f"x\x00y {MARK_START}z{MARK_STOP}  w") == "x y z w"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "b c",
+                " ",
+                "  ",
+                "\t",
+                " \t ",
+                "\n",
+                "\r\n",
+                "\xa0",
+                "\u2028",
+                "\x0b",
+                "\x85",
+                "\x00",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_clean_text_collapses_every_run_of_spaces_and_tabs(value):
+    from briefings.search import clean_text
+
+    # What clean_text promises, spelled out: its regular expression skips lone spaces.
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", value)
+    lines = [re.sub("[ \t]+", " ", line).strip() for line in text.splitlines()]
+    assert clean_text(value) == "\n".join(line for line in lines if line)
 
 
 def test_a_search_matching_very_many_briefings_ranks_the_newest_and_says_so(client, monkeypatch):
