@@ -10,9 +10,9 @@ and every app server sees the same entries):
   marks `public` (it depends on nobody) is stored.
 - **Rendered parts of a briefing page** per (address, audience, lock-card state)
   (`briefing_parts_key`): what the access rule lets that audience read, rendered once.
-- **Content shared by every reader** (`shared_content`): the home page's and the
-  briefing list's content, which name no reader, per address, for PUBLIC_PAGE_MAX_AGE
-  seconds; a signed-in reader's page around it is rendered for them.
+- **Content shared by every reader** (`shared_content`): the content of the home page,
+  the briefing list and coverage pages, which name no reader, per address, for
+  PUBLIC_PAGE_MAX_AGE seconds; a signed-in reader's page around it is rendered for them.
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 

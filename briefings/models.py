@@ -155,24 +155,7 @@ class BriefingQuerySet(models.QuerySet):
         return self.annotate(**annotations)
 
 
-CARD_FIELDS = (
-    "kind",
-    "title",
-    "slug",
-    "summary",
-    "status",
-    "published_at",
-    "confidence",
-    "impact",
-    "category__name",
-    "category__slug",
-    "region__name",
-    "region__slug",
-    "topic__name",
-    "topic__slug",
-)
-
-
+# What a search result shows: the headline of a card, with the category alone.
 RESULT_FIELDS = (
     "kind",
     "title",
@@ -182,6 +165,15 @@ RESULT_FIELDS = (
     "published_at",
     "category__name",
     "category__slug",
+)
+CARD_FIELDS = (
+    *RESULT_FIELDS,
+    "confidence",
+    "impact",
+    "region__name",
+    "region__slug",
+    "topic__name",
+    "topic__slug",
 )
 
 
