@@ -1,5 +1,6 @@
 """gunicorn settings. Every value can be overridden from the environment."""
 
+import gc
 import multiprocessing
 import os
 
@@ -54,3 +55,14 @@ if os.environ.get("LOG_FORMAT", "plain" if _debug else "json").strip().lower() =
 # the addresses named here.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "config.wsgi:application"
+
+
+def post_worker_init(worker):
+    """
+    The worker has loaded Django and the site: everything that exists now lives as long as
+    the worker. Freezing it takes it out of the garbage collector's sweeps, so a full
+    collection walks a request's objects, not the whole framework: one now and then took
+    70 ms of a search's time (`make bench`), after freezing under 20.
+    """
+    gc.collect()
+    gc.freeze()
