@@ -20,9 +20,9 @@ import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BooleanField, F, FilteredRelation, Func, Q, TextField, Value
+from django.db.models import BooleanField, F, FilteredRelation, Func, Q, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -222,108 +222,141 @@ class AmongIds(Func):
         return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
 
 
-class AroundFirstMatch(Func):
-    """
-    The stretch of a document's text around the first place its query's first word
-    appears (or its start), so a snippet is built from a page of text, not the whole
-    briefing: PostgreSQL's headline reads every word of what it is given. The word's
-    stem is looked for as written, which finds it in most inflections: in lower case,
-    capitalised or in capitals (each a plain scan), and in any other mix of cases only
-    when none of those is there (lowering a whole briefing costs more than its snippet).
-    """
+# The reader's query, parsed as a search engine would (quoted phrases, OR, -word).
+_QUERY_SQL = "websearch_to_tsquery(%s::regconfig, %s)"
 
-    output_field = TextField()
-    BEFORE, LENGTH = 80, 400
-    # The first lexeme of a tsquery's text form ('datacentr' & 'cool'), or nothing.
-    FIRST_LEXEME = "coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')"
-    FIRST_PLACE = (
-        "coalesce(least(nullif(strpos({body}, {word}), 0),"
-        " nullif(strpos({body}, initcap({word})), 0),"
-        " nullif(strpos({body}, upper({word})), 0)),"
-        " strpos(lower({body}), {word}))"
-    )
+# The newest MAX_CANDIDATES matches, then ranked: a query that matches most of the archive
+# costs the same as a rare one, since ranking reads every candidate's vector. Without
+# filters they come from the audience's documents alone, which know when their briefing
+# went live (no briefing row is read for a match that does not make the newest); with
+# filters, from the briefings the filters leave.
+_NEWEST_DOCUMENTS_SQL = """
+SELECT d.briefing_id, d.published_at, d.vector FROM {documents} d
+WHERE d.audience = %s AND d.published_at <= %s AND d.vector @@ {query}
+ORDER BY d.published_at DESC, d.briefing_id DESC LIMIT %s
+"""
+_NEWEST_BRIEFINGS_SQL = """
+SELECT d.briefing_id, b.published_at, d.vector FROM {documents} d
+JOIN ({briefings}) AS b (id, published_at) ON b.id = d.briefing_id
+WHERE d.audience = %s AND d.vector @@ {query}
+ORDER BY b.published_at DESC, d.briefing_id DESC LIMIT %s
+"""
+_RANKED_SQL = """
+SELECT c.briefing_id FROM ({newest}) AS c
+ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC
+"""
 
-    def as_sql(self, compiler, connection):
-        body, body_params = compiler.compile(self.source_expressions[0])
-        query, query_params = compiler.compile(self.source_expressions[1])
-        word = self.FIRST_LEXEME.format(query=query)
-        place = self.FIRST_PLACE.format(body=body, word=word)
-        sql = f"substr({body}, greatest(1, {place} - %s), %s)"
-        params = (*body_params, *(*body_params, *query_params) * 4, self.BEFORE, self.LENGTH)
-        return sql, params
+# A briefing's snippet: PostgreSQL's headline of the stretch of its document around the
+# first place the query's first word appears (or its start), so the headline reads a page
+# of text, not the whole briefing (it reads every word it is given). The word's stem is
+# looked for as written, which finds it in most inflections: in lower case, capitalised or
+# in capitals (each a plain scan), and in any other mix of cases only when none of those
+# is there (lowering a whole briefing costs more than its snippet). The first word is the
+# first lexeme of the query's text form ('datacentr' & 'cool'), or nothing.
+SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
+_HEADLINE_OPTIONS = (
+    f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
+    f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
+)
+_SNIPPET_SQL = """(
+SELECT ts_headline(%s::regconfig, substr(d.body, greatest(1, coalesce(least(
+        nullif(strpos(d.body, w.word), 0),
+        nullif(strpos(d.body, initcap(w.word)), 0),
+        nullif(strpos(d.body, upper(w.word)), 0)),
+    strpos(lower(d.body), w.word)) - %s), %s), w.query, %s)
+FROM {documents} d, (
+    SELECT query, coalesce((regexp_match(querytree(query), '''([^'']+)'''))[1], '') AS word
+    FROM {query} AS query
+) AS w
+WHERE d.briefing_id = {briefing_id} AND d.audience = %s
+)"""
+
+
+def _sql_names() -> dict[str, str]:
+    return {
+        "documents": connection.ops.quote_name(SearchDocument._meta.db_table),
+        "query": _QUERY_SQL,
+    }
 
 
 def briefings_matching(queryset, *, text: str, audience: int, narrowed: bool = True):
     """
     The briefings of `queryset` that match `text` in the parts a reader with `audience`
-    may read, best first, each annotated with `snippet_source` or a raw `snippet` (turn
-    it into HTML with `highlight`). `narrowed=False` says `queryset` is every live
-    briefing (no filter chosen): the matches are then found among the search documents
-    alone, which know when their briefing went live.
+    may read, best first, each with a raw `snippet` (turn it into HTML with `highlight`).
+    `narrowed=False` says `queryset` is every live briefing (no filter chosen): the
+    matches are then found among the search documents alone.
     """
     document = access.search_document_audience(audience)
+    if connection.vendor == "postgresql":
+        return Matches(queryset, text=text, document=document, narrowed=narrowed)
     queryset = queryset.annotate(
         document=FilteredRelation(
             "search_documents", condition=Q(search_documents__audience=document)
         )
     )
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config=CONFIG)
-        # Rank among the newest matches only, so a query that matches most of the archive
-        # costs the same as a rare one: ranking reads every candidate's vector. The
-        # candidates are found once (one query); counting and ranking them then reads
-        # no other document. Without filters they come from the documents alone (no
-        # briefing row is read for a match that does not make the newest); the page
-        # below still takes only briefings of `queryset`, so a document that is behind
-        # its briefing can never show one that is not live.
-        if narrowed:
-            matches = queryset.filter(document__vector=query).order_by("-published_at", "-pk")
-            newest = matches.values_list("pk", flat=True)
-        else:
-            matches = SearchDocument.objects.filter(
-                audience=document, published_at__lte=timezone.now(), vector=query
-            ).order_by("-published_at", "-briefing")
-            newest = matches.values_list("briefing", flat=True)
-        candidates = list(newest[:MAX_CANDIDATES])
-        ranked = (
-            queryset.filter(AmongIds(F("pk"), candidates))
-            .annotate(
-                rank=SearchRank(F("document__vector"), query, normalization=Value(1)),
-                snippet=SearchHeadline(
-                    AroundFirstMatch(F("document__body"), query),
-                    query,
-                    config=CONFIG,
-                    start_sel=MARK_START,
-                    stop_sel=MARK_STOP,
-                    max_words=SNIPPET_WORDS,
-                    min_words=SNIPPET_WORDS // 2,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
-            .order_by("-rank", "-published_at", "-pk")
-        )
-        return Matches(ranked, count=len(candidates))
     return _simple_match(queryset, text).order_by("-published_at", "-pk")
 
 
 class Matches:
     """
-    A search's ranked matches for a paginator: their number is already known from the
-    candidates, so a page costs one query (the ranked slice), not a second count.
+    A search's ranked matches (PostgreSQL), for a paginator. One query finds the newest
+    matches and ranks them, so their number is known without counting; each page then
+    reads its briefings, with their snippets, from `queryset`, so a search document that
+    is behind its briefing can never show one that is not live. Both statements are
+    written out in SQL: built from ORM expressions, they took more of a search's time in
+    Python than PostgreSQL took to answer them.
     """
 
     ordered = True
 
-    def __init__(self, queryset, *, count: int):
+    def __init__(self, queryset, *, text: str, document: int, narrowed: bool):
         self.queryset = queryset
-        self._count = count
+        self.text = text
+        self.document = document
+        self.ranked = self._ranked_ids(narrowed)
+
+    def _ranked_ids(self, narrowed: bool) -> list[int]:
+        query = [CONFIG, self.text]
+        if narrowed:
+            briefings = self.queryset.order_by().values_list("pk", "published_at").query
+            briefings_sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()
+            newest = _NEWEST_BRIEFINGS_SQL.format(briefings=briefings_sql, **_sql_names())
+            params = [*params, self.document, *query, MAX_CANDIDATES]
+        else:
+            newest = _NEWEST_DOCUMENTS_SQL.format(**_sql_names())
+            params = [self.document, timezone.now(), *query, MAX_CANDIDATES]
+        with connection.cursor() as cursor:
+            cursor.execute(_RANKED_SQL.format(newest=newest, **_sql_names()), [*params, *query])
+            return [briefing_id for (briefing_id,) in cursor.fetchall()]
 
     def __len__(self) -> int:
-        return self._count
+        return len(self.ranked)
 
     def __getitem__(self, index):
-        return self.queryset[index]
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.ranked[index]
+        if not ids:
+            return []
+        table = connection.ops.quote_name(Briefing._meta.db_table)
+        column = connection.ops.quote_name(Briefing._meta.pk.column)
+        # Table and column names only: every value goes in as a parameter.
+        snippet = RawSQL(  # noqa: S611
+            _SNIPPET_SQL.format(briefing_id=f"{table}.{column}", **_sql_names()),
+            (
+                CONFIG,
+                SNIPPET_BEFORE,
+                SNIPPET_LENGTH,
+                _HEADLINE_OPTIONS,
+                CONFIG,
+                self.text,
+                self.document,
+            ),
+            output_field=TextField(),
+        )
+        found = self.queryset.filter(AmongIds(F("pk"), ids)).annotate(snippet=snippet).order_by()
+        by_id = {briefing.pk: briefing for briefing in found}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _simple_terms(text: str) -> tuple[list[str], list[str]]:
