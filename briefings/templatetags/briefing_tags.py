@@ -1,6 +1,7 @@
 import functools
 
 from django import template
+from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 
@@ -21,12 +22,16 @@ def time_element(moment):
     """
     if not moment:
         return ""
-    local = timezone.template_localtime(moment)
-    day = _day_in_words(local.date(), translation.get_language())
-    return format_html('<time datetime="{}">{}</time>', local.strftime("%Y-%m-%dT%H:%M:%S%z"), day)
+    return _time_element(
+        moment, timezone.get_current_timezone(), translation.get_language(), settings.USE_TZ
+    )
 
 
-# A page of cards shows a few dozen days; Django's date filter costs more than the card.
+# A page of cards or search results shows a few dozen moments, each rendered the same for
+# every reader in the same time zone and language: Django's date formatting cost more than
+# the rest of a card. Everything the output depends on is in the key.
 @functools.lru_cache(maxsize=4096)
-def _day_in_words(day, language):  # the month's name is in the active language: in the key
-    return formats.date_format(day, "j F Y")
+def _time_element(moment, zone, language, use_tz):
+    local = timezone.template_localtime(moment, use_tz=use_tz)
+    day = formats.date_format(local.date(), "j F Y")  # the month's name is in `language`
+    return format_html('<time datetime="{}">{}</time>', local.strftime("%Y-%m-%dT%H:%M:%S%z"), day)
