@@ -272,9 +272,38 @@ class ImportLookups:
         for source in self.filled:
             source.save(update_fields=["publisher", "published_on"])
         self.filled = []
-        # bulk_create skips save(), so the Markdown was rendered when they were prepared.
-        Section.objects.bulk_create(s for p in parts for s in p.sections)
-        Citation.objects.bulk_create(c for p in parts for c in p.citations)
+        # Like bulk_create, this skips save(): the Markdown was rendered when they were prepared.
+        insert_new(Section, [s for p in parts for s in p.sections])
+        insert_new(Citation, [c for p in parts for c in p.citations])
+
+
+def insert_new(model, objs: list) -> None:
+    """
+    Write new rows whose primary keys nothing reads back (an import's sections and
+    citations). On PostgreSQL through COPY, which took half the time of bulk_create's
+    INSERT for them: the values go to the database as rows, not as one array per column.
+    Like bulk_create it sends no signals and saves no history; unlike it, the objects do
+    not learn their primary keys.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            # As bulk_create does: the briefing saved since it was assigned gives its id.
+            obj._prepare_related_fields_for_save(operation_name="insert_new")
+            copy.write_row(
+                [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+            )
 
 
 @dataclass

@@ -4,9 +4,10 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.urls import reverse
 
+from briefings import services
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 from tests.briefings.helpers import SEED_000, SEED_001, write
@@ -88,15 +89,14 @@ def test_a_bad_file_imports_nothing_and_others_still_import(tmp_path):
 
 def explode_on_citations(monkeypatch, *, when=lambda citations: True):
     """Make writing citations fail, as a database going away mid-file would."""
-    original = Citation.objects.bulk_create
+    original = services.insert_new
 
-    def bulk_create(objs, *args, **kwargs):
-        objs = list(objs)
-        if when(objs):
+    def insert_new(model, objs):
+        if model is Citation and when(objs):
             raise DatabaseError("source store unavailable")
-        return original(objs, *args, **kwargs)
+        return original(model, objs)
 
-    monkeypatch.setattr(Citation.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(services, "insert_new", insert_new)
 
 
 def test_a_failure_while_saving_rolls_back_the_whole_file(tmp_path, monkeypatch):
@@ -431,7 +431,6 @@ def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monk
     Outside a transaction (as the command runs), batches are indexed beside the import,
     the last one half on each connection.
     """
-    from briefings import services
     from briefings.models import SearchDocument
     from members import access
 
@@ -460,3 +459,37 @@ def test_imported_briefings_appear_at_once_on_cached_pages(tmp_path):
     out, _ = run("import_briefings", str(tmp_path))
     assert "1 created" in out
     assert "HKSTP and SenseTime partner" in Client().get(list_page).content.decode()
+
+
+def test_rows_written_by_copy_fail_as_database_errors():
+    """A database error while COPYing parts is Django's, so the import's fallback sees it."""
+    briefing = BriefingFactory()
+    with pytest.raises(IntegrityError):
+        services.insert_new(Section, [Section(briefing=briefing, heading="Bad", position=-1)])
+
+
+def test_parts_written_by_copy_read_back_as_written():
+    briefing = BriefingFactory()
+    source = Source.objects.create(title="Wire report", url="https://example.org/w")
+    services.insert_new(
+        Section,
+        [
+            Section(briefing=briefing, position=1, heading="Tab\there", body="Line\nnext \\ ok"),
+            Section(
+                briefing=briefing,
+                position=2,
+                heading="Gated",
+                audience=Audience.LEADERSHIP_ALLIANCE,
+            ),
+        ],
+    )
+    services.insert_new(
+        Citation, [Citation(briefing=briefing, source=source, note="Ünïcode “quoted”")]
+    )
+    assert list(
+        briefing.sections.order_by("position").values_list("heading", "body", "audience")
+    ) == [
+        ("Tab\there", "Line\nnext \\ ok", Audience.PUBLIC),
+        ("Gated", "", Audience.LEADERSHIP_ALLIANCE),
+    ]
+    assert briefing.citations.get().note == "Ünïcode “quoted”"
