@@ -137,35 +137,39 @@ def _reindex_batch(ids: list[int]) -> None:
             (clean_text(title), clean_text(publisher), plain_text(note_html))
         )
 
+    # (briefing id, audience, title, summary, body, live from): plain rows, not models.
     documents = []
     for briefing in briefings:
         lead = [clean_text(getattr(briefing, name)) for name in LEAD_TEXT_FIELDS]
         trailing = [clean_text(part) for part in _trailing_text(briefing)]
+        title, summary = clean_text(briefing.title), clean_text(briefing.summary)
         for audience in access.SEARCH_DOCUMENT_AUDIENCES:
             parts = list(lead)
             for part_audience, heading, body in sections[briefing.pk]:
                 if access.can_read(audience, part_audience):
                     parts += [heading, body]
-            for title, publisher, note in citations[briefing.pk]:
-                parts += [title, publisher]
+            for source_title, publisher, note in citations[briefing.pk]:
+                parts += [source_title, publisher]
                 if access.can_read_source_notes(audience):
                     parts.append(note)
             parts += trailing
-            documents.append(
-                SearchDocument(
-                    briefing=briefing,
-                    audience=audience,
-                    title=clean_text(briefing.title),
-                    summary=clean_text(briefing.summary),
-                    body="\n".join(filter(None, parts)),
-                    published_at=briefing.live_from,
-                )
-            )
+            body = "\n".join(filter(None, parts))
+            documents.append((briefing.pk, audience, title, summary, body, briefing.live_from))
     if connection.vendor == "postgresql":
         _upsert_with_vectors(documents)
     else:
         SearchDocument.objects.bulk_create(
-            documents,
+            [
+                SearchDocument(
+                    briefing_id=briefing_id,
+                    audience=audience,
+                    title=title,
+                    summary=summary,
+                    body=body,
+                    published_at=published_at,
+                )
+                for briefing_id, audience, title, summary, body, published_at in documents
+            ],
             update_conflicts=True,
             unique_fields=["briefing", "audience"],
             update_fields=["title", "summary", "body", "published_at"],
@@ -191,19 +195,23 @@ ON CONFLICT (briefing_id, audience) DO UPDATE SET
 """
 
 
-def _upsert_with_vectors(documents: list[SearchDocument]) -> None:
+def _upsert_with_vectors(documents: list[tuple]) -> None:
+    if not documents:
+        return
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    columns = [list(column) for column in zip(*documents, strict=True)]
+    briefing_ids, audiences, titles, summaries, bodies, published = columns
     with connection.cursor() as cursor:
         cursor.execute(
             _UPSERT_SQL.format(table=table),
             {
                 "config": CONFIG,
-                "briefing_ids": [d.briefing_id for d in documents],
-                "audiences": [d.audience for d in documents],
-                "titles": [d.title for d in documents],
-                "summaries": [d.summary for d in documents],
-                "bodies": [d.body for d in documents],
-                "published": [d.published_at for d in documents],
+                "briefing_ids": briefing_ids,
+                "audiences": audiences,
+                "titles": titles,
+                "summaries": summaries,
+                "bodies": bodies,
+                "published": published,
             },
         )
 
