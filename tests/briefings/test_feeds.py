@@ -57,6 +57,17 @@ def test_rss_and_atom_are_served_with_their_types(client):
     assert briefing.title in rss.content.decode()
 
 
+def test_every_feed_goes_out_in_one_piece(client):
+    """A server writes a response piece by piece: a feed of a thousand pieces was slow."""
+    briefing = build_marked_briefing()
+    BriefingFactory.create_batch(3, category=briefing.category)
+    for url in feed_urls(briefing):
+        for _ in range(2):  # made, then from the page cache
+            response = client.get(url)
+            assert len(list(response)) == 1
+            assert briefing.title.encode() in response.content
+
+
 def test_feeds_never_carry_gated_text_whoever_asks(reader, audience):
     briefing = build_marked_briefing()
     for url in feed_urls(briefing):
