@@ -137,26 +137,39 @@ def _reindex_batch(ids: list[int]) -> None:
             (clean_text(title), clean_text(publisher), plain_text(note_html))
         )
 
-    # (briefing id, audience, title, summary, body, live from): plain rows, not models.
-    documents = []
+    # Plain rows: per briefing, the text every audience may read (briefing id, title,
+    # summary, body); per document, (briefing id, audience, title, summary, body, the
+    # part of the body that not every audience may read, live from).
+    shared, documents = [], []
     for briefing in briefings:
-        lead = [clean_text(getattr(briefing, name)) for name in LEAD_TEXT_FIELDS]
-        trailing = [clean_text(part) for part in _trailing_text(briefing)]
+        # The briefing's text in reading order, each part with who may read it.
+        parts = [(EVERYONE, clean_text(getattr(briefing, name))) for name in LEAD_TEXT_FIELDS]
+        for part_audience, heading, body in sections[briefing.pk]:
+            parts += [(part_audience, heading), (part_audience, body)]
+        for source_title, publisher, note in citations[briefing.pk]:
+            parts += [(EVERYONE, source_title), (EVERYONE, publisher), (SOURCE_NOTES, note)]
+        parts += [(EVERYONE, clean_text(part)) for part in _trailing_text(briefing)]
         title, summary = clean_text(briefing.title), clean_text(briefing.summary)
+        common = {
+            required
+            for required, _ in parts
+            if all(_may_read(audience, required) for audience in access.SEARCH_DOCUMENT_AUDIENCES)
+        }
+        common_body = "\n".join(text for required, text in parts if text and required in common)
+        shared.append((briefing.pk, title, summary, common_body))
         for audience in access.SEARCH_DOCUMENT_AUDIENCES:
-            parts = list(lead)
-            for part_audience, heading, body in sections[briefing.pk]:
-                if access.can_read(audience, part_audience):
-                    parts += [heading, body]
-            for source_title, publisher, note in citations[briefing.pk]:
-                parts += [source_title, publisher]
-                if access.can_read_source_notes(audience):
-                    parts.append(note)
-            parts += trailing
-            body = "\n".join(filter(None, parts))
-            documents.append((briefing.pk, audience, title, summary, body, briefing.live_from))
+            readable = [
+                (required, text) for required, text in parts if _may_read(audience, required)
+            ]
+            body = "\n".join(text for _, text in readable if text)
+            extra = "\n".join(
+                text for required, text in readable if text and required not in common
+            )
+            documents.append(
+                (briefing.pk, audience, title, summary, body, extra, briefing.live_from)
+            )
     if connection.vendor == "postgresql":
-        _upsert_with_vectors(documents)
+        _upsert_with_vectors(shared, documents)
     else:
         SearchDocument.objects.bulk_create(
             [
@@ -168,7 +181,7 @@ def _reindex_batch(ids: list[int]) -> None:
                     body=body,
                     published_at=published_at,
                 )
-                for briefing_id, audience, title, summary, body, published_at in documents
+                for briefing_id, audience, title, summary, body, _, published_at in documents
             ],
             update_conflicts=True,
             unique_fields=["briefing", "audience"],
@@ -176,41 +189,76 @@ def _reindex_batch(ids: list[int]) -> None:
         )
 
 
+# Who may read a part of a search document: everyone (the public fields), its section's
+# audience, or whoever may read source notes.
+EVERYONE = "everyone"
+SOURCE_NOTES = "source notes"
+
+
+def _may_read(audience, required) -> bool:
+    if required == EVERYONE:
+        return True
+    if required == SOURCE_NOTES:
+        return access.can_read_source_notes(audience)
+    return access.can_read(audience, required)
+
+
 # One statement per batch: the documents go in as arrays and PostgreSQL computes each
-# weighted vector on the way in, so every row is written once.
+# weighted vector on the way in, so every row is written once. The text every audience
+# may read (most of a briefing) is turned into a vector once per briefing, not once per
+# audience: that was most of an import's database time. Each document's vector is that
+# shared vector followed by its own readable rest (`extra`); its stored body keeps the
+# reading order, for snippets.
 _UPSERT_SQL = """
+WITH shared AS MATERIALIZED (
+    SELECT s.briefing_id,
+           setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
+           || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
+           || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
+    FROM unnest(
+        %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
+        %(shared_bodies)s::text[]
+    ) AS s(briefing_id, title, summary, body)
+)
 INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
 SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-       setweight(to_tsvector(%(config)s::regconfig, d.title), 'A')
-       || setweight(to_tsvector(%(config)s::regconfig, d.summary), 'B')
-       || setweight(to_tsvector(%(config)s::regconfig, d.body), 'C')
+       shared.vector || setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C')
 FROM unnest(
     %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
-    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[],
+    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
     %(published)s::timestamptz[]
-) AS d(briefing_id, audience, title, summary, body, published_at)
+) AS d(briefing_id, audience, title, summary, body, extra, published_at)
+JOIN shared ON shared.briefing_id = d.briefing_id
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
     published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
 """
 
 
-def _upsert_with_vectors(documents: list[tuple]) -> None:
+def _upsert_with_vectors(shared: list[tuple], documents: list[tuple]) -> None:
     if not documents:
         return
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    shared_ids, shared_titles, shared_summaries, shared_bodies = (
+        list(column) for column in zip(*shared, strict=True)
+    )
     columns = [list(column) for column in zip(*documents, strict=True)]
-    briefing_ids, audiences, titles, summaries, bodies, published = columns
+    briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
     with connection.cursor() as cursor:
         cursor.execute(
             _UPSERT_SQL.format(table=table),
             {
                 "config": CONFIG,
+                "shared_ids": shared_ids,
+                "shared_titles": shared_titles,
+                "shared_summaries": shared_summaries,
+                "shared_bodies": shared_bodies,
                 "briefing_ids": briefing_ids,
                 "audiences": audiences,
                 "titles": titles,
                 "summaries": summaries,
                 "bodies": bodies,
+                "extras": extras,
                 "published": published,
             },
         )

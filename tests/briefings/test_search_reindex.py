@@ -1,13 +1,16 @@
 """Every path that writes briefings, sections or citations rebuilds their search documents."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from briefings import services
 from briefings.models import Briefing, SearchDocument
+from briefings.search import briefings_reindex
 from members.access import Audience
+from tests.briefings.conftest import ALLIANCE_WORD, NOTE_WORD, build_marked_briefing
 from tests.briefings.newsroom import change_url, form_data
-from tests.factories import StaffFactory, ready_briefing
+from tests.factories import SectionFactory, StaffFactory, ready_briefing
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,46 @@ def test_renaming_a_category_or_a_source_rebuilds_the_documents_of_its_briefings
     assert "Quayside logistics" in body
     assert "Harbourmaster ledger" in body and "Port Office" in body
     assert Briefing.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search vectors")
+def test_each_vector_holds_exactly_the_words_of_its_own_document():
+    """
+    The text every audience reads is turned into a vector once and each document adds
+    its own rest: every document's vector still holds exactly the lexemes of its own
+    title (weight A), summary (B) and body (C), and the public one is the very vector
+    its text gives.
+    """
+    briefing = build_marked_briefing()
+    SectionFactory(briefing=briefing, position=9, heading="Outlook", body="Public closing words.")
+    briefings_reindex(briefing_ids=[briefing.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT audience, vector = own,
+                   tsvector_to_array(ts_filter(vector, '{a}')),
+                   tsvector_to_array(ts_filter(own, '{a}')),
+                   tsvector_to_array(ts_filter(vector, '{b}')),
+                   tsvector_to_array(ts_filter(own, '{b}')),
+                   tsvector_to_array(ts_filter(vector, '{c}')),
+                   tsvector_to_array(ts_filter(own, '{c}'))
+            FROM (
+                SELECT audience, vector,
+                       setweight(to_tsvector('english', title), 'A')
+                       || setweight(to_tsvector('english', summary), 'B')
+                       || setweight(to_tsvector('english', body), 'C') AS own
+                FROM briefings_searchdocument WHERE briefing_id = %s
+            ) AS documents
+            ORDER BY audience
+            """,
+            [briefing.pk],
+        )
+        rows = cursor.fetchall()
+    assert [row[0] for row in rows] == [int(audience) for audience in Audience]
+    for audience, identical, *weights in rows:
+        for stored, own in zip(weights[::2], weights[1::2], strict=True):
+            assert set(stored) == set(own), audience
+        if audience == Audience.PUBLIC:
+            assert identical
+    alliance = rows[-1]
+    assert ALLIANCE_WORD in " ".join(alliance[-1]) and NOTE_WORD in " ".join(alliance[-1])
