@@ -355,12 +355,12 @@ def briefings_matching(queryset, *, text: str, audience: int, narrowed: bool = T
 
 class Matches:
     """
-    A search's ranked matches (PostgreSQL), for a paginator. One query finds the newest
-    matches and ranks them, so their number is known without counting; each page then
-    reads its briefings, with their snippets, from `queryset`, so a search document that
-    is behind its briefing can never show one that is not live. Both statements are
-    written out in SQL: built from ORM expressions, they took more of a search's time in
-    Python than PostgreSQL took to answer them.
+    A search's ranked matches (PostgreSQL), for a paginator. One statement finds the
+    newest matches and ranks them, so their number is known without counting; each page
+    then reads its briefings from `queryset`, with their snippets, so a search document
+    that is behind its briefing can never show one that is not live. The ranking and the
+    snippet are written out in SQL: built from ORM expressions, they took more of a
+    search's time in Python than PostgreSQL took to answer them.
     """
 
     ordered = True
