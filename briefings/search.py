@@ -369,9 +369,10 @@ class Matches:
         self.queryset = queryset
         self.text = text
         self.document = document
-        self.ranked = self._ranked_ids(narrowed)
+        self.ranked, self.word = self._rank(narrowed)
 
-    def _ranked_ids(self, narrowed: bool) -> list[int]:
+    def _rank(self, narrowed: bool) -> tuple[list[int], str]:
+        """The matching briefings' ids, best first, and the query's first word."""
         query = [CONFIG, self.text]
         if narrowed:
             briefings = self.queryset.order_by().values_list("pk", "published_at").query
@@ -385,8 +386,7 @@ class Matches:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*query, *params, *query])
             rows = cursor.fetchall()
-        self.word = rows[0][1] if rows else ""
-        return [briefing_id for briefing_id, _word in rows]
+        return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
 
     def __len__(self) -> int:
         return len(self.ranked)
