@@ -4,8 +4,8 @@ The newsroom: briefings, sources and coverage taxonomy in Django admin.
 The change form follows the reader's page (headline, classification, published reporting,
 signal brief, market context, publishing), with ordered inlines for sections and
 citations. Publishing state only changes through the buttons and list actions, which call
-briefings/services.py: there is no status field to set, so a writer cannot publish by
-choosing a value, and the services check the permission again. A hidden `version` field
+briefings/workflow.py: there is no status field to set, so a writer cannot publish by
+choosing a value, and the workflow checks the permission again. A hidden `version` field
 refuses a save based on a version that a colleague has since replaced, keeps everything
 typed in the form and shows what they changed.
 """
@@ -30,10 +30,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
-from briefings import revisions, services
+from briefings import revisions, workflow
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from briefings.search import briefing_reindex, briefings_reindex
-from briefings.services import LIVE_STATUSES, WRITER_STATUSES, can_publish
+from briefings.workflow import WRITER_STATUSES, can_publish
 from members import access
 from members.access import Audience
 
@@ -66,7 +66,11 @@ def going_live(request, briefing) -> bool:
         return True
     if button in (UNPUBLISH, ARCHIVE):
         return False
-    return request.method == "POST" and briefing is not None and briefing.status in LIVE_STATUSES
+    return (
+        request.method == "POST"
+        and briefing is not None
+        and briefing.status in Briefing.LIVE_STATUSES
+    )
 
 
 def future_publish_time(briefing) -> datetime | None:
@@ -244,7 +248,7 @@ class PartFormSet(BaseInlineFormSet):
 
 class SectionFormSet(PartFormSet):
     def problems(self):
-        return services.section_problems(self.kept_instances())
+        return workflow.section_problems(self.kept_instances())
 
 
 class SourceAutocomplete(AutocompleteSelect):
@@ -287,7 +291,7 @@ class CitationFormSet(PartFormSet):
         return form
 
     def problems(self):
-        return services.citation_problems(
+        return workflow.citation_problems(
             c for c in self.kept_instances() if c.source_id is not None
         )
 
@@ -544,7 +548,7 @@ class BriefingForm(forms.ModelForm):
         )
         if (
             not self.publishing
-            and self.instance.status in LIVE_STATUSES
+            and self.instance.status in Briefing.LIVE_STATUSES
             and "published_at" in self.fields
             and cleaned.get("published_at") is None
             and "published_at" not in self.errors
@@ -554,7 +558,7 @@ class BriefingForm(forms.ModelForm):
                 "A published or scheduled briefing needs its publish time. To take it off "
                 "the site, use “Save and unpublish”.",
             )
-        for problem in services.headline_problems(candidate):
+        for problem in workflow.headline_problems(candidate):
             self.publish_problems.append(problem.message)
             if problem.field in self.fields and problem.field not in self.errors:
                 self.add_error(problem.field, problem.message)
@@ -706,9 +710,13 @@ class BriefingAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_column(self, obj):
-        if obj.status in LIVE_STATUSES and obj.published_at and obj.published_at > timezone.now():
+        if (
+            obj.status in Briefing.LIVE_STATUSES
+            and obj.published_at
+            and obj.published_at > timezone.now()
+        ):
             return f"Scheduled for {timezone.localtime(obj.published_at):%Y-%m-%d %H:%M}"
-        if obj.status in LIVE_STATUSES:
+        if obj.status in Briefing.LIVE_STATUSES:
             return "Published"
         return obj.get_status_display()
 
@@ -731,9 +739,9 @@ class BriefingAdmin(admin.ModelAdmin):
         when = (
             f"{timezone.localtime(obj.published_at):%Y-%m-%d %H:%M %Z}" if obj.published_at else ""
         )
-        if obj.status in LIVE_STATUSES and obj.published_at and obj.published_at > now:
+        if obj.status in Briefing.LIVE_STATUSES and obj.published_at and obj.published_at > now:
             return f"Scheduled: appears on the site at {when}."
-        if obj.status in LIVE_STATUSES:
+        if obj.status in Briefing.LIVE_STATUSES:
             return format_html(
                 'Published: on the site since {} (<a href="{}">view it</a>).',
                 when,
@@ -778,7 +786,7 @@ class BriefingAdmin(admin.ModelAdmin):
             request,
             queryset,
             "Published or scheduled",
-            lambda b: services.briefing_publish(
+            lambda b: workflow.briefing_publish(
                 briefing=b, by=request.user, at=future_publish_time(b)
             ),
         )
@@ -791,7 +799,7 @@ class BriefingAdmin(admin.ModelAdmin):
             request,
             queryset,
             "Unpublished",
-            lambda b: services.briefing_unpublish(briefing=b, by=request.user),
+            lambda b: workflow.briefing_unpublish(briefing=b, by=request.user),
         )
 
     @admin.action(description="Archive selected briefings", permissions=["publish"])
@@ -800,7 +808,7 @@ class BriefingAdmin(admin.ModelAdmin):
             request,
             queryset,
             "Archived",
-            lambda b: services.briefing_archive(briefing=b, by=request.user),
+            lambda b: workflow.briefing_archive(briefing=b, by=request.user),
         )
 
     @admin.action(description="Submit selected drafts for review", permissions=["change"])
@@ -809,7 +817,7 @@ class BriefingAdmin(admin.ModelAdmin):
             request,
             queryset,
             "Submitted for review",
-            lambda b: services.briefing_submit_for_review(briefing=b, by=request.user),
+            lambda b: workflow.briefing_submit_for_review(briefing=b, by=request.user),
         )
 
     # Change form ------------------------------------------------------------------
@@ -823,9 +831,9 @@ class BriefingAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and form.saved_version is not None:
             obj.version = form.saved_version + 1
-        if obj.status in LIVE_STATUSES and obj.published_at is not None:
+        if obj.status in Briefing.LIVE_STATUSES and obj.published_at is not None:
             # An editor moving the publish time moves the briefing between live and
-            # scheduled; the status says which, as the services would have set it.
+            # scheduled; the status says which, as the workflow would have set it.
             obj.status = (
                 Briefing.Status.SCHEDULED
                 if obj.published_at > timezone.now()
@@ -868,9 +876,9 @@ class BriefingAdmin(admin.ModelAdmin):
         if obj.status == Briefing.Status.REVIEW:
             buttons.append((TO_DRAFT, "Save and return to draft"))
         if can_publish(request.user):
-            if obj.status not in LIVE_STATUSES:
+            if obj.status not in Briefing.LIVE_STATUSES:
                 buttons.append((PUBLISH, "Save and publish"))
-            if obj.status in {*LIVE_STATUSES, Briefing.Status.ARCHIVED}:
+            if obj.status in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
                 buttons.append((UNPUBLISH, "Save and unpublish"))
             if obj.status != Briefing.Status.ARCHIVED:
                 buttons.append((ARCHIVE, "Save and archive"))
@@ -895,7 +903,7 @@ class BriefingAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def preview_links(self, request, obj):
-        if obj is None or not services.can_preview(request.user):
+        if obj is None or not workflow.can_preview(request.user):
             return []
         return [
             (
@@ -920,7 +928,7 @@ class BriefingAdmin(admin.ModelAdmin):
         user = request.user
         try:
             if button == PUBLISH:
-                services.briefing_publish(briefing=obj, by=user, at=future_publish_time(obj))
+                workflow.briefing_publish(briefing=obj, by=user, at=future_publish_time(obj))
                 if obj.status == Briefing.Status.SCHEDULED:
                     self.message_user(
                         request,
@@ -939,13 +947,13 @@ class BriefingAdmin(admin.ModelAdmin):
                         messages.SUCCESS,
                     )
             elif button == UNPUBLISH:
-                services.briefing_unpublish(briefing=obj, by=user)
+                workflow.briefing_unpublish(briefing=obj, by=user)
                 self.message_user(request, f"“{obj}” is unpublished: back to draft.")
             elif button == ARCHIVE:
-                services.briefing_archive(briefing=obj, by=user)
+                workflow.briefing_archive(briefing=obj, by=user)
                 self.message_user(request, f"“{obj}” is archived: off the site.")
             elif button == SUBMIT:
-                problems = services.briefing_submit_for_review(briefing=obj, by=user)
+                problems = workflow.briefing_submit_for_review(briefing=obj, by=user)
                 self.message_user(request, f"“{obj}” is submitted for review.", messages.SUCCESS)
                 if problems:
                     self.message_user(
@@ -954,7 +962,7 @@ class BriefingAdmin(admin.ModelAdmin):
                         messages.WARNING,
                     )
             elif button == TO_DRAFT:
-                services.briefing_return_to_draft(briefing=obj, by=user)
+                workflow.briefing_return_to_draft(briefing=obj, by=user)
                 self.message_user(request, f"“{obj}” is back to draft.")
         except ValidationError as error:
             self.message_user(
@@ -1056,7 +1064,7 @@ class BriefingAdmin(admin.ModelAdmin):
             raise Http404("No such version of this briefing.")
         if request.method == "POST":
             try:
-                warnings = services.briefing_restore(
+                warnings = workflow.briefing_restore(
                     briefing=briefing, record=record, by=request.user
                 )
             except ValidationError as error:
@@ -1101,7 +1109,7 @@ class BriefingAdmin(admin.ModelAdmin):
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not services.can_preview(request.user):
+        if not workflow.can_preview(request.user):
             raise PermissionDenied
         view = self.admin_site.admin_view(BriefingPreviewView.as_view())
         return view(request, pk=object_id, audience=audience)

@@ -340,7 +340,7 @@ class Briefing(models.Model):
     def is_live(self, at=None) -> bool:
         at = at or timezone.now()
         return (
-            self.status in {self.Status.PUBLISHED, self.Status.SCHEDULED}
+            self.status in self.LIVE_STATUSES
             and self.published_at is not None
             and self.published_at <= at
         )

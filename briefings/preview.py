@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from briefings import services
+from briefings import workflow
 from briefings.models import Briefing
 from briefings.reading import reader_briefing_queryset
 from briefings.views import BriefingDetailView
@@ -30,7 +30,7 @@ class BriefingPreviewView(BriefingDetailView):
             raise Http404("No such audience.") from None
         self.preview_as = access.preview_audience(
             kwargs["audience"],
-            may_preview=services.can_preview(request.user),
+            may_preview=workflow.can_preview(request.user),
             default=request.audience,
         )
         # Everything the page asks about its reader now answers for the previewed audience

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from briefings import services
+from briefings import workflow
 from briefings.models import Briefing, Section
 from members.access import Audience
 from tests.briefings.newsroom import add_url, change_url, form_data
@@ -103,7 +103,7 @@ def test_the_list_shows_audience_mix_and_last_editor_in_a_fixed_number_of_querie
     briefing = ready_briefing(title="Mixed audiences")
     SectionFactory(briefing=briefing, audience=Audience.STRATEGIC_CIRCLE)
     SectionFactory(briefing=briefing, audience=Audience.LEADERSHIP_ALLIANCE)
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     client.get(url)  # warm the session and content types
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -175,7 +175,7 @@ def test_writer_can_submit_for_review_but_not_edit_a_live_briefing(client, write
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.REVIEW
 
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     response = client.post(change_url(briefing), form_data(briefing, title="Sneaky edit"))
     assert response.status_code == 403
@@ -250,7 +250,7 @@ def test_publish_button_shows_every_problem_and_saves_nothing(client, editor):
 
 def test_a_live_briefing_cannot_lose_its_last_public_section(client, editor):
     briefing = ready_briefing()
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     signed_in(client, editor)
     rows = [
@@ -393,7 +393,7 @@ def test_a_save_based_on_an_older_version_is_refused_and_keeps_the_input(client,
 def test_publishing_meanwhile_also_refuses_a_stale_form(client, editor):
     briefing = ready_briefing()
     stale = form_data(briefing)
-    services.briefing_publish(briefing=briefing, by=StaffFactory(group="editors"))
+    workflow.briefing_publish(briefing=briefing, by=StaffFactory(group="editors"))
     signed_in(client, editor)
     response = client.post(change_url(briefing), stale)
     assert response.status_code == 200
@@ -423,7 +423,7 @@ def test_a_plain_save_raises_the_version(client, editor):
 
 def test_moving_the_publish_time_of_a_live_briefing(client, editor):
     briefing = ready_briefing()
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     signed_in(client, editor)
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from briefings import revisions, services
+from briefings import revisions, workflow
 from briefings.models import Briefing
 from members.access import Audience
 from tests.briefings.newsroom import change_url, form_data
@@ -110,15 +110,15 @@ def test_restoring_an_earlier_version_brings_back_its_sections_and_citations(cli
 def test_restore_keeps_the_publishing_state_and_can_itself_be_undone(client, editor):
     briefing = ready_briefing(title="Draft title")
     original = briefing.history.first()
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     rewrite(client, briefing, title="Live title")
-    services.briefing_restore(briefing=briefing, record=original, by=editor)
+    workflow.briefing_restore(briefing=briefing, record=original, by=editor)
     briefing.refresh_from_db()
     assert briefing.title == "Draft title"
     assert briefing.status == Briefing.Status.PUBLISHED
 
     before_restore = briefing.history.all()[1]
-    services.briefing_restore(briefing=briefing, record=before_restore, by=editor)
+    workflow.briefing_restore(briefing=briefing, record=before_restore, by=editor)
     briefing.refresh_from_db()
     assert briefing.title == "Live title"
 
@@ -131,7 +131,7 @@ def test_restoring_into_a_live_briefing_must_pass_the_checks(client, editor):
     rewrite(client, briefing, sections=[{**row, "audience": Audience.LEADERSHIP_ALLIANCE}])
     gated_only = briefing.history.first()
     rewrite(client, briefing, title="Fixed", sections=[{**row, "audience": Audience.PUBLIC}])
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
 
     url = reverse("admin:briefings_briefing_restore", args=[briefing.pk, gated_only.history_id])
     response = client.post(url, follow=True)
@@ -189,7 +189,7 @@ def test_comparison_of_snapshots_without_a_request():
     assert len(first.citations) == 1
     editor = StaffFactory(group="editors")
     briefing.sections.update(audience=Audience.PUBLIC)
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     second = revisions.snapshot(briefing.history.first())
     comparison = revisions.compare(first, second)
     assert [c.label for c in comparison.fields] == ["Status", "Published at"]
@@ -199,7 +199,7 @@ def test_comparison_of_snapshots_without_a_request():
 def test_a_writer_cannot_restore_a_live_briefing(client):
     briefing = ready_briefing()
     record = briefing.history.first()
-    services.briefing_publish(briefing=briefing, by=StaffFactory(group="editors"))
+    workflow.briefing_publish(briefing=briefing, by=StaffFactory(group="editors"))
     client.force_login(StaffFactory(group="writers"))
     url = reverse("admin:briefings_briefing_restore", args=[briefing.pk, record.history_id])
     assert client.post(url).status_code == 403
@@ -262,7 +262,7 @@ def test_parts_written_in_bulk_count_as_there_from_the_start(client, editor):
     # Once edited, its first row says how it looked, and earlier versions show that.
     bulk.body = "Edited bulk text."
     bulk.save()
-    services.briefing_restore(briefing=briefing, record=first, by=editor)
+    workflow.briefing_restore(briefing=briefing, record=first, by=editor)
     briefing.refresh_from_db()
     assert briefing.title == "Imported"
     assert sections_of(briefing) == [

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from briefings import services
+from briefings import workflow
 from briefings.models import Briefing, SearchDocument
 from briefings.search import briefings_reindex
 from members.access import Audience
@@ -58,7 +58,7 @@ def test_saving_the_change_form_rebuilds_the_documents_per_audience(client, edit
     assert "Obsidian" not in docs[Audience.STRATEGIC_CIRCLE]
     assert "Obsidian" in docs[Audience.LEADERSHIP_ALLIANCE]
 
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     client.logout()
     found = client.get(reverse("briefings:search"), {"q": "saffron"}).context["briefings"]
     assert [b.pk for b in found] == [briefing.pk]
@@ -75,7 +75,7 @@ def test_restoring_a_version_rebuilds_the_documents(client, editor):
         sections=[{"id": fact.pk, "position": 1, "heading": "F", "audience": 0, "body": "Quince."}],
     )
     assert "Quince." in documents(briefing)[Audience.PUBLIC]
-    services.briefing_restore(briefing=briefing, record=original, by=editor)
+    workflow.briefing_restore(briefing=briefing, record=original, by=editor)
     public = SearchDocument.objects.get(briefing=briefing, audience=Audience.PUBLIC)
     assert public.title == "First headline"
     assert "Quince." not in public.body

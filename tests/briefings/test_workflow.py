@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from briefings import services
+from briefings import workflow
 from briefings.models import Briefing
 from members.access import Audience
 from tests.factories import (
@@ -45,7 +45,7 @@ def test_the_groups_hold_exactly_their_permissions():
 def test_a_writer_cannot_publish(writer):
     briefing = ready_briefing()
     with pytest.raises(PermissionDenied):
-        services.briefing_publish(briefing=briefing, by=writer)
+        workflow.briefing_publish(briefing=briefing, by=writer)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.DRAFT
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
@@ -55,7 +55,7 @@ def test_a_writer_cannot_publish(writer):
 def test_a_writer_cannot_unpublish_or_archive(writer, change):
     briefing = ready_briefing(status=Briefing.Status.PUBLISHED, published_at=timezone.now())
     with pytest.raises(PermissionDenied):
-        getattr(services, f"briefing_{change}")(briefing=briefing, by=writer)
+        getattr(workflow, f"briefing_{change}")(briefing=briefing, by=writer)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.PUBLISHED
 
@@ -63,7 +63,7 @@ def test_a_writer_cannot_unpublish_or_archive(writer, change):
 def test_an_editor_publishes_now_and_history_says_who(editor):
     briefing = ready_briefing()
     version = briefing.version
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.PUBLISHED
     assert briefing.published_at <= timezone.now()
@@ -77,7 +77,7 @@ def test_an_editor_publishes_now_and_history_says_who(editor):
 def test_a_scheduled_briefing_appears_at_its_time_with_no_job(editor):
     at = timezone.now() + timedelta(hours=3)
     briefing = ready_briefing()
-    services.briefing_publish(briefing=briefing, by=editor, at=at)
+    workflow.briefing_publish(briefing=briefing, by=editor, at=at)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.SCHEDULED
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
@@ -90,24 +90,24 @@ def test_a_scheduled_briefing_appears_at_its_time_with_no_job(editor):
 def test_republishing_keeps_the_original_publish_time(editor):
     first = timezone.now() - timedelta(days=3)
     briefing = ready_briefing(status=Briefing.Status.PUBLISHED, published_at=first)
-    services.briefing_unpublish(briefing=briefing, by=editor)
+    workflow.briefing_unpublish(briefing=briefing, by=editor)
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     assert briefing.published_at == first
 
 
 def test_archiving_takes_it_off_the_site(editor):
     briefing = ready_briefing(status=Briefing.Status.PUBLISHED, published_at=timezone.now())
-    services.briefing_archive(briefing=briefing, by=editor)
+    workflow.briefing_archive(briefing=briefing, by=editor)
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
     with pytest.raises(ValidationError, match="already archived"):
-        services.briefing_archive(briefing=briefing, by=editor)
+        workflow.briefing_archive(briefing=briefing, by=editor)
 
 
 def _publish_problems(editor, briefing):
     with pytest.raises(ValidationError) as caught:
-        services.briefing_publish(briefing=briefing, by=editor)
+        workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.DRAFT
     return " ".join(caught.value.messages)
@@ -130,7 +130,7 @@ def test_pre_publish_checks_on_the_headline(editor, fields, message):
 
 def test_an_article_needs_no_impact_or_confidence(editor):
     briefing = ready_briefing(kind=Briefing.Kind.ARTICLE, impact="", confidence=None)
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     assert briefing.status == Briefing.Status.PUBLISHED
 
 
@@ -152,7 +152,7 @@ def test_a_citation_needs_a_link_or_a_note_saying_why(editor):
 
     citation.note = "Spoken remarks; no recording was published."
     citation.save()
-    services.briefing_publish(briefing=briefing, by=editor)
+    workflow.briefing_publish(briefing=briefing, by=editor)
     assert briefing.status == Briefing.Status.PUBLISHED
 
 
@@ -167,9 +167,9 @@ def test_every_problem_is_listed_at_once(editor):
 
 def test_submitting_for_review_tells_the_writer_what_is_missing(writer):
     briefing = ready_briefing(category=None)
-    problems = services.briefing_submit_for_review(briefing=briefing, by=writer)
+    problems = workflow.briefing_submit_for_review(briefing=briefing, by=writer)
     briefing.refresh_from_db()
     assert briefing.status == Briefing.Status.REVIEW
     assert [p.field for p in problems] == ["category"]
-    services.briefing_return_to_draft(briefing=briefing, by=writer)
+    workflow.briefing_return_to_draft(briefing=briefing, by=writer)
     assert briefing.status == Briefing.Status.DRAFT

@@ -1,0 +1,298 @@
+"""
+The editorial workflow: submit, publish, schedule, unpublish, archive and restore.
+
+Every change of a briefing's publishing state goes through these functions, from the
+admin's list actions, its change-form buttons, the importer and anything else: each one
+checks the permission and, before anything goes live, the pre-publish checks. Each raises
+the briefing's `version` so that a colleague's open form based on the older version is
+refused instead of silently undoing the change (see the newsroom's edit conflicts).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from briefings import revisions
+from briefings.models import Briefing, Citation, Section, Source
+from briefings.search import briefing_reindex
+from members import access
+
+PUBLISH_PERMISSION = "briefings.publish_briefing"
+PREVIEW_PERMISSION = "briefings.preview_briefing"
+CHANGE_PERMISSION = "briefings.change_briefing"
+WRITERS_GROUP = "writers"
+EDITORS_GROUP = "editors"
+
+# Statuses a writer may leave a briefing in; anything else needs the publish permission.
+WRITER_STATUSES = frozenset({Briefing.Status.DRAFT, Briefing.Status.REVIEW})
+
+
+def can_publish(user) -> bool:
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+def can_preview(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perm(PREVIEW_PERMISSION)
+
+
+@dataclass(frozen=True)
+class PublishProblem:
+    """One reason a briefing cannot go live; `field` names the form field to fix."""
+
+    message: str
+    field: str | None = None
+
+
+def headline_problems(briefing: Briefing) -> list[PublishProblem]:
+    """The checks on the briefing's own fields."""
+    problems = []
+    if not briefing.title.strip():
+        problems.append(PublishProblem("Give it a title.", "title"))
+    if not briefing.summary.strip():
+        problems.append(
+            PublishProblem(
+                "Write a summary: it is the public standfirst in lists, feeds and search.",
+                "summary",
+            )
+        )
+    if briefing.category_id is None:
+        problems.append(
+            PublishProblem("Choose a category: it places the briefing in coverage.", "category")
+        )
+    if briefing.kind == Briefing.Kind.SIGNAL_BRIEF:
+        if not briefing.impact:
+            problems.append(PublishProblem("A signal briefing needs its impact.", "impact"))
+        if briefing.confidence is None:
+            problems.append(
+                PublishProblem("A signal briefing needs its confidence (percent).", "confidence")
+            )
+    return problems
+
+
+def section_problems(sections: Iterable[Section]) -> list[PublishProblem]:
+    """Readers without a membership must find something to read, not only lock cards."""
+    if any(not access.is_gated(s.audience) and s.body.strip() for s in sections):
+        return []
+    return [
+        PublishProblem(
+            "Add at least one public section with text: readers without a membership "
+            "would otherwise see nothing but lock cards."
+        )
+    ]
+
+
+def citation_problems(citations: Iterable[Citation]) -> list[PublishProblem]:
+    """A source is public: readers need its link, or members a note saying why none."""
+    return [
+        PublishProblem(
+            f"The source “{citation.source}” has no link: add its URL to the source, or "
+            "write a note on the citation explaining why there is none."
+        )
+        for citation in citations
+        if not citation.source.url.strip() and not citation.note.strip()
+    ]
+
+
+def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
+    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+    return [
+        *headline_problems(briefing),
+        *section_problems(briefing.sections.all()),
+        *citation_problems(briefing.citations.select_related("source")),
+    ]
+
+
+def _require_publisher(user) -> None:
+    if not can_publish(user):
+        raise PermissionDenied(
+            "Only editors can publish, schedule, unpublish or archive a briefing. "
+            "Submit it for review instead."
+        )
+
+
+def _require_writer(user) -> None:
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("You may not change briefings.")
+
+
+def _locked(briefing: Briefing) -> Briefing:
+    """The briefing's row as saved now, locked until the transaction ends."""
+    return Briefing.objects.select_for_update().get(pk=briefing.pk)
+
+
+def _save_state(briefing: Briefing, fresh: Briefing, *, by, reason: str) -> Briefing:
+    fresh.version += 1
+    fresh._history_user = by
+    fresh._change_reason = reason
+    fresh.save()
+    # The caller's object now tells the truth too.
+    for name in ("status", "published_at", "version", "updated_at"):
+        setattr(briefing, name, getattr(fresh, name))
+    return briefing
+
+
+def _raise_problems(problems: list[PublishProblem]) -> None:
+    if problems:
+        raise ValidationError([problem.message for problem in problems])
+
+
+def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> Briefing:
+    """
+    Put `briefing` live at `at`: a future time schedules it (it appears at that time, with
+    no background job, because visibility is decided at read time). Without `at` it goes
+    live now, or keeps its earlier publish time when it was published before.
+    Raises PermissionDenied for anyone without the publish permission, and
+    ValidationError listing every pre-publish problem.
+    """
+    _require_publisher(by)
+    now = timezone.now()
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        _raise_problems(briefing_publish_problems(briefing=fresh))
+        if at is None:
+            earlier = fresh.published_at
+            at = earlier if earlier is not None and earlier <= now else now
+        if at > now:
+            fresh.status = Briefing.Status.SCHEDULED
+            reason = f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
+        else:
+            fresh.status = Briefing.Status.PUBLISHED
+            reason = "Published"
+        fresh.published_at = at
+        return _save_state(briefing, fresh, by=by, reason=reason)
+
+
+def briefing_unpublish(*, briefing: Briefing, by) -> Briefing:
+    """Take a live, scheduled or archived briefing back to draft; it keeps its publish time."""
+    _require_publisher(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status not in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
+            raise ValidationError("It is not published, scheduled or archived.")
+        fresh.status = Briefing.Status.DRAFT
+        return _save_state(briefing, fresh, by=by, reason="Unpublished")
+
+
+def briefing_archive(*, briefing: Briefing, by) -> Briefing:
+    """Take a briefing off the site for good, keeping it (and its history) in admin."""
+    _require_publisher(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status == Briefing.Status.ARCHIVED:
+            raise ValidationError("It is already archived.")
+        fresh.status = Briefing.Status.ARCHIVED
+        return _save_state(briefing, fresh, by=by, reason="Archived")
+
+
+def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem]:
+    """
+    Hand a draft to the editors. Returns what would still stop it going live, so the
+    writer can fix it before an editor has to ask.
+    """
+    _require_writer(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status != Briefing.Status.DRAFT:
+            raise ValidationError("Only a draft can be submitted for review.")
+        fresh.status = Briefing.Status.REVIEW
+        _save_state(briefing, fresh, by=by, reason="Submitted for review")
+        return briefing_publish_problems(briefing=fresh)
+
+
+def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
+    """Take a briefing out of review (the writer wants it back, or the editor sends it back)."""
+    _require_writer(by)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status != Briefing.Status.REVIEW:
+            raise ValidationError("Only a briefing in review can go back to draft.")
+        fresh.status = Briefing.Status.DRAFT
+        return _save_state(briefing, fresh, by=by, reason="Returned to draft")
+
+
+def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
+    """
+    Bring back the text, classification, sections and citations `briefing` had at the
+    version saved as `record` (a row of `briefing.history`). Its address and publishing
+    state stay as they are now; the current content stays in the history as the version
+    before the restore, so a restore can itself be undone. Returns warnings about parts
+    that could not come back (a source or category deleted since). A live briefing must
+    still pass the pre-publish checks afterwards, or nothing is restored.
+    """
+    if record.id != briefing.pk:
+        raise ValidationError("That version belongs to another briefing.")
+    _require_writer(by)
+    warnings = []
+    then = revisions.snapshot(record)
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
+            _require_publisher(by)
+        for name in revisions.CONTENT_FIELDS:
+            if name in revisions.TAXONOMY:
+                value = getattr(record, f"{name}_id")
+                model = revisions.TAXONOMY[name]
+                if value is not None and not model.objects.filter(pk=value).exists():
+                    warnings.append(
+                        f"The {name} it had then has been deleted; the {name} is now empty."
+                    )
+                    value = None
+                setattr(fresh, f"{name}_id", value)
+            else:
+                setattr(fresh, name, getattr(record, name))
+        # The briefing is saved before its parts, as in the admin, so the parts' rows
+        # belong to this new version in the history.
+        _save_state(briefing, fresh, by=by, reason=f"Restored version {record.version}")
+
+        keep_sections = {s.id for s in then.sections}
+        for section in fresh.sections.exclude(pk__in=keep_sections):
+            section._history_user = by
+            section.delete()
+        for old in then.sections:
+            section = Section(
+                pk=old.id,
+                briefing=fresh,
+                position=old.position,
+                heading=old.heading,
+                body=old.body,
+                audience=old.audience,
+            )
+            section._history_user = by
+            section.save()
+
+        keep_citations = {c.id for c in then.citations}
+        for citation in fresh.citations.exclude(pk__in=keep_citations):
+            citation._history_user = by
+            citation.delete()
+        existing_sources = set(
+            Source.objects.filter(pk__in=[c.source_id for c in then.citations]).values_list(
+                "pk", flat=True
+            )
+        )
+        for old in then.citations:
+            if old.source_id not in existing_sources:
+                warnings.append(
+                    "A source it cited then has been deleted, so that citation is not back."
+                )
+                continue
+            citation = Citation(
+                pk=old.id,
+                briefing=fresh,
+                source_id=old.source_id,
+                position=old.position,
+                note=old.note,
+            )
+            citation._history_user = by
+            citation.save()
+
+        briefing_reindex(briefing=fresh)
+        if fresh.status in Briefing.LIVE_STATUSES:
+            _raise_problems(briefing_publish_problems(briefing=fresh))
+    for name in revisions.CONTENT_FIELDS:
+        attname = f"{name}_id" if name in revisions.TAXONOMY else name
+        setattr(briefing, attname, getattr(fresh, attname))
+    return warnings
