@@ -4,6 +4,13 @@ import gc
 import multiprocessing
 import os
 
+
+def _env_true(name: str, default: str = "") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+_debug = _env_true("DEBUG")
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
@@ -22,7 +29,7 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # gunicorn's own messages (start-up, worker restarts, timeouts) in the same format as the
 # site's: JSON lines in production, plain text in development (see LOG_FORMAT).
-_debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
 if os.environ.get("LOG_FORMAT", "plain" if _debug else "json").strip().lower() == "json":
     logconfig_dict = {
         "version": 1,
@@ -51,9 +58,16 @@ if os.environ.get("LOG_FORMAT", "plain" if _debug else "json").strip().lower() =
             },
         },
     }
-# The reverse proxy in front terminates TLS and sets X-Forwarded-*; trust it only from
-# the addresses named here.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The reverse proxy in front terminates TLS and says so in X-Forwarded-Proto. gunicorn
+# believes that header (and makes the request https) only when BEHIND_HTTPS_PROXY says a
+# proxy is there (as settings.py does for Django), and only from the addresses named here.
+# Without a proxy anyone could send it, and a plain-http request would pass as secure.
+if _env_true("BEHIND_HTTPS_PROXY", "false" if _debug else "true"):
+    forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+else:
+    forwarded_allow_ips = ""
+    secure_scheme_headers = {}
 wsgi_app = "config.wsgi:application"
 
 

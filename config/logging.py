@@ -77,6 +77,27 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+MAX_MESSAGE_CHARS = 200
+
+
+class BoundedWarningFilter(logging.Filter):
+    """
+    Turns a record into one short warning line: no traceback, the message cut to
+    MAX_MESSAGE_CHARS. For Django's DisallowedHost records, which anyone can cause with a
+    Host header (scanners send thousands): the request is answered 400, nothing is wrong
+    with the site, and the header's value is the attacker's to choose, length included.
+    """
+
+    def filter(self, record):
+        message = record.getMessage()
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+        record.msg, record.args = message, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True
+
+
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is
 # written out as a field of its own.
 _STANDARD_ATTRS = frozenset(

@@ -88,8 +88,14 @@ class RequestLogMiddleware:
         return response
 
 
-class PermissionsPolicyMiddleware:
-    """Adds the Permissions-Policy header, which Django's SecurityMiddleware does not set."""
+class BrowserPoliciesMiddleware:
+    """
+    Adds the policy headers Django's SecurityMiddleware does not set: Permissions-Policy
+    (no camera, microphone, ...) and Cross-Origin-Resource-Policy (no other site may load
+    our pages, feeds or files into its own: a member's page cannot be pulled into another
+    origin's document, and Spectre-style reads of it have nothing to read). Static files
+    pass through here too, WhiteNoise sitting inside.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -97,6 +103,9 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.headers.setdefault(
+            "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY
+        )
         return response
 
 

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "config.middleware.HeadResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "config.middleware.PermissionsPolicyMiddleware",
+    "config.middleware.BrowserPoliciesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous readers get a shared copy of public pages: inside the headers above, so
     # each answer gets its own, and outside the session and the cache policy below.
@@ -259,6 +259,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Set by config.middleware.BrowserPoliciesMiddleware on every response, static files too.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 _secure_cookies = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = _secure_cookies
@@ -347,6 +349,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
     "change_phone": "1/m/user",
+    # Not allauth's: browsers' CSP violation reports (config/csp.py), counted the same way.
+    "csp_report": "30/m/ip",
 }
 MFA_RATE_LIMITS = {"webauthn_login": "10/m/ip"}
 # Behind a reverse proxy every request comes from the proxy's address; per-IP limits
@@ -380,7 +384,10 @@ if LOG_FORMAT not in {"json", "plain"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "bounded_warning": {"()": "config.logging.BoundedWarningFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "config.logging.JsonFormatter"},
@@ -397,5 +404,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # A Host header that is not ours: a 400 and one short warning, not an error with a
+        # traceback (config/logging.py).
+        "django.security.DisallowedHost": {"filters": ["bounded_warning"]},
     },
 }

@@ -179,6 +179,30 @@ def test_an_unknown_host_is_refused(site):
     assert response.status == 400
 
 
+def test_a_bad_host_is_one_short_warning_in_the_log(site):
+    host = "evil-" + "a" * 2000 + ".example.net"
+    assert site.get("/", headers={"Host": host}).status == 400
+    [warning] = [
+        r
+        for r in records(site)
+        if r["logger"] == "django.security.DisallowedHost" and "evil-aaaa" in r["message"]
+    ]
+    assert warning["level"] == "WARNING"
+    assert "exception" not in warning
+    assert len(warning["message"]) <= 200
+
+
+def test_forwarded_proto_is_believed_only_behind_a_proxy(cluster, tmp_path):
+    server = start_site(cluster, tmp_path, BEHIND_HTTPS_PROXY="false")
+    try:
+        # Sent by the client itself, with no proxy in front: still plain http.
+        response = server.get("/membership/", headers={"X-Forwarded-Proto": "https"})
+        assert response.status == 301
+        assert response.headers["location"] == "https://briefings.example.com/membership/"
+    finally:
+        server.stop()
+
+
 def test_logs_are_json_lines_without_query_strings(site):
     response = site.get(
         "/accounts/login/?next=/briefings/x/&code=ZX81SECRET",

@@ -33,6 +33,7 @@ SECURITY_SETTINGS = [
     "CSRF_COOKIE_NAME",
     "CSRF_TRUSTED_ORIGINS",
     "PERMISSIONS_POLICY",
+    "CROSS_ORIGIN_RESOURCE_POLICY",
 ]
 
 
@@ -156,3 +157,10 @@ def test_the_session_cookie_is_secure_http_only_and_host_prefixed(client, produc
     assert session["path"] == "/"
     assert not session["domain"]
     assert session["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_no_other_site_may_load_our_pages_or_files(client, production):
+    for path in ("/membership/", "/feeds/latest.rss", "/static/img/favicon.svg", "/healthz"):
+        response = client.get(path, **HTTPS)
+        assert response["Cross-Origin-Resource-Policy"] == "same-origin", path
