@@ -6,9 +6,20 @@ up its table of response callbacks: on a page answered from the cache that cost 
 than the calls themselves. redis-py clients are safe to share between threads (each
 command takes a connection from the pool), and the pool starts afresh in a forked
 worker, so one client per pool is enough.
+
+`FailOpen` wraps a cache for the parts of the site that only use it to go faster (pages,
+fragments, sessions' copies): a Redis outage makes them slower, not unavailable.
 """
 
+import logging
+import threading
+import time
+
 from django.core.cache.backends import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from redis import exceptions as redis_errors
+
+logger = logging.getLogger("config.cache")
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -28,3 +39,79 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+# What redis-py raises when Redis is down, refuses, or does not answer in time.
+UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError)
+
+
+class Outage:
+    """Logs the first cache failure of an outage and its end, and nothing in between."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.down_since: float | None = None
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            first = self.down_since is None
+            if first:
+                self.down_since = time.monotonic()
+        if first:
+            logger.warning("cache unavailable (%s): serving without it", type(exc).__name__)
+
+    def succeeded(self) -> None:
+        if self.down_since is None:
+            return
+        with self._lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            logger.warning("cache available again after %.0f s", time.monotonic() - since)
+
+
+outage = Outage()
+
+
+class FailOpen:
+    """
+    Reads and fills of a cache that is only an accelerator: when the cache cannot be
+    reached, a read is a miss and a fill is skipped, so pages are built from the database
+    instead of failing. Deletes are not wrapped: a delete that did not happen must not pass
+    for one (a signed-out session or a withdrawn page would come back with the cache).
+    Rate limits use the cache directly and fail closed.
+    """
+
+    def __init__(self, cache):
+        self._cache = cache
+
+    def get(self, key, default=None):
+        try:
+            value = self._cache.get(key, default)
+        except UNAVAILABLE as exc:
+            outage.failed(exc)
+            return default
+        outage.succeeded()
+        return value
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> None:
+        try:
+            self._cache.set(key, value, timeout)
+        except UNAVAILABLE as exc:
+            outage.failed(exc)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
+        try:
+            return self._cache.add(key, value, timeout)
+        except UNAVAILABLE as exc:
+            outage.failed(exc)
+            return False
+
+    def __contains__(self, key) -> bool:
+        try:
+            return key in self._cache
+        except UNAVAILABLE as exc:
+            outage.failed(exc)
+            return False
+
+    def delete(self, key):
+        return self._cache.delete(key)

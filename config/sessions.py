@@ -10,6 +10,11 @@ expiry date (kept in the database row, the cache entry and the cookie alike) pas
 moment plus SESSION_COOKIE_AGE. Past it the session cannot be loaded: the reader is
 anonymous and signs in again.
 
+The database holds every session; the cache holds copies. When the cache cannot be
+reached a session is read from the database (`config.cache.FailOpen`), so members stay
+signed in through a Redis outage; a deletion (signing out) still needs the cache, so that
+a copy cannot outlive its session.
+
 Use it as SESSION_ENGINE = "config.sessions".
 """
 
@@ -19,6 +24,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 from django.utils import timezone
+
+from config.cache import FailOpen
 
 # Seconds since the epoch at which a user was first seen in this session (its sign-in).
 SIGNED_IN_AT = "_signed_in_at"
@@ -30,6 +37,10 @@ def _deadline(signed_in_at: float) -> datetime:
 
 
 class SessionStore(cached_db.SessionStore):
+    def __init__(self, session_key=None):
+        super().__init__(session_key)
+        self._cache = FailOpen(self._cache)
+
     def signed_in_deadline(self) -> datetime | None:
         """When this session must end, or None for a session nobody has signed in to."""
         signed_in_at = self.get(SIGNED_IN_AT)

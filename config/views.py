@@ -6,6 +6,7 @@ import sys
 import psycopg
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -25,19 +26,43 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-@never_cache
-def readyz(request):
-    """The process can serve pages: the database answers a query."""
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
         logger.warning("readiness check failed: database unavailable (%s)", exc.__class__.__name__)
-        response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return False
+    return True
+
+
+def _shared_cache_answers() -> bool:
+    try:
+        cache.get("readyz")
+    except UNAVAILABLE_ERRORS as exc:
+        logger.warning("readiness check: cache unavailable (%s)", exc.__class__.__name__)
+        return False
+    return True
+
+
+@never_cache
+def readyz(request):
+    """
+    Whether this process can serve pages, and which dependency is down if not. Without
+    the database it cannot: 503. Without the shared cache (Redis) it can, more slowly and
+    with sign-in refused (rate limits fail closed): 200, "degraded", so that a load
+    balancer keeps every instance in service through a Redis blip.
+    """
+    checks = {"database": "ok" if _database_answers() else "unreachable"}
+    if settings.REDIS_URL:
+        checks["cache"] = "ok" if _shared_cache_answers() else "unreachable"
+    if checks["database"] != "ok":
+        response = JsonResponse({"status": "unavailable", **checks}, status=503)
         response["Retry-After"] = "10"
         return response
-    return JsonResponse({"status": "ok", "database": "ok"})
+    status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return JsonResponse({"status": status, **checks})
 
 
 def favicon(request):

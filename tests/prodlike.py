@@ -12,6 +12,7 @@ import http.client
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -117,6 +118,60 @@ class PrivatePostgres:
 
     def url(self, name="briefings") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+
+class PrivateRedis:
+    """
+    A redis-server of this test run's own, on a port of its own, keeping nothing on disk:
+    a test may stop it, freeze it (as a hung server) and start it again; the shared Redis
+    on 6379 is never touched.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def freeze(self):
+        """The server keeps its port but answers nothing, as a hung one does."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
 
 def production_environment(database_url: str, **overrides) -> dict:

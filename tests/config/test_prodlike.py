@@ -146,6 +146,37 @@ def test_database_outage_answers_503_and_the_site_recovers_without_a_restart(
         assert request_lines[error["request_id"]]["status"] == 503
 
 
+# Long enough for psycopg_pool's default reconnect backoff (1, 2, 4, 8, 16 s) to have
+# pushed its next attempt well past the database's return.
+OUTAGE_SECONDS = 20
+
+
+@pytest.mark.parametrize("traffic", [True, False], ids=["under traffic", "without traffic"])
+def test_readers_get_pages_within_seconds_of_the_database_returning(cluster, tmp_path, traffic):
+    server = start_site(cluster, tmp_path)
+    try:
+        # /readyz asks the database on every request (pages may come from the page cache).
+        assert server.get("/readyz").status == 200
+        cluster.stop()
+        try:
+            outage_ends = time.monotonic() + OUTAGE_SECONDS
+            while time.monotonic() < outage_ends:
+                if traffic:
+                    assert server.get("/readyz").status == 503
+                time.sleep(0.5)
+        finally:
+            cluster.start()  # returns once the database accepts connections
+        back = time.monotonic()
+        recovered = wait_for(server, "/readyz", 200, within=60)
+        seconds = time.monotonic() - back
+        assert recovered.status == 200
+        assert server.get("/membership/").status == 200
+        print(f"pages again {seconds:.1f} s after the database returned ({traffic=})")
+        assert seconds < 5
+    finally:
+        server.stop()
+
+
 def test_production_responses_carry_the_security_headers(site):
     response = site.get("/accounts/login/")
     assert response.status == 200

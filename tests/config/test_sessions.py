@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.http import HttpResponse
@@ -159,3 +160,35 @@ def test_signing_out_deletes_the_session(client):
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=key).exists()
     assert not SessionStore().exists(key)
+
+
+class CacheAway:
+    """The session cache as it is during a Redis outage: every call is refused."""
+
+    def __init__(self):
+        self.error = redis.ConnectionError("Connection refused")
+
+    def get(self, *args, **kwargs):
+        raise self.error
+
+    set = add = delete = __contains__ = get
+
+
+def test_a_session_is_read_from_the_database_while_the_cache_is_away(client):
+    user = UserFactory()
+    sign_in(client, user)
+    key = client.session.session_key
+    store = SessionStore(key)
+    store._cache._cache = CacheAway()
+    assert store.load()["_auth_user_id"] == str(user.pk)
+    assert store.exists(key)
+
+
+def test_a_session_cannot_be_deleted_while_the_cache_is_away(client):
+    """A copy left in the cache would bring a signed-out session back when Redis returns."""
+    user = UserFactory()
+    sign_in(client, user)
+    store = SessionStore(client.session.session_key)
+    store._cache._cache = CacheAway()
+    with pytest.raises(redis.ConnectionError):
+        store.delete()
