@@ -4,10 +4,8 @@ What the reader pages keep in the shared cache, under which keys, and what clear
 Four things are cached, all in the default cache (Redis in production, so every worker
 and every app server sees the same entries):
 
-- **Whole anonymous pages** (`AnonymousPageCacheMiddleware`), for PUBLIC_PAGE_MAX_AGE
-  seconds: only a request that carries no session or message cookie can be answered
-  from it, and only a response that the cache policy in `members.middleware` already
-  marks `public` (it depends on nobody) is stored.
+- **Whole anonymous pages**, for PUBLIC_PAGE_MAX_AGE seconds: the page cache and the
+  HTTP cache policy it obeys live in `config.caching`, with the content generation.
 - **Rendered parts of a briefing page** per (address, audience, lock-card state)
   (`briefing_parts_key`): what the access rule lets that audience read, rendered once.
 - **Content shared by every reader** (`shared_content`): the content of the home page,
@@ -16,57 +14,23 @@ and every app server sees the same entries):
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 
-Every key carries the *content generation*, a counter raised whenever a briefing, one of
-its parts, a source, a taxonomy term or a tier is saved or deleted (signals connected in
-`BriefingsConfig.ready`). Raising it makes every earlier entry unreachable at once, so an
-edit in admin shows on the next request on every server; the old entries simply expire.
+Every key carries the *content generation* (`config.caching.content_generation`), a
+counter raised whenever a briefing, one of its parts, a source, a taxonomy term or a tier
+is saved or deleted (signals connected here, in `BriefingsConfig.ready`). Raising it
+makes every earlier entry unreachable at once, so an edit in admin shows on the next
+request on every server; the old entries simply expire.
 The counter is raised when the change is made and again when its transaction commits, so
 a page rendered from the old rows between the two is never stored under the new number.
 """
 
-import hashlib
-import time
-
-from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from members.middleware import response_depends_on_reader
+from config.caching import bump_content_generation, content_generation, digest
 
-GENERATION_KEY = "content:generation"
-PAGE_HEADER = "X-Page-Cache"
-
-
-# --- The content generation ----------------------------------------------------------
-
-
-# The generation read once per request (AnonymousPageCacheMiddleware starts and ends the
-# request's memo), so a page that keeps several things in the cache asks Redis once.
-_request = Local()
-
-
-def content_generation() -> int:
-    """The current generation; started from the clock so a flushed cache never repeats one."""
-    generation = getattr(_request, "generation", None)
-    if generation is not None:
-        return generation
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
-    if getattr(_request, "memo", False):
-        _request.generation = generation
-    return generation
-
-
-def bump_content_generation() -> None:
-    _request.generation = None
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not there (a fresh or flushed cache): any new number will do
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+# --- What raises the content generation ------------------------------------------------
 
 
 def content_changed(**kwargs) -> None:
@@ -136,10 +100,6 @@ def shared_content(request, render):
     return cached(key, render, timeout=settings.PUBLIC_PAGE_MAX_AGE)
 
 
-def digest(*parts) -> str:
-    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
-
-
 def briefing_parts_key(reader, *, url: str) -> str:
     """
     The key of a briefing page's rendered parts. Everything they are rendered from is in
@@ -159,78 +119,3 @@ def briefing_parts_key(reader, *, url: str) -> str:
         ",".join(str(int(tier)) for tier in sorted(reader.lapsed)),
         url,
     )
-
-
-# --- Whole anonymous pages -----------------------------------------------------------
-
-
-def request_is_anonymous_for_sure(request) -> bool:
-    """
-    Without a session cookie nobody can be signed in and nothing is waiting for this
-    reader (messages live in the session or their own cookie): the page is everyone's.
-    """
-    cookies = request.COOKIES
-    return (
-        settings.SESSION_COOKIE_NAME not in cookies
-        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
-    )
-
-
-def response_is_shareable(request, response) -> bool:
-    if response.status_code != 200 or response.streaming:
-        return False
-    if not response.get("Cache-Control", "").startswith("public"):
-        return False  # the cache policy says it depends on the reader, or the view said so
-    if response_depends_on_reader(request, response):
-        return False
-    # A page that used the CSP nonce carries it in its markup: never hand it out twice.
-    nonce = getattr(request, "_csp_nonce", None)
-    return not nonce
-
-
-class AnonymousPageCacheMiddleware:
-    """
-    Answers anonymous readers from a copy of the page made for the first of them, for a
-    short while (PUBLIC_PAGE_MAX_AGE seconds) and only within one content generation.
-
-    It sits inside the middleware that add security headers, the CSP and the request id,
-    so every answer still gets fresh ones, and outside the session middleware and the
-    cache policy, so it sees the final decision about whether a page may be shared.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        _request.memo, _request.generation = True, None
-        try:
-            return self._respond(request)
-        finally:
-            _request.memo, _request.generation = False, None
-
-    def _respond(self, request):
-        timeout = settings.PUBLIC_PAGE_MAX_AGE
-        if (
-            not timeout
-            or request.method not in {"GET", "HEAD"}
-            or not request_is_anonymous_for_sure(request)
-        ):
-            return self.get_response(request)
-        key = self.key(request)
-        cached_response = cache.get(key)
-        if cached_response is not None:
-            cached_response[PAGE_HEADER] = "hit"
-            return cached_response
-        response = self.get_response(request)
-        if response_is_shareable(request, response):
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            cache.set(key, response, timeout)
-            response[PAGE_HEADER] = "miss"
-        return response
-
-    @staticmethod
-    def key(request) -> str:
-        return "page:" + digest(
-            content_generation(), request.scheme, request.get_host(), request.get_full_path()
-        )

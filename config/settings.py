@@ -90,9 +90,29 @@ INSTALLED_APPS = [
     "briefings",
 ]
 
+# The order matters: a request passes down this list and its response back up it.
+#  1. RequestId: outermost, so every answer (redirects, errors, cached pages) carries an
+#     id and every log line written while serving it names the request.
+#  2. RequestLog: just inside, so its one line a request times everything below.
+#  3. HeadResponse: drops the body of HEAD answers from every layer below, cached pages too.
+#  4. Security: the HTTPS redirect before any work; its headers on every answer.
+#  5. CSP and 6. PermissionsPolicy: their headers on every answer, fresh for cached pages.
+#  7. WhiteNoise: static files answered before any session or cache lookup is paid for.
+#  8. AnonymousPageCache: inside 1-7 so a shared copy still gets its own id, log line
+#     and headers; outside the session so a hit loads none; outside the cache policy
+#     (10) so it sees its final word on whether a page may be shared. It also holds
+#     the request's memo of the content generation.
+#  9. Session: everything below may read the reader's session.
+# 10. CacheControl: just inside the session, so it sees a session written to and the
+#     cookies CSRF and messages set below, and marks the page private or public.
+# 11. Common and 12. Csrf: Django's documented places, before any view runs.
+# 13. Authentication needs the session; 14. Audience needs request.user and puts the
+#     reader (lazily) on the request.
+# 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
+#     documented places, inside session and authentication.
+# 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
+# 19. HistoryRequest: innermost, beside the views, so admin edits record their author.
 MIDDLEWARE = [
-    # Outermost: every response, redirects and error pages included, gets a request id
-    # and one log line.
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
     "config.middleware.HeadResponseMiddleware",
@@ -100,11 +120,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.BrowserPoliciesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous readers get a shared copy of public pages: inside the headers above, so
-    # each answer gets its own, and outside the session and the cache policy below.
-    "briefings.caching.AnonymousPageCacheMiddleware",
+    "config.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "members.middleware.CacheControlMiddleware",
+    "config.caching.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -375,7 +393,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 STAFF_MFA_REQUIRED = True
 
 # Anonymous pages may be kept this many seconds by shared caches; pages that depend on
-# the reader never are (members.middleware.CacheControlMiddleware).
+# the reader never are (config.caching.CacheControlMiddleware).
 PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
 # Seconds the rendered parts of pages, tier wording and taxonomy choices stay in the cache
 # (briefings.caching). Their keys change with every edit, so with Redis this only bounds

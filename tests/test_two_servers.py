@@ -28,7 +28,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from briefings.caching import PAGE_HEADER
+from config.caching import PAGE_HEADER
 from tests.factories import PASSWORD, totp_code
 from tests.prodlike import HOST, Gunicorn, manage, production_environment
 

@@ -9,8 +9,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from briefings.caching import PAGE_HEADER
 from briefings.models import Briefing
+from config.caching import PAGE_HEADER
 from members.access import Audience
 from members.models import Tier
 from tests.briefings.newsroom import change_url, form_data

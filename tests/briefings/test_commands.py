@@ -446,7 +446,7 @@ def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monk
 def test_imported_briefings_appear_at_once_on_cached_pages(tmp_path):
     from django.test import Client
 
-    from briefings.caching import PAGE_HEADER
+    from config.caching import PAGE_HEADER
 
     # Terms that exist already: the import itself saves nothing one by one.
     Category.objects.create(name="Datacenter")

@@ -5,7 +5,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.urls import reverse
 
-from members.middleware import PRIVATE, cache_control_for
+from config.caching import PRIVATE, cache_control_for
 from tests.factories import UserFactory
 
 

@@ -1,0 +1,209 @@
+"""
+HTTP caching for the whole site: what a shared cache may keep, the page cache that keeps
+whole anonymous pages, and the content generation that every cached entry is keyed on.
+
+Two middleware live here, and their places in `settings.MIDDLEWARE` matter (the numbered
+comment there says why each sits where it does):
+
+- `CacheControlMiddleware` marks every response: pages that depend on the reader
+  `private, no-store`, anonymous pages `public` for PUBLIC_PAGE_MAX_AGE seconds, and
+  `Vary: Cookie` on all of them.
+- `AnonymousPageCacheMiddleware` answers anonymous readers from a copy of a page that
+  the policy above marked `public`, within one content generation.
+
+The *content generation* is a counter raised whenever content a page shows changes
+(the signals that raise it are connected by `briefings.caching`). Every key names it,
+so raising it makes every earlier entry unreachable at once on every server; the old
+entries simply expire. What briefing pages keep in the cache, and under which keys, is
+in `briefings.caching`.
+"""
+
+import hashlib
+import time
+
+from asgiref.local import Local
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.cache import patch_vary_headers
+
+PRIVATE = "private, no-store"
+GENERATION_KEY = "content:generation"
+PAGE_HEADER = "X-Page-Cache"
+
+
+# --- Cache policy: what a shared cache may keep -----------------------------------------
+
+
+def cache_control_for(
+    *,
+    method: str,
+    status: int,
+    depends_on_reader: bool,
+    existing: str,
+    public_max_age: int,
+) -> str | None:
+    """
+    The Cache-Control a response should carry, or None to leave it as it is.
+
+    A response that depends on who asks (a signed-in reader, a session with something
+    in it, a cookie being set) must never be kept by a shared cache. Anything else that
+    an anonymous reader gets may be kept for a short while by a shared cache.
+    """
+    directives = {part.strip().split("=")[0].lower() for part in existing.split(",") if part}
+    if depends_on_reader:
+        if "no-store" in directives:
+            return None
+        return PRIVATE
+    if existing:
+        # The view decided (never_cache on health checks, previews, error pages).
+        return None
+    if method in {"GET", "HEAD"} and status in {200, 203, 301, 404, 410} and public_max_age:
+        return f"public, max-age={public_max_age}"
+    return PRIVATE
+
+
+def response_depends_on_reader(request, response) -> bool:
+    if response.cookies:
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    session = getattr(request, "session", None)
+    return bool(session is not None and (session.modified or (session.accessed and session.keys())))
+
+
+class CacheControlMiddleware:
+    """
+    Marks every page for shared caches: signed-in pages `private, no-store`, anonymous
+    pages public for `PUBLIC_PAGE_MAX_AGE` seconds, and `Vary: Cookie` on all of them so
+    that a cache never serves one reader's copy to another. Sits just inside the session
+    middleware, so it sees the cookies the CSRF and message middleware set.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        value = cache_control_for(
+            method=request.method,
+            status=response.status_code,
+            depends_on_reader=response_depends_on_reader(request, response),
+            existing=response.get("Cache-Control", ""),
+            public_max_age=getattr(settings, "PUBLIC_PAGE_MAX_AGE", 60),
+        )
+        if value is not None:
+            response["Cache-Control"] = value
+            if value == PRIVATE:
+                response.headers.pop("Expires", None)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+# --- The content generation -------------------------------------------------------------
+
+
+# The generation read once per request (AnonymousPageCacheMiddleware starts and ends the
+# request's memo), so a page that keeps several things in the cache asks the cache once.
+_request = Local()
+
+
+def content_generation() -> int:
+    """The current generation; started from the clock so a flushed cache never repeats one."""
+    generation = getattr(_request, "generation", None)
+    if generation is not None:
+        return generation
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY, 0)
+    if getattr(_request, "memo", False):
+        _request.generation = generation
+    return generation
+
+
+def bump_content_generation() -> None:
+    _request.generation = None
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (a fresh or flushed cache): any new number will do
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def digest(*parts) -> str:
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+# --- Whole anonymous pages --------------------------------------------------------------
+
+
+def request_is_anonymous_for_sure(request) -> bool:
+    """
+    Without a session cookie nobody can be signed in and nothing is waiting for this
+    reader (messages live in the session or their own cookie): the page is everyone's.
+    """
+    cookies = request.COOKIES
+    return (
+        settings.SESSION_COOKIE_NAME not in cookies
+        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in cookies
+    )
+
+
+def response_is_shareable(request, response) -> bool:
+    if response.status_code != 200 or response.streaming:
+        return False
+    if not response.get("Cache-Control", "").startswith("public"):
+        return False  # the cache policy says it depends on the reader, or the view said so
+    if response_depends_on_reader(request, response):
+        return False
+    # A page that used the CSP nonce carries it in its markup: never hand it out twice.
+    nonce = getattr(request, "_csp_nonce", None)
+    return not nonce
+
+
+class AnonymousPageCacheMiddleware:
+    """
+    Answers anonymous readers from a copy of the page made for the first of them, for a
+    short while (PUBLIC_PAGE_MAX_AGE seconds) and only within one content generation.
+
+    It sits inside the middleware that add security headers, the CSP and the request id,
+    so every answer still gets fresh ones, and outside the session middleware and the
+    cache policy, so it sees the final decision about whether a page may be shared.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _request.memo, _request.generation = True, None
+        try:
+            return self._respond(request)
+        finally:
+            _request.memo, _request.generation = False, None
+
+    def _respond(self, request):
+        timeout = settings.PUBLIC_PAGE_MAX_AGE
+        if (
+            not timeout
+            or request.method not in {"GET", "HEAD"}
+            or not request_is_anonymous_for_sure(request)
+        ):
+            return self.get_response(request)
+        key = self.key(request)
+        cached_response = cache.get(key)
+        if cached_response is not None:
+            cached_response[PAGE_HEADER] = "hit"
+            return cached_response
+        response = self.get_response(request)
+        if response_is_shareable(request, response):
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            cache.set(key, response, timeout)
+            response[PAGE_HEADER] = "miss"
+        return response
+
+    @staticmethod
+    def key(request) -> str:
+        return "page:" + digest(
+            content_generation(), request.scheme, request.get_host(), request.get_full_path()
+        )
