@@ -96,7 +96,8 @@ INSTALLED_APPS = [
 #  2. RequestLog: just inside, so its one line a request times everything below.
 #  3. HeadResponse: drops the body of HEAD answers from every layer below, cached pages too.
 #  4. Security: the HTTPS redirect before any work; its headers on every answer.
-#  5. CSP and 6. PermissionsPolicy: their headers on every answer, fresh for cached pages.
+#  5. CSP and 6. BrowserPolicies (Permissions-Policy, Cross-Origin-Resource-Policy): their
+#     headers on every answer, fresh for cached pages and static files alike.
 #  7. WhiteNoise: static files answered before any session or cache lookup is paid for.
 #  8. AnonymousPageCache: inside 1-7 so a shared copy still gets its own id, log line
 #     and headers; outside the session so a hit loads none; outside the cache policy

@@ -29,7 +29,7 @@ def test_the_page_cache_sits_inside_the_headers_and_outside_the_session_and_the_
         "config.middleware.RequestLogMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "django.middleware.csp.ContentSecurityPolicyMiddleware",
-        "config.middleware.PermissionsPolicyMiddleware",
+        "config.middleware.BrowserPoliciesMiddleware",
     ):
         assert position(outer) < position(PAGE_CACHE)
     assert position(PAGE_CACHE) < position("django.contrib.sessions.middleware.SessionMiddleware")

@@ -77,6 +77,7 @@ def test_database_url_selects_postgresql_with_a_connection_pool():
         "django.db.backends.postgresql",
         "['max_size',",
         "'min_size',",
+        "'reconnect_timeout',",
         "'timeout']",
         "0",
     ]
