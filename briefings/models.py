@@ -9,42 +9,20 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
-import functools
 import secrets
 
 from django.contrib.postgres.search import SearchVectorField
-from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.dispatch import receiver
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history import register as register_history
 
+from briefings.hot_paths import slug_url
 from briefings.markdown import render_markdown
 from members import access
 from members.access import Audience
-
-
-def slug_url(name: str, slug: str) -> str:
-    """
-    `reverse(name, args=[slug])`, remembered: a page of cards links every briefing and
-    its category, and Django's reverse costs more than the rest of a card's line.
-    """
-    return _slug_url(name, slug, get_urlconf(), get_script_prefix())
-
-
-@functools.lru_cache(maxsize=20_000)
-def _slug_url(name, slug, urlconf, prefix):  # reverse() reads the prefix; it is in the key
-    return reverse(name, args=[slug], urlconf=urlconf)
-
-
-@receiver(setting_changed)
-def _forget_slug_urls(*, setting, **kwargs):
-    if setting == "ROOT_URLCONF":
-        _slug_url.cache_clear()
 
 
 def slug_from(text: str, *, max_length: int, fallback: str) -> str:
