@@ -94,6 +94,7 @@ class BriefingQuerySet(models.QuerySet):
         """
         Live briefings: published or scheduled, with a publish time that has come.
         Scheduling needs no background job: visibility is decided at read time.
+        `Briefing.is_live(at)` answers the same for one briefing, from its `live_from`.
         """
         at = at or timezone.now()
         return self.filter(
@@ -316,12 +317,9 @@ class Briefing(models.Model):
         return f"{level} confidence ({self.confidence}%)"
 
     def is_live(self, at=None) -> bool:
-        at = at or timezone.now()
-        return (
-            self.status in self.LIVE_STATUSES
-            and self.published_at is not None
-            and self.published_at <= at
-        )
+        """The same rule as `Briefing.objects.published(at=...)`, for one briefing in hand."""
+        live_from = self.live_from
+        return live_from is not None and live_from <= (at or timezone.now())
 
     def gated_audiences(self) -> set[Audience]:
         """
