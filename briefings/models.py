@@ -9,42 +9,20 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
-import functools
 import secrets
 
 from django.contrib.postgres.search import SearchVectorField
-from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.dispatch import receiver
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history import register as register_history
 
+from briefings.hot_paths import slug_url
 from briefings.markdown import render_markdown
 from members import access
 from members.access import Audience
-
-
-def slug_url(name: str, slug: str) -> str:
-    """
-    `reverse(name, args=[slug])`, remembered: a page of cards links every briefing and
-    its category, and Django's reverse costs more than the rest of a card's line.
-    """
-    return _slug_url(name, slug, get_urlconf(), get_script_prefix())
-
-
-@functools.lru_cache(maxsize=20_000)
-def _slug_url(name, slug, urlconf, prefix):  # reverse() reads the prefix; it is in the key
-    return reverse(name, args=[slug], urlconf=urlconf)
-
-
-@receiver(setting_changed)
-def _forget_slug_urls(*, setting, **kwargs):
-    if setting == "ROOT_URLCONF":
-        _slug_url.cache_clear()
 
 
 def slug_from(text: str, *, max_length: int, fallback: str) -> str:
@@ -116,6 +94,7 @@ class BriefingQuerySet(models.QuerySet):
         """
         Live briefings: published or scheduled, with a publish time that has come.
         Scheduling needs no background job: visibility is decided at read time.
+        `Briefing.is_live(at)` answers the same for one briefing, from its `live_from`.
         """
         at = at or timezone.now()
         return self.filter(
@@ -338,12 +317,9 @@ class Briefing(models.Model):
         return f"{level} confidence ({self.confidence}%)"
 
     def is_live(self, at=None) -> bool:
-        at = at or timezone.now()
-        return (
-            self.status in self.LIVE_STATUSES
-            and self.published_at is not None
-            and self.published_at <= at
-        )
+        """The same rule as `Briefing.objects.published(at=...)`, for one briefing in hand."""
+        live_from = self.live_from
+        return live_from is not None and live_from <= (at or timezone.now())
 
     def gated_audiences(self) -> set[Audience]:
         """

@@ -122,7 +122,7 @@ def _with_next(url: str, next_path: str) -> str:
 
 def lock_card_url(tier: Audience, action: LockAction, *, next_path: str) -> str:
     """Where a lock card's button leads; the reader comes back to `next_path` after."""
-    if tier == Audience.STRATEGIC_CIRCLE and action == LockAction.JOIN:
+    if access.lock_card_signs_up(tier, action):
         return _with_next(reverse("account_signup"), next_path)
     return _with_next(reverse("members:tier", args=[tier.slug]), next_path)
 

@@ -13,12 +13,5 @@ urlpatterns = [
     path("coverage/topic/<slug:slug>/", views.TopicView.as_view(), name="topic"),
     # Discovery: search and feeds.
     path("search/", views.SearchView.as_view(), name="search"),
-    path("feeds/latest.rss", feeds.LatestBriefingsFeed(), name="feed-latest-rss"),
-    path("feeds/latest.atom", feeds.LatestBriefingsAtomFeed(), name="feed-latest-atom"),
-    path("feeds/category/<slug:slug>.rss", feeds.CategoryFeed(), name="feed-category-rss"),
-    path("feeds/category/<slug:slug>.atom", feeds.CategoryAtomFeed(), name="feed-category-atom"),
-    path("feeds/region/<slug:slug>.rss", feeds.RegionFeed(), name="feed-region-rss"),
-    path("feeds/region/<slug:slug>.atom", feeds.RegionAtomFeed(), name="feed-region-atom"),
-    path("feeds/topic/<slug:slug>.rss", feeds.TopicFeed(), name="feed-topic-rss"),
-    path("feeds/topic/<slug:slug>.atom", feeds.TopicAtomFeed(), name="feed-topic-atom"),
+    *feeds.feed_paths(),
 ]

@@ -260,3 +260,18 @@ def gated_parts_shown(audience: int, part_audiences: Iterable[int]) -> list[Audi
             if not can_read(Audience.PUBLIC, part) and can_read(audience, part)
         }
     )
+
+
+# -- reader --
+def search_documents_holding(required: int) -> tuple[Audience, ...]:
+    """
+    The search documents that hold a part whose minimum audience is `required`: a public
+    field has `Audience.PUBLIC`, a section its own audience, a source note
+    `SOURCE_NOTE_AUDIENCE`.
+    """
+    return tuple(document for document in SEARCH_DOCUMENT_AUDIENCES if can_read(document, required))
+
+
+def lock_card_signs_up(tier: int, action: LockAction) -> bool:
+    """Whether a lock card's button for `tier` leads to signing up rather than the tier's page."""
+    return Audience(tier) in OPEN_TIERS and action == LockAction.JOIN

@@ -1,9 +1,6 @@
-import functools
-
 from django import template
-from django.conf import settings
-from django.utils import formats, timezone, translation
-from django.utils.html import format_html
+
+from briefings import hot_paths
 
 register = template.Library()
 
@@ -22,16 +19,4 @@ def time_element(moment):
     """
     if not moment:
         return ""
-    return _time_element(
-        moment, timezone.get_current_timezone(), translation.get_language(), settings.USE_TZ
-    )
-
-
-# A page of cards or search results shows a few dozen moments, each rendered the same for
-# every reader in the same time zone and language: Django's date formatting cost more than
-# the rest of a card. Everything the output depends on is in the key.
-@functools.lru_cache(maxsize=4096)
-def _time_element(moment, zone, language, use_tz):
-    local = timezone.template_localtime(moment, use_tz=use_tz)
-    day = formats.date_format(local.date(), "j F Y")  # the month's name is in `language`
-    return format_html('<time datetime="{}">{}</time>', local.strftime("%Y-%m-%dT%H:%M:%S%z"), day)
+    return hot_paths.time_element(moment)

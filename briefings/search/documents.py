@@ -1,0 +1,146 @@
+"""
+What goes into each audience's search document.
+
+A briefing's text is read in page order, each part tagged with the minimum audience that
+may read it (members.access decides which documents hold it). The text every document
+holds (most of a briefing) is kept apart, so PostgreSQL turns it into a vector once per
+briefing rather than once per audience.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection
+
+from briefings.models import Briefing, Citation, Section
+from briefings.search import postgres, simple
+from briefings.search.text import clean_text, plain_text
+from members import access
+from members.access import Audience
+
+BATCH_SIZE = 500
+
+# Public fields of the briefing that join every audience's document (published reporting,
+# the signal brief, the watch lists and the classification panel are public parts). The
+# reporting comes before the sections and the rest after them, in reading order, so a
+# snippet reads like the page.
+LEAD_TEXT_FIELDS = ("reporting_summary", "key_points")
+TRAILING_TEXT_FIELDS = (
+    "signal",
+    "signal_type",
+    "market_class",
+    "operating_surface",
+    "market_context",
+    "time_horizon",
+    "watch_items",
+    "signal_focus",
+    "primary_domain",
+    "category_rationale",
+    "region_rationale",
+    "signal_focus_rationale",
+    "content_type_rationale",
+    "primary_domain_rationale",
+    "topic_rationale",
+    "impact_rationale",
+    "confidence_rationale",
+    "authors",
+)
+
+
+def briefings_reindex(*, briefing_ids: Iterable[int] | None = None) -> int:
+    """
+    Rebuild the search documents of the given briefings (all when None), set-based: a
+    fixed handful of queries per batch of briefings, whatever their size. Returns how
+    many briefings were indexed.
+    """
+    if briefing_ids is None:
+        ids = list(Briefing.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(briefing_ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        _reindex_batch(ids[start : start + BATCH_SIZE])
+    return len(ids)
+
+
+def briefings_reindex_all() -> int:
+    """Rebuild every briefing's search documents (`manage.py reindex_search`)."""
+    return briefings_reindex()
+
+
+def briefing_reindex(*, briefing: Briefing) -> None:
+    """Rebuild one briefing's search documents, after its fields, sections or citations change."""
+    briefings_reindex(briefing_ids=[briefing.pk])
+
+
+def _reindex_batch(ids: list[int]) -> None:
+    briefings = list(Briefing.objects.filter(pk__in=ids).with_taxonomy())
+    sections, citations = _sections(ids), _citations(ids)
+    # Plain rows: per briefing, the text every audience may read (briefing id, title,
+    # summary, body); per document, (briefing id, audience, title, summary, body, the
+    # part of the body that not every audience may read, live from).
+    shared, documents = [], []
+    for briefing in briefings:
+        parts = _parts(briefing, sections[briefing.pk], citations[briefing.pk])
+        briefing_shared, briefing_documents = _rows(briefing, parts)
+        shared.append(briefing_shared)
+        documents += briefing_documents
+    if connection.vendor == "postgresql":
+        postgres.documents_save(shared, documents)
+    else:
+        simple.documents_save(documents)
+
+
+def _sections(ids: list[int]) -> dict[int, list[tuple]]:
+    """(audience, heading, body) of each briefing's sections, in order."""
+    sections = defaultdict(list)
+    for briefing_id, audience, heading, body_html in (
+        Section.objects.filter(briefing_id__in=ids)
+        .order_by("briefing_id", "position", "id")
+        .values_list("briefing_id", "audience", "heading", "body_html")
+    ):
+        sections[briefing_id].append((audience, clean_text(heading), plain_text(body_html)))
+    return sections
+
+
+def _citations(ids: list[int]) -> dict[int, list[tuple]]:
+    """(source title, publisher, note) of each briefing's citations, in order."""
+    citations = defaultdict(list)
+    for briefing_id, title, publisher, note_html in (
+        Citation.objects.filter(briefing_id__in=ids)
+        .order_by("briefing_id", "position", "id")
+        .values_list("briefing_id", "source__title", "source__publisher", "note_html")
+    ):
+        citations[briefing_id].append(
+            (clean_text(title), clean_text(publisher), plain_text(note_html))
+        )
+    return citations
+
+
+def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) -> list[tuple]:
+    """The briefing's text in reading order, each part with the minimum audience to read it."""
+    public, notes = Audience.PUBLIC, access.SOURCE_NOTE_AUDIENCE
+    parts = [(public, clean_text(getattr(briefing, name))) for name in LEAD_TEXT_FIELDS]
+    for part_audience, heading, body in sections:
+        parts += [(part_audience, heading), (part_audience, body)]
+    for source_title, publisher, note in citations:
+        parts += [(public, source_title), (public, publisher), (notes, note)]
+    trailing = [getattr(briefing, name) for name in TRAILING_TEXT_FIELDS]
+    trailing += [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
+    parts += [(public, clean_text(part)) for part in trailing]
+    return parts
+
+
+def _rows(briefing: Briefing, parts: list[tuple]) -> tuple[tuple, list[tuple]]:
+    """The briefing's shared row and one row per search document (see `_reindex_batch`)."""
+    holding = {required: access.search_documents_holding(required) for required, _ in parts}
+    everywhere = access.SEARCH_DOCUMENT_AUDIENCES
+    common = {required for required, documents in holding.items() if documents == everywhere}
+    common_body = "\n".join(text for required, text in parts if text and required in common)
+    title, summary = clean_text(briefing.title), clean_text(briefing.summary)
+    documents = []
+    for audience in everywhere:
+        readable = [(required, text) for required, text in parts if audience in holding[required]]
+        body = "\n".join(text for _, text in readable if text)
+        extra = "\n".join(text for required, text in readable if text and required not in common)
+        documents.append((briefing.pk, audience, title, summary, body, extra, briefing.live_from))
+    return (briefing.pk, title, summary, common_body), documents

@@ -1,0 +1,252 @@
+"""
+Search on PostgreSQL: weighted full-text search (title A, summary B, everything else C),
+ranked, with web-search syntax (quoted phrases, OR, -word) and highlighted snippets, over
+one partial GIN index per audience.
+
+The statements are written out in SQL with named parameters: built from ORM expressions,
+they took more of a search's time in Python than PostgreSQL took to answer them.
+"""
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, F, Func, TextField
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from briefings.models import Briefing, SearchDocument
+from briefings.search.text import MARK_START, MARK_STOP
+
+CONFIG = "english"
+SNIPPET_WORDS = 30
+
+# One statement per batch: the documents go in as arrays and PostgreSQL computes each
+# weighted vector on the way in, so every row is written once. The text every audience
+# may read (most of a briefing) is turned into a vector once per briefing, not once per
+# audience: that was most of an import's database time. Each document's vector is that
+# shared vector followed by its own readable rest (`extra`); its stored body keeps the
+# reading order, for snippets.
+_UPSERT_SQL = """
+WITH shared AS MATERIALIZED (
+    SELECT s.briefing_id,
+           setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
+           || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
+           || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
+    FROM unnest(
+        %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
+        %(shared_bodies)s::text[]
+    ) AS s(briefing_id, title, summary, body)
+)
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
+SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
+       shared.vector || setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C')
+FROM unnest(
+    %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
+    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
+    %(published)s::timestamptz[]
+) AS d(briefing_id, audience, title, summary, body, extra, published_at)
+JOIN shared ON shared.briefing_id = d.briefing_id
+ON CONFLICT (briefing_id, audience) DO UPDATE SET
+    title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
+    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
+"""
+
+
+def documents_save(shared: list[tuple], documents: list[tuple]) -> None:
+    """Write the rows `briefings.search.documents` built, with their weighted vectors."""
+    if not documents:
+        return
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    shared_ids, shared_titles, shared_summaries, shared_bodies = (
+        list(column) for column in zip(*shared, strict=True)
+    )
+    columns = [list(column) for column in zip(*documents, strict=True)]
+    briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT_SQL.format(table=table),
+            {
+                "config": CONFIG,
+                "shared_ids": shared_ids,
+                "shared_titles": shared_titles,
+                "shared_summaries": shared_summaries,
+                "shared_bodies": shared_bodies,
+                "briefing_ids": briefing_ids,
+                "audiences": audiences,
+                "titles": titles,
+                "summaries": summaries,
+                "bodies": bodies,
+                "extras": extras,
+                "published": published,
+            },
+        )
+
+
+class AmongIds(Func):
+    """`id = ANY(%s)`: a list of ids as one array parameter, not one parameter per id."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, ids):
+        super().__init__(expression)
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.ids)
+
+
+# The reader's query, parsed as a search engine would (quoted phrases, OR, -word).
+_QUERY_SQL = "websearch_to_tsquery(%(config)s::regconfig, %(text)s)"
+
+# The newest `limit` matches, then ranked: a query that matches most of the archive costs
+# the same as a rare one, since ranking reads every candidate's vector. Without filters
+# they come from the audience's documents alone, which know when their briefing went live
+# (no briefing row is read for a match that does not make the newest); with filters, from
+# the briefings the filters leave.
+_NEWEST_DOCUMENTS_SQL = """
+SELECT d.briefing_id, d.published_at, d.vector FROM {documents} d
+WHERE d.audience = %(document)s AND d.published_at <= %(now)s AND d.vector @@ {query}
+ORDER BY d.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
+"""
+_NEWEST_BRIEFINGS_SQL = """
+SELECT d.briefing_id, b.published_at, d.vector FROM {documents} d
+JOIN ({briefings}) AS b (id, published_at) ON b.id = d.briefing_id
+WHERE d.audience = %(document)s AND d.vector @@ {query}
+ORDER BY b.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
+"""
+_RANKED_SQL = """
+SELECT c.briefing_id,
+       (SELECT coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')) AS word
+FROM ({newest}) AS c
+ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC
+"""
+
+# A briefing's snippet: PostgreSQL's headline of the stretch of its document around the
+# first place the query's first word appears (or its start), so the headline reads a page
+# of text, not the whole briefing (it reads every word it is given). The word's stem is
+# looked for as written, which finds it in most inflections: in lower case, capitalised or
+# in capitals (each a plain scan), and in any other mix of cases only when none of those
+# is there (lowering a whole briefing costs more than its snippet). The first word is the
+# first lexeme of the query's text form ('datacentr' & 'cool'), or nothing: the ranking
+# statement reads it once (`word`) rather than once per result.
+SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
+_HEADLINE_OPTIONS = (
+    f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
+    f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
+)
+_SNIPPET_SQL = """(
+SELECT ts_headline(%(config)s::regconfig, substr(d.body, greatest(1, coalesce(least(
+        nullif(strpos(d.body, %(word)s), 0),
+        nullif(strpos(d.body, initcap(%(word)s)), 0),
+        nullif(strpos(d.body, upper(%(word)s)), 0)),
+    strpos(lower(d.body), %(word)s)) - %(before)s), %(length)s), {query}, %(options)s)
+FROM {documents} d WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
+)"""
+
+
+def _sql_names() -> dict[str, str]:
+    return {
+        "documents": connection.ops.quote_name(SearchDocument._meta.db_table),
+        "query": _QUERY_SQL,
+    }
+
+
+# A named parameter, or a literal percent sign (left as it is).
+_NAMED = re.compile(r"%%|%\((\w+)\)s")
+_POSITIONAL = re.compile(r"%%|%s")
+
+
+def positional(sql: str, values: dict) -> tuple[str, tuple]:
+    """
+    Named parameters as `%s` and their values in order, for SQL that joins an ORM query
+    (which takes only positional parameters).
+    """
+    params = []
+
+    def replace(match):
+        if match.group(1) is None:
+            return match.group(0)
+        params.append(values[match.group(1)])
+        return "%s"
+
+    return _NAMED.sub(replace, sql), tuple(params)
+
+
+def named(sql: str, params, prefix: str) -> tuple[str, dict]:
+    """An ORM query's positional parameters named `<prefix><n>`, to join named SQL."""
+    values = iter(params)
+    names = {}
+
+    def replace(match):
+        if match.group(0) == "%%":
+            return "%%"
+        name = f"{prefix}{len(names)}"
+        names[name] = next(values)
+        return f"%({name})s"
+
+    return _POSITIONAL.sub(replace, sql), names
+
+
+class Matches:
+    """
+    A search's ranked matches, for a paginator. One statement finds the newest `limit`
+    matches and ranks them, so their number is known without counting; each page then
+    reads its briefings from `queryset`, with their snippets, so a search document that
+    is behind its briefing can never show one that is not live.
+    """
+
+    ordered = True
+
+    def __init__(self, queryset, *, text: str, document: int, narrowed: bool, limit: int):
+        self.queryset = queryset
+        self.text = text
+        self.document = document
+        self.ranked, self.word = self._rank(narrowed, limit)
+
+    def _rank(self, narrowed: bool, limit: int) -> tuple[list[int], str]:
+        """The matching briefings' ids, best first, and the query's first word."""
+        values = {"config": CONFIG, "text": self.text, "document": self.document, "limit": limit}
+        if narrowed:
+            briefings = self.queryset.order_by().values_list("pk", "published_at").query
+            briefings_sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()
+            briefings_sql, briefing_values = named(briefings_sql, params, "briefings_")
+            values.update(briefing_values)
+            newest = _NEWEST_BRIEFINGS_SQL.format(briefings=briefings_sql, **_sql_names())
+        else:
+            values["now"] = timezone.now()
+            newest = _NEWEST_DOCUMENTS_SQL.format(**_sql_names())
+        sql = _RANKED_SQL.format(newest=newest, **_sql_names())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            rows = cursor.fetchall()
+        return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.ranked[index]
+        if not ids:
+            return []
+        found = self.queryset.filter(AmongIds(F("pk"), ids)).annotate(snippet=self._snippet())
+        by_id = {briefing.pk: briefing for briefing in found.order_by()}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def _snippet(self) -> RawSQL:
+        table = connection.ops.quote_name(Briefing._meta.db_table)
+        column = connection.ops.quote_name(Briefing._meta.pk.column)
+        sql = _SNIPPET_SQL.format(briefing_id=f"{table}.{column}", **_sql_names())
+        values = {
+            "config": CONFIG,
+            "word": self.word,
+            "before": SNIPPET_BEFORE,
+            "length": SNIPPET_LENGTH,
+            "text": self.text,
+            "options": _HEADLINE_OPTIONS,
+            "document": self.document,
+        }
+        # Table and column names only: every value goes in as a parameter.
+        return RawSQL(*positional(sql, values), output_field=TextField())  # noqa: S611

@@ -1,0 +1,54 @@
+"""
+Search without PostgreSQL (local runs on SQLite): a plain case-insensitive match over the
+same per-audience documents, newest first, and their documents written with the ORM.
+"""
+
+from django.db.models import F, FilteredRelation, Q
+
+from briefings.models import SearchDocument
+from briefings.search.text import simple_terms
+
+
+def briefings_matching(queryset, *, text: str, document: int):
+    """The briefings of `queryset` whose `document` audience's text matches, newest first."""
+    queryset = queryset.annotate(
+        document=FilteredRelation(
+            "search_documents", condition=Q(search_documents__audience=document)
+        )
+    )
+    wanted, unwanted = simple_terms(text)
+    if not wanted:
+        return queryset.none().order_by("-published_at", "-pk")
+    for term in wanted:
+        queryset = queryset.filter(_contains(term))
+    for term in unwanted:
+        queryset = queryset.exclude(pk__in=queryset.filter(_contains(term)).values("pk"))
+    return queryset.annotate(snippet=F("document__body")).order_by("-published_at", "-pk")
+
+
+def _contains(term):
+    return (
+        Q(document__title__icontains=term)
+        | Q(document__summary__icontains=term)
+        | Q(document__body__icontains=term)
+    )
+
+
+def documents_save(documents: list[tuple]) -> None:
+    """Write the rows `briefings.search.documents` built (their `extra` is not needed here)."""
+    SearchDocument.objects.bulk_create(
+        [
+            SearchDocument(
+                briefing_id=briefing_id,
+                audience=audience,
+                title=title,
+                summary=summary,
+                body=body,
+                published_at=published_at,
+            )
+            for briefing_id, audience, title, summary, body, _, published_at in documents
+        ],
+        update_conflicts=True,
+        unique_fields=["briefing", "audience"],
+        update_fields=["title", "summary", "body", "published_at"],
+    )
