@@ -9,6 +9,7 @@ from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset
+from config.caching import digest
 
 
 class ForgivingPaginationMixin:
@@ -275,4 +276,4 @@ class SearchView(ForgivingPaginationMixin, ListView):
         if context["facet_errors"]:
             return render()
         chosen = sorted((name, self.request.GET.getlist(name)) for name in self.form.facet_names)
-        return caching.cached(f"search-facets:{caching.digest(chosen)}", render)
+        return caching.cached(f"search-facets:{digest(chosen)}", render)

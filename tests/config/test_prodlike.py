@@ -102,7 +102,7 @@ def test_database_outage_answers_503_and_the_site_recovers_without_a_restart(
         cluster.stop()
         try:
             # The home page an anonymous reader was just given is still answered from the
-            # page cache (briefings.caching) while it lasts.
+            # page cache (config.caching) while it lasts.
             cached = server.get("/")
             assert cached.status == 200 and cached.headers["x-page-cache"] == "hit"
             # Pages that read the database, and a sign-in attempt (a page that needs
