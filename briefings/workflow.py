@@ -59,7 +59,7 @@ def headline_problems(briefing: Briefing) -> list[PublishProblem]:
                 "summary",
             )
         )
-    if briefing.category_id is None:
+    if not _has_category(briefing):
         problems.append(
             PublishProblem("Choose a category: it places the briefing in coverage.", "category")
         )
@@ -71,6 +71,14 @@ def headline_problems(briefing: Briefing) -> list[PublishProblem]:
                 PublishProblem("A signal briefing needs its confidence (percent).", "confidence")
             )
     return problems
+
+
+def _has_category(briefing: Briefing) -> bool:
+    # An import checks a briefing before saving it: a category new with that import is
+    # set on it but has no id yet.
+    if briefing.category_id is not None:
+        return True
+    return Briefing.category.is_cached(briefing) and briefing.category is not None
 
 
 def section_problems(sections: Iterable[Section]) -> list[PublishProblem]:
@@ -97,13 +105,52 @@ def citation_problems(citations: Iterable[Citation]) -> list[PublishProblem]:
     ]
 
 
-def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
-    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+def publish_problems(
+    briefing: Briefing, *, sections: Iterable[Section], citations: Iterable[Citation]
+) -> list[PublishProblem]:
+    """Everything that stops `briefing` with these parts going live, in the order to fix it."""
     return [
         *headline_problems(briefing),
-        *section_problems(briefing.sections.all()),
-        *citation_problems(briefing.citations.select_related("source")),
+        *section_problems(sections),
+        *citation_problems(citations),
     ]
+
+
+def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
+    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+    return publish_problems(
+        briefing,
+        sections=briefing.sections.all(),
+        citations=briefing.citations.select_related("source"),
+    )
+
+
+def go_live(
+    briefing: Briefing,
+    *,
+    sections: Iterable[Section],
+    citations: Iterable[Citation],
+    at: datetime | None = None,
+) -> str:
+    """
+    The one way a briefing goes live: after the pre-publish checks on it and its parts
+    (ValidationError listing every problem), it is published at `at`, or scheduled when
+    `at` is in the future. Without `at` it goes live now, or keeps its earlier publish
+    time when it was published before. Saves nothing and checks no permission: the
+    caller does (`briefing_publish` for an editor, the importer for a file). Returns the
+    reason to record in the history.
+    """
+    _raise_problems(publish_problems(briefing, sections=sections, citations=citations))
+    now = timezone.now()
+    if at is None:
+        earlier = briefing.published_at
+        at = earlier if earlier is not None and earlier <= now else now
+    briefing.published_at = at
+    if at > now:
+        briefing.status = Briefing.Status.SCHEDULED
+        return f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
+    briefing.status = Briefing.Status.PUBLISHED
+    return "Published"
 
 
 def _require_publisher(user) -> None:
@@ -149,20 +196,14 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
     ValidationError listing every pre-publish problem.
     """
     _require_publisher(by)
-    now = timezone.now()
     with transaction.atomic():
         fresh = _locked(briefing)
-        _raise_problems(briefing_publish_problems(briefing=fresh))
-        if at is None:
-            earlier = fresh.published_at
-            at = earlier if earlier is not None and earlier <= now else now
-        if at > now:
-            fresh.status = Briefing.Status.SCHEDULED
-            reason = f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
-        else:
-            fresh.status = Briefing.Status.PUBLISHED
-            reason = "Published"
-        fresh.published_at = at
+        reason = go_live(
+            fresh,
+            sections=fresh.sections.all(),
+            citations=fresh.citations.select_related("source"),
+            at=at,
+        )
         return _save_state(briefing, fresh, by=by, reason=reason)
 
 

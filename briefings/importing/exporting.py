@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from django.db.models import Prefetch
 
-from briefings.importing import CHOICE_KEYS, LIST_KEYS, TEXT_KEYS
+from briefings.importing.frontmatter import CHOICE_KEYS, LIST_KEYS, TEXT_KEYS
 from briefings.models import Briefing, Citation
 from members import access
 from members.access import Audience
