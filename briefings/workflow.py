@@ -267,73 +267,83 @@ def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
     if record.id != briefing.pk:
         raise ValidationError("That version belongs to another briefing.")
     _require_writer(by)
-    warnings = []
     then = revisions.snapshot(record)
     with transaction.atomic():
         fresh = _locked(briefing)
         if fresh.status in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
             _require_publisher(by)
-        for name in revisions.CONTENT_FIELDS:
-            if name in revisions.TAXONOMY:
-                value = getattr(record, f"{name}_id")
-                model = revisions.TAXONOMY[name]
-                if value is not None and not model.objects.filter(pk=value).exists():
-                    warnings.append(
-                        f"The {name} it had then has been deleted; the {name} is now empty."
-                    )
-                    value = None
-                setattr(fresh, f"{name}_id", value)
-            else:
-                setattr(fresh, name, getattr(record, name))
+        warnings = _restore_fields(fresh, record)
         # The briefing is saved before its parts, as in the admin, so the parts' rows
         # belong to this new version in the history.
         _save_state(briefing, fresh, by=by, reason=f"Restored version {record.version}")
-
-        keep_sections = {s.id for s in then.sections}
-        for section in fresh.sections.exclude(pk__in=keep_sections):
-            section._history_user = by
-            section.delete()
-        for old in then.sections:
-            section = Section(
-                pk=old.id,
-                briefing=fresh,
-                position=old.position,
-                heading=old.heading,
-                body=old.body,
-                audience=old.audience,
-            )
-            section._history_user = by
-            section.save()
-
-        keep_citations = {c.id for c in then.citations}
-        for citation in fresh.citations.exclude(pk__in=keep_citations):
-            citation._history_user = by
-            citation.delete()
-        existing_sources = set(
-            Source.objects.filter(pk__in=[c.source_id for c in then.citations]).values_list(
-                "pk", flat=True
-            )
-        )
-        for old in then.citations:
-            if old.source_id not in existing_sources:
-                warnings.append(
-                    "A source it cited then has been deleted, so that citation is not back."
-                )
-                continue
-            citation = Citation(
-                pk=old.id,
-                briefing=fresh,
-                source_id=old.source_id,
-                position=old.position,
-                note=old.note,
-            )
-            citation._history_user = by
-            citation.save()
-
+        _restore_sections(fresh, then.sections, by=by)
+        warnings += _restore_citations(fresh, then.citations, by=by)
         briefing_reindex(briefing=fresh)
         if fresh.status in Briefing.LIVE_STATUSES:
             _raise_problems(briefing_publish_problems(briefing=fresh))
     for name in revisions.CONTENT_FIELDS:
         attname = f"{name}_id" if name in revisions.TAXONOMY else name
         setattr(briefing, attname, getattr(fresh, attname))
+    return warnings
+
+
+def _restore_fields(fresh: Briefing, record) -> list[str]:
+    """The content fields as `record` had them; warns about taxonomy deleted since."""
+    warnings = []
+    for name in revisions.CONTENT_FIELDS:
+        if name not in revisions.TAXONOMY:
+            setattr(fresh, name, getattr(record, name))
+            continue
+        value = getattr(record, f"{name}_id")
+        model = revisions.TAXONOMY[name]
+        if value is not None and not model.objects.filter(pk=value).exists():
+            warnings.append(f"The {name} it had then has been deleted; the {name} is now empty.")
+            value = None
+        setattr(fresh, f"{name}_id", value)
+    return warnings
+
+
+def _restore_sections(fresh: Briefing, sections, *, by) -> None:
+    keep_sections = {s.id for s in sections}
+    for section in fresh.sections.exclude(pk__in=keep_sections):
+        section._history_user = by
+        section.delete()
+    for old in sections:
+        section = Section(
+            pk=old.id,
+            briefing=fresh,
+            position=old.position,
+            heading=old.heading,
+            body=old.body,
+            audience=old.audience,
+        )
+        section._history_user = by
+        section.save()
+
+
+def _restore_citations(fresh: Briefing, citations, *, by) -> list[str]:
+    """The citations back, but for those of a source deleted since (one warning each)."""
+    warnings = []
+    keep_citations = {c.id for c in citations}
+    for citation in fresh.citations.exclude(pk__in=keep_citations):
+        citation._history_user = by
+        citation.delete()
+    existing_sources = set(
+        Source.objects.filter(pk__in=[c.source_id for c in citations]).values_list("pk", flat=True)
+    )
+    for old in citations:
+        if old.source_id not in existing_sources:
+            warnings.append(
+                "A source it cited then has been deleted, so that citation is not back."
+            )
+            continue
+        citation = Citation(
+            pk=old.id,
+            briefing=fresh,
+            source_id=old.source_id,
+            position=old.position,
+            note=old.note,
+        )
+        citation._history_user = by
+        citation.save()
     return warnings

@@ -126,99 +126,135 @@ def parse_markdown(text: str, *, path) -> BriefingDocument:
 
 
 def _read_front_matter(document, data, key_lines, value_nodes, *, path):
-    def fail(key, message):
-        raise BriefingFileError(path, key_lines.get(key, 2), message)
-
+    reader = _FrontMatter(data, key_lines, path)
     for key in data:
         if key not in FRONT_MATTER_KEYS:
-            fail(key, f"unknown key {key!r} (the keys are listed in docs/import-format.md)")
+            reader.fail(key, f"unknown key {key!r} (the keys are listed in docs/import-format.md)")
+    fields = document.fields
+    reader.read_texts(fields)
+    reader.read_lists(fields)
+    reader.read_choices(fields)
+    fields.setdefault("kind", Briefing.Kind.ARTICLE)
+    fields.setdefault("status", Briefing.Status.DRAFT)
+    reader.read_slug(fields)
+    reader.read_published_at(document)
+    reader.read_confidence(fields)
+    reader.read_authors(fields)
+    for key in TAXONOMY_KEYS:
+        value = reader.text(key)
+        if len(value) > 120:
+            reader.fail(key, f"{key} name is longer than 120 characters")
+        setattr(document, key, value)
+    document.sources = _read_sources(
+        data.get("sources"), value_nodes.get("sources"), reader.fail, path
+    )
 
-    def text(key):
-        value = data.get(key)
+
+class _FrontMatter:
+    """The front matter's values, read key by key; `fail` names the key's line."""
+
+    def __init__(self, data: dict, key_lines: dict, path):
+        self.data = data
+        self.key_lines = key_lines
+        self.path = path
+
+    def fail(self, key, message):
+        raise BriefingFileError(self.path, self.key_lines.get(key, 2), message)
+
+    def text(self, key) -> str:
+        value = self.data.get(key)
         if value is None:
             return ""
         if isinstance(value, dict | list):
-            fail(key, f"{key} must be text, not a list or mapping")
+            self.fail(key, f"{key} must be text, not a list or mapping")
         return str(value).strip()
 
-    fields = document.fields
-    for key, field_name in TEXT_KEYS.items():
-        value = text(key)
-        limit = _max_length(field_name)
-        if limit and len(value) > limit:
-            fail(key, f"{key} is {len(value)} characters long; the limit is {limit}")
-        if value:
+    def read_texts(self, fields: dict) -> None:
+        for key, field_name in TEXT_KEYS.items():
+            value = self.text(key)
+            limit = _max_length(field_name)
+            if limit and len(value) > limit:
+                self.fail(key, f"{key} is {len(value)} characters long; the limit is {limit}")
+            if value:
+                fields[field_name] = value
+        if not fields.get("title"):
+            raise BriefingFileError(
+                self.path, self.key_lines.get("title", 1), "the briefing has no title"
+            )
+        if not fields.get("summary"):
+            raise BriefingFileError(
+                self.path,
+                self.key_lines.get("summary", 1),
+                "the briefing has no summary (its public standfirst)",
+            )
+
+    def read_lists(self, fields: dict) -> None:
+        for key, field_name in LIST_KEYS.items():
+            value = self.data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                items = [line.strip() for line in value.splitlines() if line.strip()]
+            elif isinstance(value, list) and all(
+                isinstance(item, str | int | float) for item in value
+            ):
+                items = [str(item).strip() for item in value if str(item).strip()]
+            else:
+                self.fail(key, f"{key} must be a list of one-line items")
+            fields[field_name] = "\n".join(items)
+
+    def read_choices(self, fields: dict) -> None:
+        for key, (field_name, choices) in CHOICE_KEYS.items():
+            value = self.text(key).lower()
+            if not value:
+                continue
+            if value not in choices.values:
+                allowed = ", ".join(choices.values)
+                self.fail(key, f"unknown {key} {value!r}; expected one of: {allowed}")
             fields[field_name] = value
-    if not fields.get("title"):
-        raise BriefingFileError(path, key_lines.get("title", 1), "the briefing has no title")
-    if not fields.get("summary"):
-        raise BriefingFileError(
-            path, key_lines.get("summary", 1), "the briefing has no summary (its public standfirst)"
-        )
 
-    for key, field_name in LIST_KEYS.items():
-        value = data.get(key)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            items = [line.strip() for line in value.splitlines() if line.strip()]
-        elif isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-            items = [str(item).strip() for item in value if str(item).strip()]
-        else:
-            fail(key, f"{key} must be a list of one-line items")
-        fields[field_name] = "\n".join(items)
+    def read_slug(self, fields: dict) -> None:
+        slug = self.text("slug")
+        if slug:
+            try:
+                validate_slug(slug)
+            except ValidationError:
+                self.fail("slug", f"slug {slug!r} may only hold letters, digits, '-' and '_'")
+            fields["slug"] = slug[:200]
+        elif not slugify(fields["title"]):
+            self.fail("title", "cannot make a slug from this title; give a slug")
 
-    for key, (field_name, choices) in CHOICE_KEYS.items():
-        value = text(key).lower()
-        if not value:
-            continue
-        if value not in choices.values:
-            allowed = ", ".join(choices.values)
-            fail(key, f"unknown {key} {value!r}; expected one of: {allowed}")
-        fields[field_name] = value
-    fields.setdefault("kind", Briefing.Kind.ARTICLE)
-    fields.setdefault("status", Briefing.Status.DRAFT)
-
-    slug = text("slug")
-    if slug:
-        try:
-            validate_slug(slug)
-        except ValidationError:
-            fail("slug", f"slug {slug!r} may only hold letters, digits, '-' and '_'")
-        fields["slug"] = slug[:200]
-    elif not slugify(fields["title"]):
-        fail("title", "cannot make a slug from this title; give a slug")
-
-    fields["published_at"] = parse_published_at(data.get("published_at"), fail)
-    if fields["published_at"] is None:
+    def read_published_at(self, document: BriefingDocument) -> None:
+        fields = document.fields
+        fields["published_at"] = parse_published_at(self.data.get("published_at"), self.fail)
+        if fields["published_at"] is not None:
+            return
         del fields["published_at"]
         if fields["status"] == Briefing.Status.SCHEDULED:
-            fail("status", "a scheduled briefing needs published_at (when it goes live)")
+            self.fail("status", "a scheduled briefing needs published_at (when it goes live)")
         if fields["status"] == Briefing.Status.PUBLISHED:
             fields["published_at"] = timezone.now()
             document.assumed.add("published_at")
             document.notices.append("no published_at given: published as of now")
 
-    confidence = data.get("confidence")
-    if confidence is not None:
+    def read_confidence(self, fields: dict) -> None:
+        confidence = self.data.get("confidence")
+        if confidence is None:
+            return
         match = re.fullmatch(r"\s*(\d{1,3})\s*%?\s*", str(confidence))
         if not match or int(match.group(1)) > 100:
-            fail("confidence", f"confidence must be a percentage from 0 to 100, not {confidence!r}")
+            self.fail(
+                "confidence", f"confidence must be a percentage from 0 to 100, not {confidence!r}"
+            )
         fields["confidence"] = int(match.group(1))
 
-    authors = data.get("authors")
-    if authors is not None:
+    def read_authors(self, fields: dict) -> None:
+        authors = self.data.get("authors")
+        if authors is None:
+            return
         if isinstance(authors, list):
             authors = ", ".join(str(name).strip() for name in authors if str(name).strip())
         fields["authors"] = str(authors).strip()[: _max_length("authors")]
-
-    for key in TAXONOMY_KEYS:
-        value = text(key)
-        if len(value) > 120:
-            fail(key, f"{key} name is longer than 120 characters")
-        setattr(document, key, value)
-
-    document.sources = _read_sources(data.get("sources"), value_nodes.get("sources"), fail, path)
 
 
 def parse_published_at(value, fail):
@@ -246,45 +282,52 @@ def _read_sources(value, node, fail, path) -> list[SourceDocument]:
     if not isinstance(value, list):
         fail("sources", "sources must be a list of mappings with at least a title")
     sources = []
-    validate_url = URLValidator(schemes=["http", "https"])
     for index, item in enumerate(value):
         line = node.value[index].start_mark.line + 2 if node is not None else None
 
         def item_fail(message, line=line, index=index):
             raise BriefingFileError(path, line, f"source {index + 1}: {message}")
 
-        if not isinstance(item, dict):
-            item_fail("must be a mapping with title, publisher, url, published_on, note")
-        unknown = set(item) - SOURCE_KEYS
-        if unknown:
-            item_fail(f"unknown key {sorted(unknown)[0]!r}")
-        title = str(item.get("title") or "").strip()
-        if not title:
-            item_fail("has no title")
-        url = str(item.get("url") or "").strip()
-        if url:
-            try:
-                validate_url(url)
-            except ValidationError:
-                item_fail(f"url {url!r} is not an http(s) address")
-        published_on = item.get("published_on")
-        if published_on and not isinstance(published_on, dt.date):
-            published_on = parse_date(str(published_on))
-            if published_on is None:
-                item_fail("published_on must be a date (YYYY-MM-DD)")
-        if isinstance(published_on, dt.datetime):
-            published_on = published_on.date()
-        sources.append(
-            SourceDocument(
-                title=title[:300],
-                publisher=str(item.get("publisher") or "").strip()[:200],
-                url=url[:500],
-                published_on=published_on or None,
-                note=str(item.get("note") or "").strip(),
-                line=line,
-            )
-        )
+        sources.append(_read_source(item, item_fail, line))
     return sources
+
+
+_validate_url = URLValidator(schemes=["http", "https"])
+
+
+def _read_source(item, item_fail, line) -> SourceDocument:
+    if not isinstance(item, dict):
+        item_fail("must be a mapping with title, publisher, url, published_on, note")
+    unknown = set(item) - SOURCE_KEYS
+    if unknown:
+        item_fail(f"unknown key {sorted(unknown)[0]!r}")
+    title = str(item.get("title") or "").strip()
+    if not title:
+        item_fail("has no title")
+    url = str(item.get("url") or "").strip()
+    if url:
+        try:
+            _validate_url(url)
+        except ValidationError:
+            item_fail(f"url {url!r} is not an http(s) address")
+    return SourceDocument(
+        title=title[:300],
+        publisher=str(item.get("publisher") or "").strip()[:200],
+        url=url[:500],
+        published_on=_source_date(item.get("published_on"), item_fail),
+        note=str(item.get("note") or "").strip(),
+        line=line,
+    )
+
+
+def _source_date(published_on, item_fail) -> dt.date | None:
+    if published_on and not isinstance(published_on, dt.date):
+        published_on = parse_date(str(published_on))
+        if published_on is None:
+            item_fail("published_on must be a date (YYYY-MM-DD)")
+    if isinstance(published_on, dt.datetime):
+        published_on = published_on.date()
+    return published_on or None
 
 
 def _read_sections(lines, *, start, path) -> list[SectionDocument]:

@@ -393,42 +393,52 @@ def _read_page_body(cursor, document):
 
 
 def _set_list(cursor, document, key, items):
-    fields = document.fields
     if key == "signal_brief":
-        names = {
-            "signal": "signal",
-            "signal type": "signal_type",
-            "market class": "market_class",
-            "region": "region",
-        }
-        for block in items:
-            name, _, value = block.item.partition(":")
-            field_name = names.get(name.strip().lower())
-            if not field_name or not value.strip():
-                cursor.fail(block, f"unknown Signal Brief line {block.item!r}")
-            value = value.strip()
-            if field_name == "region":
-                if document.region and document.region.lower() != value.lower():
-                    cursor.fail(block, f"Signal Brief region {value!r} differs from the panel's")
-                document.region = value
-            else:
-                fields[field_name] = value[:300]
+        _set_signal_brief(cursor, document, items)
     elif key == "market_context":
-        lines = []
-        for block in items:
-            name, _, value = block.item.partition(":")
-            if name.strip().lower() == "operational relevance" and value.strip():
-                relevance = value.strip().lower()
-                if relevance not in Briefing.Impact.values:
-                    cursor.fail(block, f"unknown operational relevance {value.strip()!r}")
-                fields["operational_relevance"] = relevance
-            elif name.strip().lower() == "time horizon" and value.strip():
-                fields["time_horizon"] = value.strip()[:120]
-            else:
-                lines.append(block.item)
-        fields["market_context"] = "\n".join(lines)
+        _set_market_context(cursor, document, items)
     else:
-        fields[key] = "\n".join(block.item for block in items)
+        document.fields[key] = "\n".join(block.item for block in items)
+
+
+SIGNAL_BRIEF_LINES = {
+    "signal": "signal",
+    "signal type": "signal_type",
+    "market class": "market_class",
+    "region": "region",
+}
+
+
+def _set_signal_brief(cursor, document, items):
+    for block in items:
+        name, _, value = block.item.partition(":")
+        field_name = SIGNAL_BRIEF_LINES.get(name.strip().lower())
+        if not field_name or not value.strip():
+            cursor.fail(block, f"unknown Signal Brief line {block.item!r}")
+        value = value.strip()
+        if field_name == "region":
+            if document.region and document.region.lower() != value.lower():
+                cursor.fail(block, f"Signal Brief region {value!r} differs from the panel's")
+            document.region = value
+        else:
+            document.fields[field_name] = value[:300]
+
+
+def _set_market_context(cursor, document, items):
+    fields = document.fields
+    lines = []
+    for block in items:
+        name, _, value = block.item.partition(":")
+        if name.strip().lower() == "operational relevance" and value.strip():
+            relevance = value.strip().lower()
+            if relevance not in Briefing.Impact.values:
+                cursor.fail(block, f"unknown operational relevance {value.strip()!r}")
+            fields["operational_relevance"] = relevance
+        elif name.strip().lower() == "time horizon" and value.strip():
+            fields["time_horizon"] = value.strip()[:120]
+        else:
+            lines.append(block.item)
+    fields["market_context"] = "\n".join(lines)
 
 
 def _read_lock_panel(cursor, document):
