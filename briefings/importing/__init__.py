@@ -6,7 +6,8 @@ Importing briefings from files, and exporting them in the same format.
 - `frontmatter`: the `.md` format (YAML front matter, Markdown sections).
 - `pages`: the `.txt` page exports.
 - `lookups`: the taxonomy and sources a batch of files names, looked up together.
-- `writing`: saving briefings from documents (batch writer, COPY, the search Reindexer).
+- `writing`: saving briefings from documents (batch writer, COPY, the search Reindexer);
+  a file that says it is live goes live through `briefings.workflow.go_live`.
 - `running`: an import run and its report (`briefings_import`).
 - `exporting`: briefings back to `.md` files.
 """
@@ -32,6 +33,7 @@ from briefings.importing.pages import derive_title, find_repeated_tail, parse_pa
 from briefings.importing.running import FileResult, ImportReport, briefings_import
 from briefings.importing.writing import (
     BriefingExists,
+    CannotGoLive,
     DocumentInvalid,
     briefing_save_from_document,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "BriefingDocument",
     "BriefingExists",
     "BriefingFileError",
+    "CannotGoLive",
     "DocumentInvalid",
     "FileResult",
     "ImportReport",

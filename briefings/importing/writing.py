@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from briefings import workflow
 from briefings.caching import content_changed
 from briefings.importing.documents import BriefingDocument
 from briefings.importing.lookups import ImportLookups
 from briefings.markdown import render_markdown
-from briefings.models import Briefing, Citation, Section, Source
+from briefings.models import Briefing, Category, Citation, Section, Source
 from briefings.search import briefings_reindex
 from briefings.services import TAXONOMY_MODELS
 
@@ -29,6 +30,14 @@ class BriefingExists(Exception):
 
 class DocumentInvalid(Exception):
     """The document parsed but does not make a valid briefing."""
+
+
+class CannotGoLive(DocumentInvalid):
+    """The document says it is live, but the briefing fails the pre-publish checks."""
+
+    def __init__(self, status: str, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"it says {status} but cannot go live: {' '.join(problems)}")
 
 
 @dataclass
@@ -91,8 +100,11 @@ def briefing_prepare(
     """
     The briefing a document describes (`existing` updated, or a new one), validated before
     anything is written; then its taxonomy terms, new ones not saved yet (the caller saves
-    them with `lookups.write_terms()` before the briefing). Raises DocumentInvalid.
+    them with `lookups.write_terms()` before the briefing). A document that says it is
+    published or scheduled, for a briefing not live yet, goes live through the editorial
+    workflow, with its checks. Raises DocumentInvalid, or CannotGoLive when they fail.
     """
+    was_live = existing is not None and existing.status in Briefing.LIVE_STATUSES
     briefing = _briefing_from_document(document, existing)
     try:
         # The terms come from the lookups, which found them or know them to be new: no
@@ -105,12 +117,14 @@ def briefing_prepare(
             f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
         )
         raise DocumentInvalid(messages) from None
+    sections = _sections(briefing, document)
+    # An update of a briefing that is live already stays live as the file says: the checks
+    # guard the step onto the site (a test pins that such an update may clear fields).
+    if briefing.status in Briefing.LIVE_STATUSES and not was_live:
+        _go_live(briefing, document, sections)
     created_taxonomy = _assign_terms(briefing, document, lookups)
     return PreparedBriefing(
-        briefing,
-        _sections(briefing, document),
-        _citations(briefing, document, lookups),
-        created_taxonomy,
+        briefing, sections, _citations(briefing, document, lookups), created_taxonomy
     )
 
 
@@ -167,6 +181,27 @@ def _citations(briefing: Briefing, document: BriefingDocument, lookups) -> list[
         )
         for position, cited in enumerate(document.sources)
     ]
+
+
+def _go_live(briefing: Briefing, document: BriefingDocument, sections: list[Section]) -> None:
+    """
+    Publish or schedule the briefing at the time the file gives, as the admin's Publish
+    button would: the same workflow function, the same pre-publish checks, on the parts in
+    memory. It runs before any term or source is looked up, so a file that fails leaves the
+    import's lookups as they were, and nothing of it is written. The file's category and
+    sources stand in for the ones the lookups will give: a matched source has the file's
+    address, since sources are matched by it.
+    """
+    briefing.category = Category(name=document.category) if document.category else None
+    citations = [
+        Citation(source=Source(title=cited.title, url=cited.url), note=cited.note)
+        for cited in document.sources
+    ]
+    said = briefing.status
+    try:
+        workflow.go_live(briefing, sections=sections, citations=citations, at=briefing.published_at)
+    except ValidationError as exc:
+        raise CannotGoLive(said, exc.messages) from None
 
 
 def parts_write(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> None:

@@ -479,6 +479,8 @@ summary: Public words about harbour cranes.
 status: published
 published_at: 2026-01-05T08:00:00Z
 category: Ports
+impact: medium
+confidence: 80
 sources:
   - title: Port authority report
     url: https://example.org/port
