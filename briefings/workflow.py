@@ -207,26 +207,44 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
         return _save_state(briefing, fresh, by=by, reason=reason)
 
 
+def _move(briefing: Briefing, *, by, allowed, to: str, refusal: str, reason: str, then=None):
+    """
+    Move the locked briefing from one of the `allowed` statuses to `to`, or refuse.
+    Returns the briefing, or what `then(saved)` returns, asked in the same transaction.
+    """
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status not in allowed:
+            raise ValidationError(refusal)
+        fresh.status = to
+        moved = _save_state(briefing, fresh, by=by, reason=reason)
+        return then(fresh) if then is not None else moved
+
+
 def briefing_unpublish(*, briefing: Briefing, by) -> Briefing:
     """Take a live, scheduled or archived briefing back to draft; it keeps its publish time."""
     _require_publisher(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status not in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
-            raise ValidationError("It is not published, scheduled or archived.")
-        fresh.status = Briefing.Status.DRAFT
-        return _save_state(briefing, fresh, by=by, reason="Unpublished")
+    return _move(
+        briefing,
+        by=by,
+        allowed={*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED},
+        to=Briefing.Status.DRAFT,
+        refusal="It is not published, scheduled or archived.",
+        reason="Unpublished",
+    )
 
 
 def briefing_archive(*, briefing: Briefing, by) -> Briefing:
     """Take a briefing off the site for good, keeping it (and its history) in admin."""
     _require_publisher(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status == Briefing.Status.ARCHIVED:
-            raise ValidationError("It is already archived.")
-        fresh.status = Briefing.Status.ARCHIVED
-        return _save_state(briefing, fresh, by=by, reason="Archived")
+    return _move(
+        briefing,
+        by=by,
+        allowed=set(Briefing.Status) - {Briefing.Status.ARCHIVED},
+        to=Briefing.Status.ARCHIVED,
+        refusal="It is already archived.",
+        reason="Archived",
+    )
 
 
 def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem]:
@@ -235,24 +253,28 @@ def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem
     writer can fix it before an editor has to ask.
     """
     _require_writer(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status != Briefing.Status.DRAFT:
-            raise ValidationError("Only a draft can be submitted for review.")
-        fresh.status = Briefing.Status.REVIEW
-        _save_state(briefing, fresh, by=by, reason="Submitted for review")
-        return briefing_publish_problems(briefing=fresh)
+    return _move(
+        briefing,
+        by=by,
+        allowed={Briefing.Status.DRAFT},
+        to=Briefing.Status.REVIEW,
+        refusal="Only a draft can be submitted for review.",
+        reason="Submitted for review",
+        then=lambda fresh: briefing_publish_problems(briefing=fresh),
+    )
 
 
 def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
     """Take a briefing out of review (the writer wants it back, or the editor sends it back)."""
     _require_writer(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status != Briefing.Status.REVIEW:
-            raise ValidationError("Only a briefing in review can go back to draft.")
-        fresh.status = Briefing.Status.DRAFT
-        return _save_state(briefing, fresh, by=by, reason="Returned to draft")
+    return _move(
+        briefing,
+        by=by,
+        allowed={Briefing.Status.REVIEW},
+        to=Briefing.Status.DRAFT,
+        refusal="Only a briefing in review can go back to draft.",
+        reason="Returned to draft",
+    )
 
 
 def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
@@ -303,11 +325,15 @@ def _restore_fields(fresh: Briefing, record) -> list[str]:
     return warnings
 
 
+def _delete_all_but(rows, keep: set, *, by) -> None:
+    """Delete the parts not kept, one by one so that each leaves its history record."""
+    for row in rows.exclude(pk__in=keep):
+        row._history_user = by
+        row.delete()
+
+
 def _restore_sections(fresh: Briefing, sections, *, by) -> None:
-    keep_sections = {s.id for s in sections}
-    for section in fresh.sections.exclude(pk__in=keep_sections):
-        section._history_user = by
-        section.delete()
+    _delete_all_but(fresh.sections, {s.id for s in sections}, by=by)
     for old in sections:
         section = Section(
             pk=old.id,
@@ -324,10 +350,7 @@ def _restore_sections(fresh: Briefing, sections, *, by) -> None:
 def _restore_citations(fresh: Briefing, citations, *, by) -> list[str]:
     """The citations back, but for those of a source deleted since (one warning each)."""
     warnings = []
-    keep_citations = {c.id for c in citations}
-    for citation in fresh.citations.exclude(pk__in=keep_citations):
-        citation._history_user = by
-        citation.delete()
+    _delete_all_but(fresh.citations, {c.id for c in citations}, by=by)
     existing_sources = set(
         Source.objects.filter(pk__in=[c.source_id for c in citations]).values_list("pk", flat=True)
     )
