@@ -58,8 +58,9 @@ DOCUMENT_FIELDS = {
 def insert_new(model, objs: list) -> None:
     """
     Write new rows whose primary keys nothing reads back (an import's sections and
-    citations). On PostgreSQL through COPY, which took half the time of bulk_create's
-    INSERT for them: the values go to the database as rows, not as one array per column.
+    citations). On PostgreSQL through COPY, quicker than bulk_create's INSERT for them
+    (see docs/performance.md): the values go to the database as rows, not as one array
+    per column.
     Like bulk_create it sends no signals and saves no history; unlike it, the objects do
     not learn their primary keys.
     """
