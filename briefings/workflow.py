@@ -59,7 +59,7 @@ def headline_problems(briefing: Briefing) -> list[PublishProblem]:
                 "summary",
             )
         )
-    if briefing.category_id is None:
+    if not _has_category(briefing):
         problems.append(
             PublishProblem("Choose a category: it places the briefing in coverage.", "category")
         )
@@ -71,6 +71,14 @@ def headline_problems(briefing: Briefing) -> list[PublishProblem]:
                 PublishProblem("A signal briefing needs its confidence (percent).", "confidence")
             )
     return problems
+
+
+def _has_category(briefing: Briefing) -> bool:
+    # An import checks a briefing before saving it: a category new with that import is
+    # set on it but has no id yet.
+    if briefing.category_id is not None:
+        return True
+    return Briefing.category.is_cached(briefing) and briefing.category is not None
 
 
 def section_problems(sections: Iterable[Section]) -> list[PublishProblem]:
@@ -97,13 +105,52 @@ def citation_problems(citations: Iterable[Citation]) -> list[PublishProblem]:
     ]
 
 
-def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
-    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+def publish_problems(
+    briefing: Briefing, *, sections: Iterable[Section], citations: Iterable[Citation]
+) -> list[PublishProblem]:
+    """Everything that stops `briefing` with these parts going live, in the order to fix it."""
     return [
         *headline_problems(briefing),
-        *section_problems(briefing.sections.all()),
-        *citation_problems(briefing.citations.select_related("source")),
+        *section_problems(sections),
+        *citation_problems(citations),
     ]
+
+
+def briefing_publish_problems(*, briefing: Briefing) -> list[PublishProblem]:
+    """Everything that stops `briefing` going live as saved, in the order to fix it."""
+    return publish_problems(
+        briefing,
+        sections=briefing.sections.all(),
+        citations=briefing.citations.select_related("source"),
+    )
+
+
+def go_live(
+    briefing: Briefing,
+    *,
+    sections: Iterable[Section],
+    citations: Iterable[Citation],
+    at: datetime | None = None,
+) -> str:
+    """
+    The one way a briefing goes live: after the pre-publish checks on it and its parts
+    (ValidationError listing every problem), it is published at `at`, or scheduled when
+    `at` is in the future. Without `at` it goes live now, or keeps its earlier publish
+    time when it was published before. Saves nothing and checks no permission: the
+    caller does (`briefing_publish` for an editor, the importer for a file). Returns the
+    reason to record in the history.
+    """
+    _raise_problems(publish_problems(briefing, sections=sections, citations=citations))
+    now = timezone.now()
+    if at is None:
+        earlier = briefing.published_at
+        at = earlier if earlier is not None and earlier <= now else now
+    briefing.published_at = at
+    if at > now:
+        briefing.status = Briefing.Status.SCHEDULED
+        return f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
+    briefing.status = Briefing.Status.PUBLISHED
+    return "Published"
 
 
 def _require_publisher(user) -> None:
@@ -149,43 +196,55 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
     ValidationError listing every pre-publish problem.
     """
     _require_publisher(by)
-    now = timezone.now()
     with transaction.atomic():
         fresh = _locked(briefing)
-        _raise_problems(briefing_publish_problems(briefing=fresh))
-        if at is None:
-            earlier = fresh.published_at
-            at = earlier if earlier is not None and earlier <= now else now
-        if at > now:
-            fresh.status = Briefing.Status.SCHEDULED
-            reason = f"Scheduled for {timezone.localtime(at):%Y-%m-%d %H:%M %Z}"
-        else:
-            fresh.status = Briefing.Status.PUBLISHED
-            reason = "Published"
-        fresh.published_at = at
+        reason = go_live(
+            fresh,
+            sections=fresh.sections.all(),
+            citations=fresh.citations.select_related("source"),
+            at=at,
+        )
         return _save_state(briefing, fresh, by=by, reason=reason)
+
+
+def _move(briefing: Briefing, *, by, allowed, to: str, refusal: str, reason: str, then=None):
+    """
+    Move the locked briefing from one of the `allowed` statuses to `to`, or refuse.
+    Returns the briefing, or what `then(saved)` returns, asked in the same transaction.
+    """
+    with transaction.atomic():
+        fresh = _locked(briefing)
+        if fresh.status not in allowed:
+            raise ValidationError(refusal)
+        fresh.status = to
+        moved = _save_state(briefing, fresh, by=by, reason=reason)
+        return then(fresh) if then is not None else moved
 
 
 def briefing_unpublish(*, briefing: Briefing, by) -> Briefing:
     """Take a live, scheduled or archived briefing back to draft; it keeps its publish time."""
     _require_publisher(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status not in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
-            raise ValidationError("It is not published, scheduled or archived.")
-        fresh.status = Briefing.Status.DRAFT
-        return _save_state(briefing, fresh, by=by, reason="Unpublished")
+    return _move(
+        briefing,
+        by=by,
+        allowed={*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED},
+        to=Briefing.Status.DRAFT,
+        refusal="It is not published, scheduled or archived.",
+        reason="Unpublished",
+    )
 
 
 def briefing_archive(*, briefing: Briefing, by) -> Briefing:
     """Take a briefing off the site for good, keeping it (and its history) in admin."""
     _require_publisher(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status == Briefing.Status.ARCHIVED:
-            raise ValidationError("It is already archived.")
-        fresh.status = Briefing.Status.ARCHIVED
-        return _save_state(briefing, fresh, by=by, reason="Archived")
+    return _move(
+        briefing,
+        by=by,
+        allowed=set(Briefing.Status) - {Briefing.Status.ARCHIVED},
+        to=Briefing.Status.ARCHIVED,
+        refusal="It is already archived.",
+        reason="Archived",
+    )
 
 
 def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem]:
@@ -194,24 +253,28 @@ def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem
     writer can fix it before an editor has to ask.
     """
     _require_writer(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status != Briefing.Status.DRAFT:
-            raise ValidationError("Only a draft can be submitted for review.")
-        fresh.status = Briefing.Status.REVIEW
-        _save_state(briefing, fresh, by=by, reason="Submitted for review")
-        return briefing_publish_problems(briefing=fresh)
+    return _move(
+        briefing,
+        by=by,
+        allowed={Briefing.Status.DRAFT},
+        to=Briefing.Status.REVIEW,
+        refusal="Only a draft can be submitted for review.",
+        reason="Submitted for review",
+        then=lambda fresh: briefing_publish_problems(briefing=fresh),
+    )
 
 
 def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
     """Take a briefing out of review (the writer wants it back, or the editor sends it back)."""
     _require_writer(by)
-    with transaction.atomic():
-        fresh = _locked(briefing)
-        if fresh.status != Briefing.Status.REVIEW:
-            raise ValidationError("Only a briefing in review can go back to draft.")
-        fresh.status = Briefing.Status.DRAFT
-        return _save_state(briefing, fresh, by=by, reason="Returned to draft")
+    return _move(
+        briefing,
+        by=by,
+        allowed={Briefing.Status.REVIEW},
+        to=Briefing.Status.DRAFT,
+        refusal="Only a briefing in review can go back to draft.",
+        reason="Returned to draft",
+    )
 
 
 def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
@@ -226,73 +289,84 @@ def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
     if record.id != briefing.pk:
         raise ValidationError("That version belongs to another briefing.")
     _require_writer(by)
-    warnings = []
     then = revisions.snapshot(record)
     with transaction.atomic():
         fresh = _locked(briefing)
         if fresh.status in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
             _require_publisher(by)
-        for name in revisions.CONTENT_FIELDS:
-            if name in revisions.TAXONOMY:
-                value = getattr(record, f"{name}_id")
-                model = revisions.TAXONOMY[name]
-                if value is not None and not model.objects.filter(pk=value).exists():
-                    warnings.append(
-                        f"The {name} it had then has been deleted; the {name} is now empty."
-                    )
-                    value = None
-                setattr(fresh, f"{name}_id", value)
-            else:
-                setattr(fresh, name, getattr(record, name))
+        warnings = _restore_fields(fresh, record)
         # The briefing is saved before its parts, as in the admin, so the parts' rows
         # belong to this new version in the history.
         _save_state(briefing, fresh, by=by, reason=f"Restored version {record.version}")
-
-        keep_sections = {s.id for s in then.sections}
-        for section in fresh.sections.exclude(pk__in=keep_sections):
-            section._history_user = by
-            section.delete()
-        for old in then.sections:
-            section = Section(
-                pk=old.id,
-                briefing=fresh,
-                position=old.position,
-                heading=old.heading,
-                body=old.body,
-                audience=old.audience,
-            )
-            section._history_user = by
-            section.save()
-
-        keep_citations = {c.id for c in then.citations}
-        for citation in fresh.citations.exclude(pk__in=keep_citations):
-            citation._history_user = by
-            citation.delete()
-        existing_sources = set(
-            Source.objects.filter(pk__in=[c.source_id for c in then.citations]).values_list(
-                "pk", flat=True
-            )
-        )
-        for old in then.citations:
-            if old.source_id not in existing_sources:
-                warnings.append(
-                    "A source it cited then has been deleted, so that citation is not back."
-                )
-                continue
-            citation = Citation(
-                pk=old.id,
-                briefing=fresh,
-                source_id=old.source_id,
-                position=old.position,
-                note=old.note,
-            )
-            citation._history_user = by
-            citation.save()
-
+        _restore_sections(fresh, then.sections, by=by)
+        warnings += _restore_citations(fresh, then.citations, by=by)
         briefing_reindex(briefing=fresh)
         if fresh.status in Briefing.LIVE_STATUSES:
             _raise_problems(briefing_publish_problems(briefing=fresh))
     for name in revisions.CONTENT_FIELDS:
         attname = f"{name}_id" if name in revisions.TAXONOMY else name
         setattr(briefing, attname, getattr(fresh, attname))
+    return warnings
+
+
+def _restore_fields(fresh: Briefing, record) -> list[str]:
+    """The content fields as `record` had them; warns about taxonomy deleted since."""
+    warnings = []
+    for name in revisions.CONTENT_FIELDS:
+        if name not in revisions.TAXONOMY:
+            setattr(fresh, name, getattr(record, name))
+            continue
+        value = getattr(record, f"{name}_id")
+        model = revisions.TAXONOMY[name]
+        if value is not None and not model.objects.filter(pk=value).exists():
+            warnings.append(f"The {name} it had then has been deleted; the {name} is now empty.")
+            value = None
+        setattr(fresh, f"{name}_id", value)
+    return warnings
+
+
+def _delete_all_but(rows, keep: set, *, by) -> None:
+    """Delete the parts not kept, one by one so that each leaves its history record."""
+    for row in rows.exclude(pk__in=keep):
+        row._history_user = by
+        row.delete()
+
+
+def _restore_sections(fresh: Briefing, sections, *, by) -> None:
+    _delete_all_but(fresh.sections, {s.id for s in sections}, by=by)
+    for old in sections:
+        section = Section(
+            pk=old.id,
+            briefing=fresh,
+            position=old.position,
+            heading=old.heading,
+            body=old.body,
+            audience=old.audience,
+        )
+        section._history_user = by
+        section.save()
+
+
+def _restore_citations(fresh: Briefing, citations, *, by) -> list[str]:
+    """The citations back, but for those of a source deleted since (one warning each)."""
+    warnings = []
+    _delete_all_but(fresh.citations, {c.id for c in citations}, by=by)
+    existing_sources = set(
+        Source.objects.filter(pk__in=[c.source_id for c in citations]).values_list("pk", flat=True)
+    )
+    for old in citations:
+        if old.source_id not in existing_sources:
+            warnings.append(
+                "A source it cited then has been deleted, so that citation is not back."
+            )
+            continue
+        citation = Citation(
+            pk=old.id,
+            briefing=fresh,
+            source_id=old.source_id,
+            position=old.position,
+            note=old.note,
+        )
+        citation._history_user = by
+        citation.save()
     return warnings

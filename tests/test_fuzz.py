@@ -18,9 +18,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefings.importing import FRONT_MATTER_KEYS, SOURCE_KEYS
+from briefings.importing import FRONT_MATTER_KEYS, SOURCE_KEYS, briefings_import
 from briefings.models import Briefing
-from briefings.services import briefings_import
 from members.access import Audience
 from tests.factories import (
     BriefingFactory,

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError
 from django.urls import reverse
 
-from briefings import services
+from briefings.importing import writing as services
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 from tests.briefings.helpers import SEED_000, SEED_001, write
@@ -431,6 +431,7 @@ def test_search_documents_are_built_for_every_batch_of_a_real_run(tmp_path, monk
     Outside a transaction (as the command runs), batches are indexed beside the import,
     the last one half on each connection.
     """
+    from briefings.importing import running as services
     from briefings.models import SearchDocument
     from members import access
 

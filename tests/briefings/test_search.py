@@ -479,6 +479,8 @@ summary: Public words about harbour cranes.
 status: published
 published_at: 2026-01-05T08:00:00Z
 category: Ports
+impact: medium
+confidence: 80
 sources:
   - title: Port authority report
     url: https://example.org/port
@@ -497,7 +499,7 @@ Demo alliance text: obsidian.
 
 
 def test_imported_briefings_are_searchable_by_exactly_their_readers(client, tmp_path):
-    from briefings.services import briefings_import
+    from briefings.importing import briefings_import
 
     (tmp_path / "harbour.md").write_text(IMPORTED, encoding="utf-8")
     report = briefings_import(paths=[tmp_path])

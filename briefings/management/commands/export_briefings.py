@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from briefings.exporting import briefings_export
+from briefings.importing.exporting import briefings_export
 
 
 class Command(BaseCommand):

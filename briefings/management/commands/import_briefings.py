@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from briefings.services import briefings_import
+from briefings.importing import briefings_import
 
 
 def write_report(command, report):

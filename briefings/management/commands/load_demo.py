@@ -1,13 +1,15 @@
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from briefings.importing import _published_at
+from briefings import workflow
+from briefings.importing import briefings_import, parse_published_at
 from briefings.management.commands.import_briefings import write_report
 from briefings.markdown import render_markdown
-from briefings.models import Section
-from briefings.services import TAXONOMY_MODELS, briefings_import, taxonomy_get_or_create
+from briefings.models import Briefing, Section
+from briefings.services import TAXONOMY_MODELS, taxonomy_get_or_create
 from members.access import Audience
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -19,17 +21,13 @@ def load_additions() -> dict:
 
 
 def apply_additions(briefing, additions: dict):
-    """Our demo changes to a freshly imported seed briefing (see seed-additions.yaml)."""
+    """
+    Our demo changes to a freshly imported seed briefing (see seed-additions.yaml). A
+    briefing they publish goes live through the editorial workflow, with its checks.
+    """
     for key, model in TAXONOMY_MODELS.items():
         if additions.get(key):
             setattr(briefing, key, taxonomy_get_or_create(model=model, name=additions[key])[0])
-    if additions.get("status"):
-        briefing.status = additions["status"]
-    if additions.get("published_at"):
-        briefing.published_at = _published_at(
-            additions["published_at"], lambda key, message: _fail(message)
-        )
-    briefing.save()
     start = briefing.sections.count()
     Section.objects.bulk_create(
         Section(
@@ -42,6 +40,27 @@ def apply_additions(briefing, additions: dict):
         )
         for offset, section in enumerate(additions.get("sections", []))
     )
+    if additions.get("published_at"):
+        briefing.published_at = parse_published_at(
+            additions["published_at"], lambda key, message: _fail(message)
+        )
+    if additions.get("status"):
+        briefing.status = additions["status"]
+        if briefing.status in Briefing.LIVE_STATUSES:
+            _go_live(briefing)
+    briefing.save()
+
+
+def _go_live(briefing):
+    try:
+        workflow.go_live(
+            briefing,
+            sections=briefing.sections.all(),
+            citations=briefing.citations.select_related("source"),
+            at=briefing.published_at,
+        )
+    except ValidationError as exc:
+        _fail(f"{briefing.slug} cannot go live: {' '.join(exc.messages)}")
 
 
 def _fail(message):

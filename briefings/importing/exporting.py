@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from django.db.models import Prefetch
 
-from briefings.importing import CHOICE_KEYS, LIST_KEYS, TEXT_KEYS
+from briefings.importing.frontmatter import CHOICE_KEYS, LIST_KEYS, TEXT_KEYS
 from briefings.models import Briefing, Citation
 from members import access
 from members.access import Audience
@@ -41,6 +41,15 @@ def _front_matter(briefing: Briefing) -> dict:
         term = getattr(briefing, key)
         if term is not None:
             data[key] = term.name
+    _add_fields(data, briefing)
+    sources = [_source_entry(citation) for citation in briefing.citations.all()]
+    if sources:
+        data["sources"] = sources
+    return data
+
+
+def _add_fields(data: dict, briefing: Briefing) -> None:
+    """The choice, confidence, text and list fields the briefing has, in the format's order."""
     for key, (field_name, _choices) in CHOICE_KEYS.items():
         if key not in data and getattr(briefing, field_name):
             data[key] = getattr(briefing, field_name)
@@ -53,22 +62,20 @@ def _front_matter(briefing: Briefing) -> dict:
         items = [line.strip() for line in getattr(briefing, field_name).splitlines()]
         if any(items):
             data[key] = [item for item in items if item]
-    sources = []
-    for citation in briefing.citations.all():
-        source = citation.source
-        entry = {"title": source.title}
-        if source.publisher:
-            entry["publisher"] = source.publisher
-        if source.url:
-            entry["url"] = source.url
-        if source.published_on:
-            entry["published_on"] = source.published_on.isoformat()
-        if citation.note:
-            entry["note"] = citation.note
-        sources.append(entry)
-    if sources:
-        data["sources"] = sources
-    return data
+
+
+def _source_entry(citation: Citation) -> dict:
+    source = citation.source
+    entry = {"title": source.title}
+    if source.publisher:
+        entry["publisher"] = source.publisher
+    if source.url:
+        entry["url"] = source.url
+    if source.published_on:
+        entry["published_on"] = source.published_on.isoformat()
+    if citation.note:
+        entry["note"] = citation.note
+    return entry
 
 
 def _heading_line(section) -> str:

@@ -1,0 +1,76 @@
+"""
+What a briefing file says, as plain data: the documents the parsers produce and the
+importer writes, and the error a file that cannot be read raises. No database here.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from members.access import Audience
+
+SUPPORTED_SUFFIXES = (".md", ".txt")
+
+
+class BriefingFileError(Exception):
+    """A file that cannot be imported, with where and why."""
+
+    def __init__(self, path, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self):
+        where = f"{self.path}, line {self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class SectionDocument:
+    heading: str
+    body: str
+    audience: Audience = Audience.PUBLIC
+    line: int | None = None
+
+
+@dataclass
+class SourceDocument:
+    title: str
+    publisher: str = ""
+    url: str = ""
+    published_on: dt.date | None = None
+    note: str = ""
+    line: int | None = None
+
+
+@dataclass
+class BriefingDocument:
+    """One briefing as read from a file: model field values, taxonomy names, parts."""
+
+    path: str
+    fields: dict = field(default_factory=dict)
+    category: str = ""
+    region: str = ""
+    topic: str = ""
+    sections: list[SectionDocument] = field(default_factory=list)
+    sources: list[SourceDocument] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    # Fields the parser filled in because the file did not say: an update keeps the
+    # stored value of these (re-importing a page export must not move its publish time).
+    assumed: set[str] = field(default_factory=set)
+
+    @property
+    def title(self) -> str:
+        return self.fields.get("title", "")
+
+    @property
+    def slug(self) -> str:
+        """The given slug, or one made from the title, cut at a word for a readable URL."""
+        if self.fields.get("slug"):
+            return self.fields["slug"]
+        slug = slugify(self.title)
+        if len(slug) > 80:
+            slug = slug[:81].rsplit("-", 1)[0]
+        return slug

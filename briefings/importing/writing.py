@@ -1,0 +1,318 @@
+"""
+Writing briefings from documents: one file in its own transaction, or a batch of new
+ones in a fixed number of statements (parts through COPY on PostgreSQL), and the search
+reindex that follows each batch on a connection of its own.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from briefings import workflow
+from briefings.caching import content_changed
+from briefings.importing.documents import BriefingDocument
+from briefings.importing.lookups import ImportLookups
+from briefings.markdown import render_markdown
+from briefings.models import Briefing, Category, Citation, Section, Source
+from briefings.search import briefings_reindex
+from briefings.services import TAXONOMY_MODELS
+
+
+class BriefingExists(Exception):
+    """The document's slug is taken and the caller did not ask to update."""
+
+    def __init__(self, slug):
+        self.slug = slug
+        super().__init__(f"a briefing with the slug {slug!r} already exists")
+
+
+class DocumentInvalid(Exception):
+    """The document parsed but does not make a valid briefing."""
+
+
+class CannotGoLive(DocumentInvalid):
+    """The document says it is live, but the briefing fails the pre-publish checks."""
+
+    def __init__(self, status: str, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"it says {status} but cannot go live: {' '.join(problems)}")
+
+
+@dataclass
+class SaveOutcome:
+    briefing: Briefing
+    created: bool
+    created_taxonomy: list[str] = field(default_factory=list)
+
+
+# Fields a document fully describes: an update resets the ones it leaves out.
+DOCUMENT_FIELDS = {
+    f.name: f
+    for f in Briefing._meta.concrete_fields
+    if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
+}
+
+
+def insert_new(model, objs: list) -> None:
+    """
+    Write new rows whose primary keys nothing reads back (an import's sections and
+    citations). On PostgreSQL through COPY, quicker than bulk_create's INSERT for them
+    (see docs/performance.md): the values go to the database as rows, not as one array
+    per column.
+    Like bulk_create it sends no signals and saves no history; unlike it, the objects do
+    not learn their primary keys.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for obj in objs:
+            # As bulk_create does: the briefing saved since it was assigned gives its id.
+            obj._prepare_related_fields_for_save(operation_name="insert_new")
+            copy.write_row(
+                [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+            )
+
+
+@dataclass
+class PreparedBriefing:
+    """A briefing filled in from a document and validated, with its parts, not saved yet."""
+
+    briefing: Briefing
+    sections: list[Section]
+    citations: list[Citation]
+    created_taxonomy: list[str]
+
+
+def briefing_prepare(
+    *, document: BriefingDocument, existing: Briefing | None, lookups: ImportLookups
+) -> PreparedBriefing:
+    """
+    The briefing a document describes (`existing` updated, or a new one), validated before
+    anything is written; then its taxonomy terms, new ones not saved yet (the caller saves
+    them with `lookups.write_terms()` before the briefing). A document that says it is
+    published or scheduled, for a briefing not live yet, goes live through the editorial
+    workflow, with its checks. Raises DocumentInvalid, or CannotGoLive when they fail.
+    """
+    was_live = existing is not None and existing.status in Briefing.LIVE_STATUSES
+    briefing = _briefing_from_document(document, existing)
+    try:
+        # The terms come from the lookups, which found them or know them to be new: no
+        # need to ask the database again whether they exist.
+        briefing.full_clean(
+            exclude=list(TAXONOMY_MODELS), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        messages = "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in exc.message_dict.items()
+        )
+        raise DocumentInvalid(messages) from None
+    sections = _sections(briefing, document)
+    # An update of a briefing that is live already stays live as the file says: the checks
+    # guard the step onto the site (a test pins that such an update may clear fields).
+    if briefing.status in Briefing.LIVE_STATUSES and not was_live:
+        _go_live(briefing, document, sections)
+    created_taxonomy = _assign_terms(briefing, document, lookups)
+    return PreparedBriefing(
+        briefing, sections, _citations(briefing, document, lookups), created_taxonomy
+    )
+
+
+def _briefing_from_document(document: BriefingDocument, existing: Briefing | None) -> Briefing:
+    given = {name: value for name, value in document.fields.items() if name in DOCUMENT_FIELDS}
+    if existing is None:
+        # The model fills in its defaults for what the document leaves out.
+        return Briefing(slug=document.slug, **given)
+    briefing = existing
+    for name, model_field in DOCUMENT_FIELDS.items():
+        if name in document.assumed and getattr(existing, name):
+            continue  # the file did not say; what is stored stands
+        setattr(briefing, name, given[name] if name in given else model_field.get_default())
+    briefing.version = existing.version + 1
+    return briefing
+
+
+def _assign_terms(briefing: Briefing, document: BriefingDocument, lookups) -> list[str]:
+    """Set the briefing's taxonomy; returns the terms this import creates, by name."""
+    created_taxonomy = []
+    for key, model in TAXONOMY_MODELS.items():
+        name = getattr(document, key)
+        term = None
+        if name:
+            term, created = lookups.term(model, name)
+            if created:
+                created_taxonomy.append(f"{model._meta.verbose_name} {name!r}")
+        setattr(briefing, key, term)
+    return created_taxonomy
+
+
+def _sections(briefing: Briefing, document: BriefingDocument) -> list[Section]:
+    return [
+        Section(
+            briefing=briefing,
+            position=position,
+            heading=section.heading,
+            body=section.body,
+            body_html=render_markdown(section.body),
+            audience=section.audience,
+        )
+        for position, section in enumerate(document.sections)
+    ]
+
+
+def _citations(briefing: Briefing, document: BriefingDocument, lookups) -> list[Citation]:
+    return [
+        Citation(
+            briefing=briefing,
+            source=lookups.source(cited),
+            position=position,
+            note=cited.note,
+            note_html=render_markdown(cited.note),
+        )
+        for position, cited in enumerate(document.sources)
+    ]
+
+
+def _go_live(briefing: Briefing, document: BriefingDocument, sections: list[Section]) -> None:
+    """
+    Publish or schedule the briefing at the time the file gives, as the admin's Publish
+    button would: the same workflow function, the same pre-publish checks, on the parts in
+    memory. It runs before any term or source is looked up, so a file that fails leaves the
+    import's lookups as they were, and nothing of it is written. The file's category and
+    sources stand in for the ones the lookups will give: a matched source has the file's
+    address, since sources are matched by it.
+    """
+    briefing.category = Category(name=document.category) if document.category else None
+    citations = [
+        Citation(source=Source(title=cited.title, url=cited.url), note=cited.note)
+        for cited in document.sources
+    ]
+    said = briefing.status
+    try:
+        workflow.go_live(briefing, sections=sections, citations=citations, at=briefing.published_at)
+    except ValidationError as exc:
+        raise CannotGoLive(said, exc.messages) from None
+
+
+def parts_write(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> None:
+    """Save the sections and citations of saved briefings, and the sources they need."""
+    new_sources = {
+        id(c.source): c.source for p in prepared for c in p.citations if c.source.pk is None
+    }
+    Source.objects.bulk_create(new_sources.values())
+    for source in lookups.filled:
+        source.save(update_fields=["publisher", "published_on"])
+    lookups.filled = []
+    # Like bulk_create, this skips save(): the Markdown was rendered when they were prepared.
+    insert_new(Section, [s for p in prepared for s in p.sections])
+    insert_new(Citation, [c for p in prepared for c in p.citations])
+
+
+def save_document(*, document, update, lookups) -> SaveOutcome:
+    """One document's briefing with its parts, inside the caller's transaction."""
+    slug = document.slug
+    existing = Briefing.objects.filter(slug=slug).select_for_update().first()
+    if existing is not None and not update:
+        raise BriefingExists(slug)
+    prepared = briefing_prepare(document=document, existing=existing, lookups=lookups)
+    briefing = prepared.briefing
+    lookups.write_terms()
+    briefing.save()
+    if existing is not None:
+        briefing.sections.all().delete()
+        briefing.citations.all().delete()
+    parts_write(prepared=[prepared], lookups=lookups)
+    return SaveOutcome(
+        briefing=briefing, created=existing is None, created_taxonomy=prepared.created_taxonomy
+    )
+
+
+@transaction.atomic
+def briefing_save_from_document(
+    *, document: BriefingDocument, update: bool = False, lookups: ImportLookups | None = None
+) -> SaveOutcome:
+    """
+    Create the briefing a document describes, or with `update` replace an existing one
+    with the same slug (fields, sections and citations). All or nothing.
+    """
+    lookups = lookups or ImportLookups()
+    try:
+        return save_document(document=document, update=update, lookups=lookups)
+    except (BriefingExists, DocumentInvalid):
+        raise  # raised before anything was written
+    except BaseException:
+        lookups.forget()
+        raise
+
+
+def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> None:
+    """
+    Save new briefings with their parts in a fixed number of statements, whatever their
+    number, with the history record each save would have written. Call inside a transaction.
+    """
+    briefings = [p.briefing for p in prepared]
+    lookups.write_terms()
+    Briefing.objects.bulk_create(briefings)
+    Briefing.history.bulk_history_create(briefings, default_change_reason=None)
+    parts_write(prepared=prepared, lookups=lookups)
+    # bulk_create sends no post_save: tell the page cache, as saving one by one would.
+    content_changed(sender=Briefing)
+
+
+class Reindexer:
+    """
+    Rebuilds the search documents of each batch an import saved. They are derived data
+    (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
+    caller's transaction, a batch is indexed on a connection of its own while the next
+    batch is read: the database computes the search vectors as Python parses files. The
+    last batch has nothing to overlap with, so it is split between both connections.
+    Elsewhere everything is indexed at the end, on the caller's connection. Leaving the
+    `with` block waits for the work, and raises what failed in it.
+    """
+
+    def __init__(self):
+        self.background = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.pending = []
+        self.saved = []
+
+    def __enter__(self):
+        self.executor = ThreadPoolExecutor(max_workers=1).__enter__()
+        return self
+
+    def batch_saved(self, briefing_ids: list, *, last: bool) -> None:
+        if not self.background:
+            self.saved.extend(briefing_ids)
+        elif not last:
+            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids))
+        else:
+            half = len(briefing_ids) // 2
+            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids[half:]))
+            briefings_reindex(briefing_ids=briefing_ids[:half])
+
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            if exc_type is None:
+                for future in self.pending:
+                    future.result()
+        finally:
+            self.executor.__exit__(exc_type, exc, traceback)
+        if exc_type is None and not self.background:
+            briefings_reindex(briefing_ids=self.saved)
+
+
+def _reindex_apart(briefing_ids):
+    try:
+        briefings_reindex(briefing_ids=briefing_ids)
+    finally:
+        connection.close()  # this thread's own connection
