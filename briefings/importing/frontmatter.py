@@ -22,7 +22,7 @@ from briefings.importing.documents import (
     SectionDocument,
     SourceDocument,
 )
-from briefings.models import Briefing
+from briefings.models import Briefing, Source
 from members import access
 from members.access import Audience
 
@@ -76,7 +76,15 @@ def _max_length(field_name: str) -> int | None:
 
 
 # libyaml when it is there (it is in the wheels): parsing is most of an import's time.
-_YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _YAMLLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML's safe loader, except that dates stay text: YAML would turn `2026-02-30` into
+    an error for the whole file before any key is read (and `title: 2026-01-01` into a
+    date). Each date field is read by its key, which names the line when it is wrong."""
+
+
+_YAMLLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
 
 
 def _load_yaml(text: str):
@@ -220,7 +228,10 @@ class _FrontMatter:
                 validate_slug(slug)
             except ValidationError:
                 self.fail("slug", f"slug {slug!r} may only hold letters, digits, '-' and '_'")
-            fields["slug"] = slug[:200]
+            limit = _max_length("slug")
+            if len(slug) > limit:
+                self.fail("slug", f"slug is {len(slug)} characters long; the limit is {limit}")
+            fields["slug"] = slug
         elif not slugify(fields["title"]):
             self.fail("title", "cannot make a slug from this title; give a slug")
 
@@ -254,23 +265,28 @@ class _FrontMatter:
             return
         if isinstance(authors, list):
             authors = ", ".join(str(name).strip() for name in authors if str(name).strip())
-        fields["authors"] = str(authors).strip()[: _max_length("authors")]
+        authors = str(authors).strip()
+        limit = _max_length("authors")
+        if len(authors) > limit:
+            self.fail("authors", f"authors is {len(authors)} characters long; the limit is {limit}")
+        fields["authors"] = authors
 
 
 def parse_published_at(value, fail):
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time.min)
-    else:
-        moment = parse_datetime(str(value).strip())
-        if moment is None:
-            day = parse_date(str(value).strip())
-            if day is None:
-                fail("published_at", f"published_at {value!r} is not a date and time (ISO 8601)")
-            moment = dt.datetime.combine(day, dt.time.min)
+    if isinstance(value, dict | list):
+        fail("published_at", "published_at must be a date and time, not a list or mapping")
+    text = str(value).strip()
+    try:
+        moment = parse_datetime(text)
+        day = None if moment else parse_date(text)
+    except ValueError:  # well formed, but no such day or time: 2026-02-30
+        fail("published_at", f"published_at {text!r} is not a real date and time")
+    if moment is None:
+        if day is None:
+            fail("published_at", f"published_at {text!r} is not a date and time (ISO 8601)")
+        moment = dt.datetime.combine(day, dt.time.min)
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=dt.UTC)
     return moment
@@ -310,10 +326,15 @@ def _read_source(item, item_fail, line) -> SourceDocument:
             _validate_url(url)
         except ValidationError:
             item_fail(f"url {url!r} is not an http(s) address")
+    publisher = str(item.get("publisher") or "").strip()
+    for key, value in (("title", title), ("publisher", publisher), ("url", url)):
+        limit = Source._meta.get_field(key).max_length
+        if len(value) > limit:
+            item_fail(f"{key} is {len(value)} characters long; the limit is {limit}")
     return SourceDocument(
-        title=title[:300],
-        publisher=str(item.get("publisher") or "").strip()[:200],
-        url=url[:500],
+        title=title,
+        publisher=publisher,
+        url=url,
         published_on=_source_date(item.get("published_on"), item_fail),
         note=str(item.get("note") or "").strip(),
         line=line,
@@ -321,13 +342,17 @@ def _read_source(item, item_fail, line) -> SourceDocument:
 
 
 def _source_date(published_on, item_fail) -> dt.date | None:
-    if published_on and not isinstance(published_on, dt.date):
-        published_on = parse_date(str(published_on))
-        if published_on is None:
-            item_fail("published_on must be a date (YYYY-MM-DD)")
-    if isinstance(published_on, dt.datetime):
-        published_on = published_on.date()
-    return published_on or None
+    if published_on in (None, ""):
+        return None
+    text = str(published_on).strip()
+    try:
+        moment = parse_datetime(text)
+        day = moment.date() if moment else parse_date(text)
+    except ValueError:  # well formed, but no such day: 2026-13-45
+        item_fail(f"published_on {text!r} is not a real date")
+    if day is None:
+        item_fail(f"published_on {text!r} must be a date (YYYY-MM-DD)")
+    return day
 
 
 def _read_sections(lines, *, start, path) -> list[SectionDocument]:

@@ -1,0 +1,107 @@
+"""A wrong value in one file is that file's failure, named with its line; the rest import."""
+
+import pytest
+
+from briefings.importing import BriefingFileError, briefings_import, parse_file
+from briefings.models import Briefing, Source
+from tests.briefings.helpers import write
+from tests.briefings.test_commands import run
+from tests.briefings.test_importing import GOOD
+
+SOURCE_URL = "    url: https://example.org/report\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "published_at: 2026-11-20T08:00:00Z",
+            "published_at: 2026-02-30",
+            6,
+            "published_at '2026-02-30' is not a real date and time",
+        ),
+        (
+            "published_at: 2026-11-20T08:00:00Z",
+            "published_at: 2026-11-20T25:00:00Z",
+            6,
+            "is not a real date and time",
+        ),
+        (
+            SOURCE_URL,
+            SOURCE_URL + "    published_on: 2026-13-45\n",
+            16,
+            "source 1: published_on '2026-13-45' is not a real date",
+        ),
+        (
+            SOURCE_URL,
+            "    url: https://example.org/" + "x" * 600 + "\n",
+            16,
+            "source 1: url is 620 characters long; the limit is 500",
+        ),
+        (
+            "  - title: Public reference title",
+            "  - title: " + "T" * 301,
+            16,
+            "source 1: title is 301 characters long; the limit is 300",
+        ),
+        (
+            "    publisher: Publisher",
+            "    publisher: " + "P" * 201,
+            16,
+            "source 1: publisher is 201 characters long; the limit is 200",
+        ),
+        ("kind: signal-brief", "kind: signal-brief\nslug: " + "s" * 201, 3, "slug is 201"),
+        ("kind: signal-brief", "kind: signal-brief\nauthors: " + "A" * 301, 3, "authors is 301"),
+    ],
+    ids=[
+        "no such day",
+        "no such hour",
+        "no such source date",
+        "long url",
+        "long source title",
+        "long publisher",
+        "long slug",
+        "long authors",
+    ],
+)
+def test_a_wrong_value_is_named_with_its_line(tmp_path, old, new, line, message):
+    assert old in GOOD
+    path = write(tmp_path / "bad.md", GOOD.replace(old, new))
+    with pytest.raises(BriefingFileError) as caught:
+        parse_file(path)
+    assert caught.value.line == line
+    assert message in str(caught.value)
+
+
+def test_values_yaml_would_read_as_dates_stay_text(tmp_path):
+    text = GOOD.replace(
+        "title: HKSTP and SenseTime partner on Hong Kong AI data centre", "title: 2026-01-01"
+    ).replace(SOURCE_URL, SOURCE_URL + "    published_on: 2026-11-02T10:00:00Z\n")
+    document = parse_file(write(tmp_path / "dated.md", text))
+    assert document.fields["title"] == "2026-01-01"
+    assert str(document.sources[0].published_on) == "2026-11-02"
+    assert document.fields["published_at"].isoformat() == "2026-11-20T08:00:00+00:00"
+
+
+@pytest.mark.django_db
+def test_one_mistyped_date_fails_its_file_and_every_other_file_imports(tmp_path):
+    paths = []
+    for n in range(150):
+        text = GOOD.replace("title: HKSTP", f"title: Number {n:03} HKSTP")
+        if n == 120:
+            text = text.replace("published_at: 2026-11-20T08:00:00Z", "published_at: 2026-02-30")
+        paths.append(write(tmp_path / f"{n:03}.md", text))
+    out, err = run("import_briefings", str(tmp_path))
+    assert f"failed: {paths[120]}, line 6: published_at '2026-02-30'" in err
+    assert "149 created, 0 updated, 0 skipped, 1 failed" in out
+    assert Briefing.objects.count() == 149
+    assert not Briefing.objects.filter(title__startswith="Number 120 ").exists()
+
+
+@pytest.mark.django_db
+def test_an_over_long_url_is_not_stored_cut(tmp_path):
+    text = GOOD.replace(SOURCE_URL, "    url: https://example.org/" + "x" * 600 + "\n")
+    report = briefings_import(paths=[write(tmp_path / "long.md", text)])
+    [result] = report.results
+    assert result.outcome == "failed"
+    assert Source.objects.count() == 0
