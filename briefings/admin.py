@@ -28,9 +28,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
-from django.utils.text import slugify
 
-from briefings import revisions, workflow
+from briefings import revisions, slugs, workflow
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from briefings.search import briefing_reindex, briefings_reindex
 from briefings.workflow import WRITER_STATUSES, can_publish
@@ -77,19 +76,6 @@ def future_publish_time(briefing) -> datetime | None:
     """The publish time to schedule for, when the editor set one in the future."""
     at = briefing.published_at
     return at if at is not None and at > timezone.now() else None
-
-
-def unique_slug(title: str, *, exclude_pk=None) -> str:
-    base = slugify(title)[:190] or "briefing"
-    taken = set(
-        Briefing.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 # --- Taxonomy and sources -------------------------------------------------------------
@@ -506,7 +492,11 @@ class BriefingForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("title"):
-            cleaned["slug"] = unique_slug(cleaned["title"], exclude_pk=self.instance.pk)
+            cleaned["slug"] = slugs.free_slug(
+                Briefing.objects.exclude(pk=self.instance.pk),
+                slugs.slug_from(cleaned["title"], max_length=200, fallback="briefing"),
+                max_length=200,
+            )
         if self.instance.pk:
             self.check_version(cleaned.get("base_version"))
         if self.going_live:

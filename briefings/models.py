@@ -10,7 +10,6 @@ cited in order, each citation with a note whose audience is fixed by the access 
 """
 
 import functools
-import secrets
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.signals import setting_changed
@@ -20,10 +19,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history import register as register_history
 
 from briefings.markdown import render_markdown
+from briefings.slugs import slug_from
 from members import access
 from members.access import Audience
 
@@ -45,16 +44,6 @@ def _slug_url(name, slug, urlconf, prefix):  # reverse() reads the prefix; it is
 def _forget_slug_urls(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _slug_url.cache_clear()
-
-
-def slug_from(text: str, *, max_length: int, fallback: str) -> str:
-    """
-    A URL slug for `text`. A title with no Latin letters or digits (say, in Japanese)
-    slugifies to nothing; it gets `fallback` and a random suffix rather than an empty
-    address that no page could be found at.
-    """
-    slug = slugify(text)[:max_length].strip("-")
-    return slug or f"{slugify(fallback)}-{secrets.token_hex(4)}"
 
 
 class Taxonomy(models.Model):
