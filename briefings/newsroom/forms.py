@@ -48,7 +48,17 @@ class SourceForm(forms.ModelForm):
         }
 
 
-class SectionForm(forms.ModelForm):
+class PartForm(forms.ModelForm):
+    """A section or citation: its position may be left empty to add it at the end."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        if self.instance.pk is None:
+            self.initial["position"] = None
+
+
+class SectionForm(PartForm):
     class Meta:
         model = Section
         fields = ["position", "heading", "audience", "body"]
@@ -63,14 +73,8 @@ class SectionForm(forms.ModelForm):
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 80})}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["position"].required = False
-        if self.instance.pk is None:
-            self.initial["position"] = None
 
-
-class CitationForm(forms.ModelForm):
+class CitationForm(PartForm):
     class Meta:
         model = Citation
         fields = ["position", "source", "note"]
@@ -82,12 +86,6 @@ class CitationForm(forms.ModelForm):
             ),
         }
         widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["position"].required = False
-        if self.instance.pk is None:
-            self.initial["position"] = None
 
 
 def free_briefing_slug(title: str, *, exclude_pk=None) -> str:

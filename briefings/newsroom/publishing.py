@@ -234,51 +234,48 @@ def run_action(model_admin, request, queryset, verb, run) -> None:
         )
 
 
-@admin.action(
-    description="Publish selected briefings (those with a future publish time are scheduled)",
-    permissions=["publish"],
-)
-def publish_selected(model_admin, request, queryset):
-    run_action(
-        model_admin,
-        request,
-        queryset,
-        "Published or scheduled",
-        lambda b: workflow.briefing_publish(briefing=b, by=request.user, at=future_publish_time(b)),
-    )
+def list_action(name, *, description, permission, verb, run):
+    """A change-list action that runs `run(briefing=..., by=...)` on each selected one."""
+
+    def action(model_admin, request, queryset):
+        run_action(model_admin, request, queryset, verb, lambda b: run(briefing=b, by=request.user))
+
+    action.__name__ = action.__qualname__ = name
+    return admin.action(description=description, permissions=[permission])(action)
 
 
-@admin.action(description="Unpublish selected briefings (back to draft)", permissions=["publish"])
-def unpublish_selected(model_admin, request, queryset):
-    run_action(
-        model_admin,
-        request,
-        queryset,
-        "Unpublished",
-        lambda b: workflow.briefing_unpublish(briefing=b, by=request.user),
-    )
+def publish_now_or_at_its_time(*, briefing, by):
+    """Publish, or schedule when the editor set a publish time in the future."""
+    return workflow.briefing_publish(briefing=briefing, by=by, at=future_publish_time(briefing))
 
 
-@admin.action(description="Archive selected briefings", permissions=["publish"])
-def archive_selected(model_admin, request, queryset):
-    run_action(
-        model_admin,
-        request,
-        queryset,
-        "Archived",
-        lambda b: workflow.briefing_archive(briefing=b, by=request.user),
-    )
-
-
-@admin.action(description="Submit selected drafts for review", permissions=["change"])
-def submit_selected_for_review(model_admin, request, queryset):
-    run_action(
-        model_admin,
-        request,
-        queryset,
-        "Submitted for review",
-        lambda b: workflow.briefing_submit_for_review(briefing=b, by=request.user),
-    )
-
-
-ACTIONS = [publish_selected, unpublish_selected, archive_selected, submit_selected_for_review]
+ACTIONS = [
+    list_action(
+        "publish_selected",
+        description=("Publish selected briefings (those with a future publish time are scheduled)"),
+        permission="publish",
+        verb="Published or scheduled",
+        run=publish_now_or_at_its_time,
+    ),
+    list_action(
+        "unpublish_selected",
+        description="Unpublish selected briefings (back to draft)",
+        permission="publish",
+        verb="Unpublished",
+        run=workflow.briefing_unpublish,
+    ),
+    list_action(
+        "archive_selected",
+        description="Archive selected briefings",
+        permission="publish",
+        verb="Archived",
+        run=workflow.briefing_archive,
+    ),
+    list_action(
+        "submit_selected_for_review",
+        description="Submit selected drafts for review",
+        permission="change",
+        verb="Submitted for review",
+        run=workflow.briefing_submit_for_review,
+    ),
+]
