@@ -9,30 +9,18 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
-import secrets
-
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history import register as register_history
 
 from briefings.hot_paths import slug_url
 from briefings.markdown import render_markdown
+from briefings.slugs import slug_from
 from members import access
 from members.access import Audience
-
-
-def slug_from(text: str, *, max_length: int, fallback: str) -> str:
-    """
-    A URL slug for `text`. A title with no Latin letters or digits (say, in Japanese)
-    slugifies to nothing; it gets `fallback` and a random suffix rather than an empty
-    address that no page could be found at.
-    """
-    slug = slugify(text)[:max_length].strip("-")
-    return slug or f"{slugify(fallback)}-{secrets.token_hex(4)}"
 
 
 class Taxonomy(models.Model):

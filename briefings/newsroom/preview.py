@@ -1,9 +1,12 @@
 """
 Staff preview: a briefing in any status, rendered by the reader's own page view as a
 reader in the chosen audience would see it. Reached only through BriefingAdmin's
-preview URL, which checks the preview permission before this view runs.
+preview URL (preview_view below), which checks the preview permission before this view
+runs.
 """
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -63,9 +66,7 @@ class BriefingPreviewView(BriefingDetailView):
             "preview_links": [
                 {
                     "label": audience.label if access.is_member_audience(audience) else "Anonymous",
-                    "url": reverse(
-                        "admin:briefings_briefing_preview", args=[briefing.pk, audience.slug]
-                    ),
+                    "url": preview_url(briefing, audience),
                     "current": audience == self.preview_as,
                 }
                 for audience in Audience
@@ -73,3 +74,36 @@ class BriefingPreviewView(BriefingDetailView):
             "preview_edit_url": reverse("admin:briefings_briefing_change", args=[briefing.pk]),
             "preview_is_live": briefing.is_live(),
         }
+
+
+def preview_url(briefing, audience) -> str:
+    return reverse("admin:briefings_briefing_preview", args=[briefing.pk, audience.slug])
+
+
+def preview_links(user, briefing) -> list[tuple[str, str]]:
+    """The change form's preview links (label, URL), one per audience, for those allowed."""
+    if briefing is None or not workflow.can_preview(user):
+        return []
+    return [
+        (
+            audience.label if access.is_member_audience(audience) else "Anonymous reader",
+            preview_url(briefing, audience),
+        )
+        for audience in Audience
+    ]
+
+
+def preview_view(model_admin, request, object_id, audience):
+    """
+    The briefing as a reader in `audience` would see it, for any status. Anonymous
+    visitors are sent to sign in; anyone signed in without the preview permission gets
+    403 (the URL names an id under /admin/, so saying "not yours" reveals nothing a
+    404 would hide, and it tells a colleague which permission they lack). Staff then
+    pass the admin site's own checks.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not workflow.can_preview(request.user):
+        raise PermissionDenied
+    view = model_admin.admin_site.admin_view(BriefingPreviewView.as_view())
+    return view(request, pk=object_id, audience=audience)

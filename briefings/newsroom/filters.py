@@ -1,0 +1,42 @@
+"""The briefing change list's own filters and the counts they filter on."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from members import access
+from members.access import Audience
+
+
+def section_counts() -> dict:
+    """
+    Annotations for the change list: sections per audience (`_sections_<value>`), and
+    gated sections (`_gated`), which GatedFilter and the audience mix column read.
+    """
+    return {
+        **{
+            f"_sections_{audience.value}": Count(
+                "sections", filter=Q(sections__audience=audience), distinct=True
+            )
+            for audience in Audience
+        },
+        "_gated": Count(
+            "sections",
+            filter=Q(sections__audience__in=access.gated_audiences()),
+            distinct=True,
+        ),
+    }
+
+
+class GatedFilter(admin.SimpleListFilter):
+    title = "gated sections"
+    parameter_name = "gated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has gated sections"), ("no", "Public only")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(_gated__gt=0)
+        if self.value() == "no":
+            return queryset.filter(_gated=0)
+        return queryset
