@@ -18,7 +18,7 @@ from simple_history import register as register_history
 
 from briefings.hot_paths import slug_url
 from briefings.markdown import render_markdown
-from briefings.slugs import slug_from
+from briefings.slugs import slug_from, title_slug
 from members import access
 from members.access import Audience
 
@@ -267,7 +267,7 @@ class Briefing(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slug_from(self.title, max_length=200, fallback="briefing")
+            self.slug = title_slug(self.title)
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or {"status", "published_at"} & set(update_fields):

@@ -33,6 +33,19 @@ def slug_from(text: str, *, max_length: int, fallback: str) -> str:
     return slug_base(text, max_length=max_length) or random_fallback(fallback)
 
 
+# A slug made from a briefing's title is cut at a word near this length: an address a
+# reader can read and paste, not every word of a long headline.
+READABLE_LENGTH = 80
+
+
+def title_slug(title: str) -> str:
+    """A briefing's slug from its title: slugified, cut at a word near READABLE_LENGTH."""
+    slug = slugify(title)
+    if len(slug) > READABLE_LENGTH:
+        slug = slug[: READABLE_LENGTH + 1].rsplit("-", 1)[0]
+    return slug or random_fallback("briefing")
+
+
 def numbered(base: str, number: int, *, max_length: int) -> str:
     """The `number`th candidate for `base`: the base itself, then `base-2`, `base-3`, ..."""
     if number == 1:

@@ -6,8 +6,7 @@ importer writes, and the error a file that cannot be read raises. No database he
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils.text import slugify
-
+from briefings.slugs import title_slug
 from members.access import Audience
 
 SUPPORTED_SUFFIXES = (".md", ".txt")
@@ -70,7 +69,4 @@ class BriefingDocument:
         """The given slug, or one made from the title, cut at a word for a readable URL."""
         if self.fields.get("slug"):
             return self.fields["slug"]
-        slug = slugify(self.title)
-        if len(slug) > 80:
-            slug = slug[:81].rsplit("-", 1)[0]
-        return slug
+        return title_slug(self.title)

@@ -93,7 +93,7 @@ def free_briefing_slug(title: str, *, exclude_pk=None) -> str:
     field = Briefing._meta.get_field("slug")
     return slugs.free_slug(
         Briefing.objects.exclude(pk=exclude_pk),
-        slugs.slug_from(title, max_length=field.max_length, fallback="briefing"),
+        slugs.title_slug(title),
         max_length=field.max_length,
     )
 
