@@ -1,7 +1,4 @@
-from django.utils import timezone
-
 from members import access
-from members.services import audience_for_user
 
 
 class AudienceBackend:
@@ -23,7 +20,7 @@ class AudienceBackend:
         tier = access.permission_audience(perm.removeprefix("members."))
         if tier is None:
             return False
-        return access.can_read(audience_for_user(user_obj, at=timezone.now()), tier)
+        return user_obj.reads_tier(tier)
 
     def has_module_perms(self, user_obj, app_label):
         return False

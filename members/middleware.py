@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from members.services import reader_status
+from members.selectors import reader_status
 
 
 class AudienceMiddleware:

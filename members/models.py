@@ -48,10 +48,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
-        permissions = [
-            ("read_strategic_circle", "Can read Strategic Circle parts"),
-            ("read_leadership_alliance", "Can read Leadership Alliance parts"),
-        ]
+        permissions = access.reading_permissions()
 
     def __str__(self):
         return self.email
@@ -61,11 +58,20 @@ class User(AbstractUser):
         # the superuser flag nor a group can make `has_perm` disagree with what the pages
         # show. Staff who need to see every audience use preview, which is its own permission.
         app_label, _, codename = perm.partition(".")
-        if app_label == "members" and access.permission_audience(codename) is not None:
-            from members.backends import AudienceBackend
-
-            return AudienceBackend().has_perm(self, perm, obj)
+        tier = access.permission_audience(codename) if app_label == "members" else None
+        if tier is not None:
+            return self.reads_tier(tier)
         return super().has_perm(perm, obj)
+
+    def reads_tier(self, tier, at=None) -> bool:
+        """
+        Whether the account's memberships let it read `tier`'s parts at `at` (now by
+        default): the answer the `members.read_<tier>` permissions give.
+        """
+        if not self.is_active:
+            return False
+        terms = [m.term for m in self.memberships.all()]
+        return access.can_read(access.audience_at(terms, at or timezone.now()), tier)
 
 
 class Tier(models.Model):
@@ -182,7 +188,7 @@ class Application(models.Model):
     )
     tier = models.PositiveSmallIntegerField(
         choices=[(tier.value, tier.label) for tier in access.TIERS],
-        default=Audience.LEADERSHIP_ALLIANCE,
+        default=access.APPLICATION_TIER,
     )
     name = models.CharField("full name", max_length=150)
     organisation = models.CharField(max_length=200)
@@ -260,7 +266,7 @@ class Invitation(models.Model):
     email = models.EmailField("invited e-mail address")
     tier = models.PositiveSmallIntegerField(
         choices=[(tier.value, tier.label) for tier in access.TIERS],
-        default=Audience.LEADERSHIP_ALLIANCE,
+        default=access.APPLICATION_TIER,
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField(help_text="The link stops working at this time.")
