@@ -40,6 +40,9 @@ class Audience(models.IntegerChoices):
 # Audiences that are membership tiers (a reader can hold them), lowest first.
 TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE)
 
+# The choices of every model field that holds a tier.
+TIER_CHOICES: list[tuple[int, str]] = [(tier.value, tier.label) for tier in TIERS]
+
 # Tiers any reader may join by signing up; the others are granted by the publisher
 # (an approved application, an invitation, or a complimentary grant).
 OPEN_TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE,)

@@ -77,9 +77,7 @@ class User(AbstractUser):
 class Tier(models.Model):
     """The reader-facing wording of a membership tier, editable by staff."""
 
-    audience = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS], unique=True
-    )
+    audience = models.PositiveSmallIntegerField(choices=access.TIER_CHOICES, unique=True)
     name = models.CharField(max_length=80)
     pitch = models.TextField(help_text="Shown on lock cards and on the tier's page.")
     description = models.TextField(
@@ -120,9 +118,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS]
-    )
+    tier = models.PositiveSmallIntegerField(choices=access.TIER_CHOICES)
     source = models.CharField(max_length=20, choices=Source.choices)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no end date.")
@@ -176,7 +172,7 @@ class ApplicationQuerySet(models.QuerySet):
 
 
 class Application(models.Model):
-    """A signed-in reader's request for a tier the publisher grants (Leadership Alliance)."""
+    """A signed-in reader's request for a tier the publisher grants (`access.APPLICATION_TIER`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -187,7 +183,7 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
     )
     tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS],
+        choices=access.TIER_CHOICES,
         default=access.APPLICATION_TIER,
     )
     name = models.CharField("full name", max_length=150)
@@ -265,7 +261,7 @@ class Invitation(models.Model):
 
     email = models.EmailField("invited e-mail address")
     tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS],
+        choices=access.TIER_CHOICES,
         default=access.APPLICATION_TIER,
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -30,7 +30,7 @@ from members.selectors import invitation_token_hash
 
 logger = logging.getLogger(__name__)
 
-# Leadership Alliance granted on approval lasts this long unless the manager says otherwise.
+# A tier granted on approval lasts this long unless the manager says otherwise.
 APPLICATION_TERM_MONTHS = 12
 INVITATION_VALID_DAYS = 14
 
@@ -141,7 +141,7 @@ def membership_extend(
 
 def membership_grant_on_signup(*, user):
     """
-    Strategic Circle is open to every reader: a verified e-mail address makes the account
+    The signup tier is open to every reader: a verified e-mail address makes the account
     a member. Only once per account, so a membership a manager ended stays ended when the
     reader later verifies a changed address.
     """
