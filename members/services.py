@@ -285,6 +285,7 @@ def application_decline(*, application, reviewer):
         context={
             "application": application,
             "tier_name": Audience(application.tier).label,
+            "signup_tier_name": access.SIGNUP_TIER.label,
             "overview_url": site_url(reverse("members:overview")),
         },
     )
