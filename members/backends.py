@@ -3,9 +3,9 @@ from members import access
 
 class AudienceBackend:
     """
-    Answers `user.has_perm("members.read_strategic_circle")` and
-    `..._leadership_alliance` from the access rule, so admin, templates and code that
-    speak Django permissions agree with the pages. It authenticates nobody.
+    Answers `user.has_perm("members.<reading permission>")` (one per tier, named by
+    `access.permission_codename`) from the account's memberships, so admin, templates and
+    code that speak Django permissions agree with the pages. It authenticates nobody.
     """
 
     def authenticate(self, request, **credentials):
