@@ -211,6 +211,17 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
         )
 
 
+def _application_lock_pending(application):
+    """The application, locked for review; refused when someone has already reviewed it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_pending:
+        raise MembershipError(
+            f"The application from {application.name} was already "
+            f"{application.get_status_display().lower()}."
+        )
+    return application
+
+
 def application_approve(*, application, reviewer, ends_at: datetime | None = None):
     """
     Approve a pending application: grant the tier until `ends_at` (the date the manager
@@ -219,12 +230,7 @@ def application_approve(*, application, reviewer, ends_at: datetime | None = Non
     """
     now = timezone.now()
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        if not application.is_pending:
-            raise MembershipError(
-                f"The application from {application.name} was already "
-                f"{application.get_status_display().lower()}."
-            )
+        application = _application_lock_pending(application)
         # A renewal starts where the current membership ends, so there is no gap and no
         # overlap; anything else starts now.
         running = application.user.memberships.active_at(now).filter(
@@ -269,12 +275,7 @@ def application_approve(*, application, reviewer, ends_at: datetime | None = Non
 def application_decline(*, application, reviewer):
     """Decline a pending application and tell the applicant. Returns whether it was sent."""
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        if not application.is_pending:
-            raise MembershipError(
-                f"The application from {application.name} was already "
-                f"{application.get_status_display().lower()}."
-            )
+        application = _application_lock_pending(application)
         application.status = Application.Status.DECLINED
         application.reviewed_by = reviewer
         application.reviewed_at = timezone.now()
