@@ -94,7 +94,6 @@ class TierView(FormMixin, DetailView):
         context = {
             "standing": position.standing,
             "position": position,
-            "signup_tier_name": access.SIGNUP_TIER.label,
             "next_url": next_url,
             "joins_by_application": by_application,
             "may_apply": position.may_apply,
