@@ -104,18 +104,11 @@ def briefing_parts_key(reader, *, url: str) -> str:
     """
     The key of a briefing page's rendered parts. Everything they are rendered from is in
     it: the content generation (any edit to the briefing, its parts, sources, taxonomy or
-    tier wording raises it), what the reader's audience may read, what their lock cards
-    say (signed in or not, lapsed tiers, the address to come back to), and the page's
-    full address (which names the briefing, and the host canonical links carry).
+    tier wording raises it), the whole reader (`ReaderStatus.cache_key()`: what their
+    audience may read and what their lock cards say), and the page's full address (which
+    names the briefing, the address to come back to, and the host canonical links carry).
 
     A briefing leaves the site only through a save, which raises the generation; one
     that is not live yet is a 404, which is never kept.
     """
-    return "part:" + digest(
-        "briefing",
-        content_generation(),
-        int(reader.audience),
-        reader.is_authenticated,
-        ",".join(str(int(tier)) for tier in sorted(reader.lapsed)),
-        url,
-    )
+    return "part:" + digest("briefing", content_generation(), reader.cache_key(), url)

@@ -9,7 +9,6 @@ annotations (which gated audiences exist), never from gated text.
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -19,6 +18,7 @@ from briefings.models import Briefing, Citation, Section
 from members import access
 from members.access import Audience, LockAction
 from members.models import Tier
+from members.redirects import with_next
 
 # The CSS class on every rendered section above public; structured data points at it.
 GATED_SECTION_CLASS = "gated-section"
@@ -116,15 +116,11 @@ def tier_wording() -> dict:
     return remember(TIER_WORDING_KEY, lambda: {Audience(t.audience): t for t in Tier.objects.all()})
 
 
-def _with_next(url: str, next_path: str) -> str:
-    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
-
-
 def lock_card_url(tier: Audience, action: LockAction, *, next_path: str) -> str:
     """Where a lock card's button leads; the reader comes back to `next_path` after."""
     if access.lock_card_signs_up(tier, action):
-        return _with_next(reverse("account_signup"), next_path)
-    return _with_next(reverse("members:tier", args=[tier.slug]), next_path)
+        return with_next(reverse("account_signup"), next_path)
+    return with_next(reverse("members:tier", args=[tier.slug]), next_path)
 
 
 def _button_label(tier_record, tier: Audience, action: LockAction) -> str:
@@ -157,7 +153,7 @@ def lock_cards_for(
                 label=_button_label(record, tier, action),
                 url=lock_card_url(tier, action, next_path=next_path),
                 sign_in_url=(
-                    "" if is_authenticated else _with_next(reverse("account_login"), next_path)
+                    "" if is_authenticated else with_next(reverse("account_login"), next_path)
                 ),
             )
         )

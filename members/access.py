@@ -8,8 +8,9 @@ tested without a database; views, templates (through what views hand them), feed
 search, e-mail and exports all ask these functions and never compare tiers themselves.
 """
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -38,6 +39,19 @@ class Audience(models.IntegerChoices):
 
 # Audiences that are membership tiers (a reader can hold them), lowest first.
 TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE, Audience.LEADERSHIP_ALLIANCE)
+
+# The choices of every model field that holds a tier.
+TIER_CHOICES: list[tuple[int, str]] = [(tier.value, tier.label) for tier in TIERS]
+
+# Tiers any reader may join by signing up; the others are granted by the publisher
+# (an approved application, an invitation, or a complimentary grant).
+OPEN_TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE,)
+
+# The tier a verified e-mail address grants.
+SIGNUP_TIER = Audience.STRATEGIC_CIRCLE
+
+# The tier readers apply for (an application's tier unless a manager says otherwise).
+APPLICATION_TIER = Audience.LEADERSHIP_ALLIANCE
 
 # A source note's audience is fixed by the product: notes are Leadership Alliance only.
 SOURCE_NOTE_AUDIENCE = Audience.LEADERSHIP_ALLIANCE
@@ -92,6 +106,11 @@ def audience_at(terms: Iterable[Term], at: datetime) -> Audience:
     return max(active, default=Audience.PUBLIC)
 
 
+def upcoming_tier(terms: Iterable[Term], tier: int, at: datetime) -> bool:
+    """Whether the reader has a membership of exactly `tier` that starts after `at`."""
+    return any(Audience(t.tier) == Audience(tier) and t.starts_at > at for t in terms)
+
+
 def lapsed_tiers(terms: Iterable[Term], at: datetime) -> set[Audience]:
     """Tiers the reader held once but holds no longer (ended, not merely not started)."""
     terms = list(terms)
@@ -101,6 +120,45 @@ def lapsed_tiers(terms: Iterable[Term], at: datetime) -> set[Audience]:
         for t in terms
         if t.ends_at is not None and t.ends_at <= at and Audience(t.tier) > current
     }
+
+
+def _key_part(value) -> str:
+    """A stable spelling of one reader fact: sets sorted, enums by their value."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_key_part(item) for item in value)) + "}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(_key_part(item) for item in value) + ")"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class ReaderStatus:
+    """Everything pages need to know about the reader, from one query at most."""
+
+    audience: Audience = Audience.PUBLIC
+    is_authenticated: bool = False
+    lapsed: frozenset[Audience] = field(default_factory=frozenset)
+
+    def cache_key(self) -> str:
+        """
+        A digest of every field, named: whatever is added to the reader is in the key of
+        anything cached per reader, so two readers who may see different pages never
+        share one.
+        """
+        facts = "\x1f".join(f"{f.name}={_key_part(getattr(self, f.name))}" for f in fields(self))
+        return hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
+
+
+def reader_at(terms: Iterable[Term], at: datetime) -> ReaderStatus:
+    """A signed-in reader's status at `at`, from the plain facts of their memberships."""
+    terms = list(terms)
+    return ReaderStatus(
+        audience=audience_at(terms, at),
+        is_authenticated=True,
+        lapsed=frozenset(lapsed_tiers(terms, at)),
+    )
 
 
 def tiers_that_unlock(audience: int, gated: Iterable[int]) -> list[Audience]:
@@ -126,8 +184,8 @@ def lock_action(tier: int, *, is_authenticated: bool, lapsed: Iterable[int] = ()
         return LockAction.RENEW
     if not is_authenticated:
         return LockAction.JOIN
-    if Audience(tier) == Audience.STRATEGIC_CIRCLE:
-        # Strategic Circle is open to all readers: a signed-in reader without it joins.
+    if Audience(tier) in OPEN_TIERS:
+        # An open tier is open to all readers: a signed-in reader without it joins.
         return LockAction.JOIN
     return LockAction.APPLY
 
@@ -145,20 +203,25 @@ def preview_audience(requested: str | None, *, may_preview: bool, default: int) 
         return Audience(default)
 
 
+def permission_codename(tier: int) -> str:
+    """The codename of the `members.read_<tier>` permission that stands for `tier`."""
+    return f"read_{Audience(tier).slug.replace('-', '_')}"
+
+
+def reading_permissions() -> list[tuple[str, str]]:
+    """The reading permissions (codename, name) of every tier, for `User.Meta.permissions`."""
+    return [(permission_codename(tier), f"Can read {tier.label} parts") for tier in TIERS]
+
+
 def permission_audience(codename: str) -> Audience | None:
     """
     The audience a `members.read_<tier>` permission stands for, so `user.has_perm`
     answers the same question the pages do. None for any other permission.
     """
     for tier in TIERS:
-        if codename == f"read_{tier.slug.replace('-', '_')}":
+        if codename == permission_codename(tier):
             return tier
     return None
-
-
-# Tiers any reader may join by signing up; the others are granted by the publisher
-# (an approved application, an invitation, or a complimentary grant).
-OPEN_TIERS: tuple[Audience, ...] = (Audience.STRATEGIC_CIRCLE,)
 
 
 def joins_by_application(tier: int) -> bool:
@@ -218,10 +281,11 @@ def tier_standing(
         return TierStanding.MEMBER
     if has_pending_application:
         return TierStanding.PENDING
+    if can_read(audience, tier):
+        # A member near the end may renew even with a later membership after a gap.
+        return TierStanding.RENEWABLE
     if upcoming:
         return TierStanding.UPCOMING
-    if can_read(audience, tier):
-        return TierStanding.RENEWABLE
     if Audience(tier) in {Audience(t) for t in lapsed}:
         return TierStanding.LAPSED
     return TierStanding.OPEN
@@ -233,6 +297,76 @@ def may_apply(tier: int, *, is_authenticated: bool, standing: TierStanding) -> b
         is_authenticated
         and joins_by_application(tier)
         and standing in {TierStanding.OPEN, TierStanding.LAPSED, TierStanding.RENEWABLE}
+    )
+
+
+@dataclass(frozen=True)
+class TierPosition:
+    """Where a reader stands towards one tier, and what follows from it for them."""
+
+    tier: Audience
+    standing: TierStanding
+    may_apply: bool
+
+    @property
+    def is_member(self) -> bool:
+        """A member with nothing to do: not ending soon (or nothing to renew by applying)."""
+        return self.standing == TierStanding.MEMBER
+
+    @property
+    def reads_tier(self) -> bool:
+        """Whether the reader reads everything the tier unlocks now (ending soon or not)."""
+        return self.standing in {TierStanding.MEMBER, TierStanding.RENEWABLE}
+
+    @property
+    def is_renewable(self) -> bool:
+        return self.standing == TierStanding.RENEWABLE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.standing == TierStanding.PENDING
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.standing == TierStanding.UPCOMING
+
+    @property
+    def is_lapsed(self) -> bool:
+        return self.standing == TierStanding.LAPSED
+
+    @property
+    def may_renew(self) -> bool:
+        """Whether applying would renew a membership (ending soon or lapsed)."""
+        return self.standing in {TierStanding.RENEWABLE, TierStanding.LAPSED}
+
+
+def tier_position(
+    tier: int,
+    *,
+    terms: Iterable[Term],
+    at: datetime,
+    is_authenticated: bool = True,
+    has_pending_application: bool = False,
+) -> TierPosition:
+    """
+    The one answer to "where does this reader stand towards `tier`": the tier's page, the
+    account page and the application all ask it. A membership of the tier ending soon
+    counts renewals that carry on from it; one granted to start later is upcoming.
+    """
+    terms = list(terms)
+    tier = Audience(tier)
+    standing = tier_standing(
+        tier,
+        audience=audience_at(terms, at),
+        lapsed=lapsed_tiers(terms, at),
+        has_pending_application=has_pending_application,
+        ending_soon=ends_soon(covered_until(terms, tier, at), at),
+        upcoming=upcoming_tier(terms, tier, at),
+    )
+    return TierPosition(
+        tier=tier,
+        standing=standing,
+        may_apply=may_apply(tier, is_authenticated=is_authenticated, standing=standing),
     )
 
 
@@ -262,7 +396,19 @@ def gated_parts_shown(audience: int, part_audiences: Iterable[int]) -> list[Audi
     )
 
 
-# -- reader --
+def gated_parts_rendered(
+    rendered: Iterable[int], *, source_notes_rendered: bool = False
+) -> list[int]:
+    """
+    The gated part audiences a page shows, for its structured data, from the audiences of
+    the parts it rendered (plus the source note audience when it rendered notes).
+    """
+    shown = [required for required in rendered if is_gated(required)]
+    if source_notes_rendered:
+        shown.append(SOURCE_NOTE_AUDIENCE)
+    return shown
+
+
 def search_documents_holding(required: int) -> tuple[Audience, ...]:
     """
     The search documents that hold a part whose minimum audience is `required`: a public

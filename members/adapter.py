@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.urls import reverse
 
-from members import services
+from members import selectors, services
 from members.access import Audience
 
 # The invitation a reader opened before signing up or in; accepted once they are signed in.
@@ -18,7 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
     """
     The one place where the product customises django-allauth. Joining happens here, in
     allauth's own flow, through the members services: a verified e-mail address makes the
-    account a Strategic Circle member, and an invitation opened before signing in is
+    account a member of the open tier, and an invitation opened before signing in is
     accepted as soon as the reader is signed in. The reader then continues to `next`.
     """
 
@@ -40,7 +40,7 @@ class AccountAdapter(DefaultAccountAdapter):
         token = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
         if not token:
             return
-        invitation = services.invitation_find(token)
+        invitation = selectors.invitation_find(token)
         if invitation is None:
             return
         try:

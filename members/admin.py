@@ -21,7 +21,7 @@ from members.models import Application, Invitation, Membership, Tier, User
 
 def reading_permission_filter(queryset):
     """Hide the read_<tier> permissions: memberships decide reading, not permission lists."""
-    codenames = [f"read_{tier.slug.replace('-', '_')}" for tier in access.TIERS]
+    codenames = [codename for codename, _ in access.reading_permissions()]
     return queryset.exclude(content_type__app_label="members", codename__in=codenames)
 
 
@@ -34,7 +34,7 @@ class MembershipStatusFilter(admin.SimpleListFilter):
             ("active", "Active"),
             ("upcoming", "Not started yet"),
             ("ended", "Ended"),
-            ("ending-soon", "Ends within 30 days"),
+            ("ending-soon", f"Ends within {access.RENEWAL_WINDOW.days} days"),
         ]
 
     def queryset(self, request, queryset):
@@ -47,7 +47,7 @@ class MembershipStatusFilter(admin.SimpleListFilter):
             case "ended":
                 return queryset.filter(ends_at__lte=now)
             case "ending-soon":
-                return queryset.active_at(now).filter(ends_at__lte=now + timedelta(days=30))
+                return queryset.active_at(now).filter(ends_at__lte=now + access.RENEWAL_WINDOW)
         return queryset
 
 

@@ -1,14 +1,11 @@
-from django.utils import timezone
-
 from members import access
-from members.services import audience_for_user
 
 
 class AudienceBackend:
     """
-    Answers `user.has_perm("members.read_strategic_circle")` and
-    `..._leadership_alliance` from the access rule, so admin, templates and code that
-    speak Django permissions agree with the pages. It authenticates nobody.
+    Answers `user.has_perm("members.<reading permission>")` (one per tier, named by
+    `access.permission_codename`) from the account's memberships, so admin, templates and
+    code that speak Django permissions agree with the pages. It authenticates nobody.
     """
 
     def authenticate(self, request, **credentials):
@@ -23,7 +20,7 @@ class AudienceBackend:
         tier = access.permission_audience(perm.removeprefix("members."))
         if tier is None:
             return False
-        return access.can_read(audience_for_user(user_obj, at=timezone.now()), tier)
+        return user_obj.reads_tier(tier)
 
     def has_module_perms(self, user_obj, app_label):
         return False

@@ -1,10 +1,11 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from members.services import reader_status
+from members.selectors import reader_status
 
 
 class AudienceMiddleware:
@@ -42,14 +43,12 @@ class StaffMFARequiredMiddleware:
             and request.path != reverse("admin:logout")
             and request.user.is_authenticated
             and request.user.is_staff
+            and not is_mfa_enabled(request.user)
         ):
-            from allauth.mfa.utils import is_mfa_enabled
-
-            if not is_mfa_enabled(request.user):
-                messages.warning(
-                    request,
-                    "Staff accounts need two-factor authentication. Set up an authenticator "
-                    "app or a passkey, then continue to admin.",
-                )
-                return redirect("mfa_index")
+            messages.warning(
+                request,
+                "Staff accounts need two-factor authentication. Set up an authenticator "
+                "app or a passkey, then continue to admin.",
+            )
+            return redirect("mfa_index")
         return self.get_response(request)

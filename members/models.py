@@ -48,10 +48,7 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
-        permissions = [
-            ("read_strategic_circle", "Can read Strategic Circle parts"),
-            ("read_leadership_alliance", "Can read Leadership Alliance parts"),
-        ]
+        permissions = access.reading_permissions()
 
     def __str__(self):
         return self.email
@@ -61,19 +58,26 @@ class User(AbstractUser):
         # the superuser flag nor a group can make `has_perm` disagree with what the pages
         # show. Staff who need to see every audience use preview, which is its own permission.
         app_label, _, codename = perm.partition(".")
-        if app_label == "members" and access.permission_audience(codename) is not None:
-            from members.backends import AudienceBackend
-
-            return AudienceBackend().has_perm(self, perm, obj)
+        tier = access.permission_audience(codename) if app_label == "members" else None
+        if tier is not None:
+            return self.reads_tier(tier)
         return super().has_perm(perm, obj)
+
+    def reads_tier(self, tier, at=None) -> bool:
+        """
+        Whether the account's memberships let it read `tier`'s parts at `at` (now by
+        default): the answer the `members.read_<tier>` permissions give.
+        """
+        if not self.is_active:
+            return False
+        terms = [m.term for m in self.memberships.all()]
+        return access.can_read(access.audience_at(terms, at or timezone.now()), tier)
 
 
 class Tier(models.Model):
     """The reader-facing wording of a membership tier, editable by staff."""
 
-    audience = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS], unique=True
-    )
+    audience = models.PositiveSmallIntegerField(choices=access.TIER_CHOICES, unique=True)
     name = models.CharField(max_length=80)
     pitch = models.TextField(help_text="Shown on lock cards and on the tier's page.")
     description = models.TextField(
@@ -114,9 +118,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS]
-    )
+    tier = models.PositiveSmallIntegerField(choices=access.TIER_CHOICES)
     source = models.CharField(max_length=20, choices=Source.choices)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no end date.")
@@ -170,7 +172,7 @@ class ApplicationQuerySet(models.QuerySet):
 
 
 class Application(models.Model):
-    """A signed-in reader's request for a tier the publisher grants (Leadership Alliance)."""
+    """A signed-in reader's request for a tier the publisher grants (`access.APPLICATION_TIER`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -181,8 +183,8 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
     )
     tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS],
-        default=Audience.LEADERSHIP_ALLIANCE,
+        choices=access.TIER_CHOICES,
+        default=access.APPLICATION_TIER,
     )
     name = models.CharField("full name", max_length=150)
     organisation = models.CharField(max_length=200)
@@ -259,8 +261,8 @@ class Invitation(models.Model):
 
     email = models.EmailField("invited e-mail address")
     tier = models.PositiveSmallIntegerField(
-        choices=[(tier.value, tier.label) for tier in access.TIERS],
-        default=Audience.LEADERSHIP_ALLIANCE,
+        choices=access.TIER_CHOICES,
+        default=access.APPLICATION_TIER,
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField(help_text="The link stops working at this time.")

@@ -1,18 +1,19 @@
 """
-Writes and reads that span the members models.
+Writes that span the members models.
 
 Every function that changes memberships, applications, invitations or accounts lives
 here as a keyword-only `noun_verb` function, so views, admin actions, the adapter and
-management commands all change state the same way. Decisions about who may read what are
-not made here: they are asked of `members.access`.
+management commands all change state the same way. Reads live in `members.selectors`;
+decisions about who may read what are not made here: they are asked of `members.access`.
 """
 
-import hashlib
 import logging
 import secrets
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,49 +24,19 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience
+from members.models import Application, Invitation, Membership
+from members.selectors import invitation_find as invitation_find  # re-exported: tests ask here
+from members.selectors import invitation_token_hash
 
 logger = logging.getLogger(__name__)
 
-# Leadership Alliance granted on approval lasts this long unless the manager says otherwise.
+# A tier granted on approval lasts this long unless the manager says otherwise.
 APPLICATION_TERM_MONTHS = 12
 INVITATION_VALID_DAYS = 14
 
 
 class MembershipError(Exception):
     """A request the members rules refuse; the message is written for the person asking."""
-
-
-@dataclass(frozen=True)
-class ReaderStatus:
-    """Everything pages need to know about the reader, from one query at most."""
-
-    audience: Audience = Audience.PUBLIC
-    is_authenticated: bool = False
-    lapsed: frozenset[Audience] = field(default_factory=frozenset)
-
-
-def membership_terms(user) -> list[access.Term]:
-    if not user.is_authenticated:
-        return []
-    return [m.term for m in user.memberships.all()]
-
-
-def reader_status(user, *, at: datetime | None = None) -> ReaderStatus:
-    """The reader's audience and lapsed tiers at `at` (now by default), by the access rule."""
-    if not user.is_authenticated:
-        return ReaderStatus()
-    terms = membership_terms(user)
-    at = at or timezone.now()
-    return ReaderStatus(
-        audience=access.audience_at(terms, at),
-        is_authenticated=True,
-        lapsed=frozenset(access.lapsed_tiers(terms, at)),
-    )
-
-
-def audience_for_user(user, *, at: datetime | None = None) -> Audience:
-    """The audience a user reads as at `at` (now by default), decided by the access rule."""
-    return reader_status(user, at=at).audience
 
 
 # Dates -------------------------------------------------------------------------------
@@ -106,8 +77,6 @@ def membership_grant(
     Give `user` a tier. A new row every time, so history keeps how and when each grant was
     made. An end date in the past records a membership that has already ended.
     """
-    from members.models import Membership
-
     tier = Audience(tier)
     if tier not in access.TIERS:
         raise MembershipError(f"{tier.label} is not a membership tier.")
@@ -172,31 +141,13 @@ def membership_extend(
 
 def membership_grant_on_signup(*, user):
     """
-    Strategic Circle is open to every reader: a verified e-mail address makes the account
+    The signup tier is open to every reader: a verified e-mail address makes the account
     a member. Only once per account, so a membership a manager ended stays ended when the
     reader later verifies a changed address.
     """
-    from members.models import Membership
-
-    if user.memberships.filter(
-        tier=Audience.STRATEGIC_CIRCLE, source=Membership.Source.SIGNUP
-    ).exists():
+    if user.memberships.filter(tier=access.SIGNUP_TIER, source=Membership.Source.SIGNUP).exists():
         return None
-    return membership_grant(
-        user=user, tier=Audience.STRATEGIC_CIRCLE, source=Membership.Source.SIGNUP
-    )
-
-
-def membership_current(*, memberships, at: datetime | None = None):
-    """Among `memberships` (already fetched), the active one that sets the reader's audience."""
-    at = at or timezone.now()
-    active = [m for m in memberships if m.is_active_at(at)]
-    # The highest tier wins; among equals the one that lasts longest (open-ended first).
-    return max(
-        active,
-        key=lambda m: (m.tier, m.ends_at is None, m.ends_at or at),
-        default=None,
-    )
+    return membership_grant(user=user, tier=access.SIGNUP_TIER, source=Membership.Source.SIGNUP)
 
 
 # E-mail ------------------------------------------------------------------------------
@@ -237,18 +188,15 @@ def email_send(*, template: str, to: str, context: dict) -> bool:
 
 def application_submit(*, user, name: str, organisation: str, role: str, reason: str):
     """
-    Record a reader's application for the Leadership Alliance: a first application, one
+    Record a reader's application for the tier readers apply for: a first application, one
     after a membership lapsed, or a renewal in the weeks before it ends.
     """
-    from members.models import Application
-
-    tier = Audience.LEADERSHIP_ALLIANCE
-    now = timezone.now()
+    tier = access.APPLICATION_TIER
     terms = [m.term for m in user.memberships.all()]
-    renewing = access.ends_soon(access.covered_until(terms, tier, now), now)
-    if access.can_read(access.audience_at(terms, now), tier) and not renewing:
+    position = access.tier_position(tier, terms=terms, at=timezone.now())
+    if position.standing == access.TierStanding.MEMBER:
         raise MembershipError(f"You are already a member of the {tier.label}.")
-    if not renewing and any(t.tier == tier and t.starts_at > now for t in terms):
+    if position.is_upcoming:
         raise MembershipError(f"Your {tier.label} membership has been granted; it starts later.")
     with transaction.atomic():
         if Application.objects.pending().filter(user=user, tier=tier).exists():
@@ -263,22 +211,26 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
         )
 
 
+def _application_lock_pending(application):
+    """The application, locked for review; refused when someone has already reviewed it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_pending:
+        raise MembershipError(
+            f"The application from {application.name} was already "
+            f"{application.get_status_display().lower()}."
+        )
+    return application
+
+
 def application_approve(*, application, reviewer, ends_at: datetime | None = None):
     """
     Approve a pending application: grant the tier until `ends_at` (the date the manager
     set on the application, or 12 months from now) and e-mail the applicant.
     Returns the membership and whether the e-mail went out.
     """
-    from members.models import Application, Membership
-
     now = timezone.now()
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        if not application.is_pending:
-            raise MembershipError(
-                f"The application from {application.name} was already "
-                f"{application.get_status_display().lower()}."
-            )
+        application = _application_lock_pending(application)
         # A renewal starts where the current membership ends, so there is no gap and no
         # overlap; anything else starts now.
         running = application.user.memberships.active_at(now).filter(
@@ -322,15 +274,8 @@ def application_approve(*, application, reviewer, ends_at: datetime | None = Non
 
 def application_decline(*, application, reviewer):
     """Decline a pending application and tell the applicant. Returns whether it was sent."""
-    from members.models import Application
-
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        if not application.is_pending:
-            raise MembershipError(
-                f"The application from {application.name} was already "
-                f"{application.get_status_display().lower()}."
-            )
+        application = _application_lock_pending(application)
         application.status = Application.Status.DECLINED
         application.reviewed_by = reviewer
         application.reviewed_at = timezone.now()
@@ -341,16 +286,13 @@ def application_decline(*, application, reviewer):
         context={
             "application": application,
             "tier_name": Audience(application.tier).label,
+            "signup_tier_name": access.SIGNUP_TIER.label,
             "overview_url": site_url(reverse("members:overview")),
         },
     )
 
 
 # Invitations -------------------------------------------------------------------------
-
-
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invitation_url(token: str) -> str:
@@ -371,8 +313,6 @@ def invitation_create(
     Create a single-use invitation and e-mail its link. The link carries 256 random bits;
     only their hash is stored. Returns the invitation, its link and whether it was sent.
     """
-    from members.models import Invitation
-
     tier = Audience(tier)
     if tier not in access.TIERS:
         raise MembershipError(f"{tier.label} is not a membership tier.")
@@ -403,19 +343,8 @@ def invitation_create(
     return invitation, url, sent
 
 
-def invitation_find(token: str):
-    """The invitation a link's token belongs to, whatever its state, or None."""
-    from members.models import Invitation
-
-    if not token or len(token) > 100:
-        return None
-    return Invitation.objects.filter(token_hash=invitation_token_hash(token)).first()
-
-
 def invitation_accept(*, invitation, user):
     """Use an invitation: grant its tier to `user`, once. Returns the membership."""
-    from members.models import Invitation, Membership
-
     now = timezone.now()
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -441,8 +370,6 @@ def invitation_accept(*, invitation, user):
 
 
 def invitation_revoke(*, invitation):
-    from members.models import Invitation
-
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -453,8 +380,6 @@ def invitation_revoke(*, invitation):
 
 def user_sessions_end(*, user) -> int:
     """End every session the user is signed in with, on every device. Returns how many."""
-    from allauth.usersessions.models import UserSession
-
     sessions = list(UserSession.objects.filter(user=user))
     for session in sessions:
         session.end()
@@ -472,11 +397,6 @@ def account_delete(*, user):
     The user row stays, inactive and anonymous, so the membership history keeps its
     shape; the e-mail address is free for a new account.
     """
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    from members.models import Invitation
-
     now = timezone.now()
     former_email = user.email
     user_sessions_end(user=user)

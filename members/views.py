@@ -1,5 +1,4 @@
-from urllib.parse import urlencode
-
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -7,30 +6,16 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.edit import FormMixin
 
-from members import access, services
+from members import access, selectors, services
 from members.access import Audience
 from members.adapter import PENDING_INVITATION_SESSION_KEY
 from members.forms import AccountDeleteForm, ApplicationForm
-from members.models import Application, Invitation, Tier
-
-
-def safe_next(request, default: str = "") -> str:
-    """The `next` the reader came with, if it points into this site; else `default`."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
-def with_next(url: str, next_url: str) -> str:
-    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+from members.models import Invitation, Tier
+from members.redirects import safe_next, with_next
 
 
 class MembershipOverviewView(TemplateView):
@@ -71,43 +56,29 @@ class TierView(FormMixin, DetailView):
             self._memberships = list(user.memberships.all()) if user.is_authenticated else []
         return self._memberships
 
-    def standing(self):
+    def position(self) -> access.TierPosition:
+        """Where the reader stands towards this page's tier, asked of the access rule."""
         user = self.request.user
-        pending = (
-            user.is_authenticated
-            and Application.objects.pending().filter(user=user, tier=self.object.audience).exists()
-        )
-        now = timezone.now()
-        terms = [m.term for m in self.memberships()]
-        until = access.covered_until(terms, self.object.audience, now)
-        return access.tier_standing(
+        return access.tier_position(
             self.object.audience,
-            audience=access.audience_at(terms, now),
-            lapsed=access.lapsed_tiers(terms, now),
-            has_pending_application=pending,
-            ending_soon=access.ends_soon(until, now),
-            upcoming=self.upcoming_membership() is not None,
+            terms=[m.term for m in self.memberships()],
+            at=timezone.now(),
+            is_authenticated=user.is_authenticated,
+            has_pending_application=selectors.application_pending_exists(
+                user=user, tier=self.object.audience
+            ),
         )
 
     def upcoming_membership(self):
         """The reader's next membership of this page's tier that has not started yet."""
-        now = timezone.now()
-        later = [
-            m for m in self.memberships() if m.tier == self.object.audience and m.starts_at > now
-        ]
-        return min(later, key=lambda m: m.starts_at, default=None)
+        return selectors.membership_upcoming(
+            memberships=self.memberships(), tier=self.object.audience
+        )
 
     def tier_membership(self):
         """The reader's active membership of this page's tier, if any."""
-        return services.membership_current(
+        return selectors.membership_current(
             memberships=[m for m in self.memberships() if m.tier == self.object.audience]
-        )
-
-    def may_apply(self, standing) -> bool:
-        return access.may_apply(
-            self.object.audience,
-            is_authenticated=self.request.user.is_authenticated,
-            standing=standing,
         )
 
     def get_initial(self):
@@ -115,16 +86,17 @@ class TierView(FormMixin, DetailView):
         return {"name": user.get_full_name()} if user.is_authenticated else {}
 
     def get_context_data(self, **kwargs):
-        standing = self.standing()
+        position = self.position()
         next_url = safe_next(self.request)
         here = with_next(self.request.path, next_url)
         by_application = access.joins_by_application(self.object.audience)
         membership = self.tier_membership()
         context = {
-            "standing": standing,
+            "standing": position.standing,
+            "position": position,
             "next_url": next_url,
             "joins_by_application": by_application,
-            "may_apply": self.may_apply(standing),
+            "may_apply": position.may_apply,
             "membership": membership,
             "upcoming": self.upcoming_membership(),
             # To apply, anonymous readers sign up (or in) and come back to this page; to
@@ -147,7 +119,7 @@ class TierView(FormMixin, DetailView):
         self.object = self.get_object()
         if not request.user.is_authenticated:
             return redirect(with_next(reverse("account_login"), request.get_full_path()))
-        if not self.may_apply(self.standing()):
+        if not self.position().may_apply:
             messages.info(request, "There is nothing to apply for: see where you stand below.")
             return redirect(with_next(request.path, safe_next(request)))
         form = self.get_form()
@@ -175,7 +147,7 @@ class InvitationView(TemplateView):
     template_name = "members/invitation.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.invitation = services.invitation_find(kwargs["token"])
+        self.invitation = selectors.invitation_find(kwargs["token"])
         if self.invitation is None:
             raise Http404("No such invitation.")
         return super().dispatch(request, *args, **kwargs)
@@ -222,44 +194,38 @@ class AccountView(LoginRequiredMixin, TemplateView):
     template_name = "members/account.html"
 
     def get_context_data(self, **kwargs):
-        from allauth.mfa.utils import is_mfa_enabled
-
         user = self.request.user
         now = timezone.now()
         memberships = list(user.memberships.select_related("granted_by"))
         terms = [m.term for m in memberships]
-        audience = access.audience_at(terms, now)
-        current = services.membership_current(memberships=memberships, at=now)
+        current = selectors.membership_current(memberships=memberships, at=now)
         applications = list(user.applications.all()[:5])
-        pending = [a for a in applications if a.is_pending]
-        alliance = Audience.LEADERSHIP_ALLIANCE
-        # Ends soon, counting renewals that carry on from the current membership.
-        ending_soon = bool(
-            current and access.ends_soon(access.covered_until(terms, current.tier, now), now)
+        tier = access.APPLICATION_TIER
+        position = access.tier_position(
+            tier,
+            terms=terms,
+            at=now,
+            has_pending_application=any(a.tier == tier and a.is_pending for a in applications),
         )
-        standing = access.tier_standing(
-            alliance,
-            audience=audience,
-            lapsed=access.lapsed_tiers(terms, now),
-            has_pending_application=any(a.tier == alliance for a in pending),
-            ending_soon=access.ends_soon(access.covered_until(terms, alliance, now), now),
-        )
-        upcoming = sorted((m for m in memberships if m.starts_at > now), key=lambda m: m.starts_at)
+        tier_url = reverse("members:tier", args=[tier.slug])
         return super().get_context_data(
-            audience=audience,
+            audience=access.audience_at(terms, now),
             current=current,
-            upcoming=upcoming,
-            ending_soon=ending_soon,
-            # Renewing a tier the publisher grants is a new application on its page.
-            renew_url=(
-                reverse("members:tier", args=[alliance.slug])
-                if standing == access.TierStanding.RENEWABLE
-                else ""
+            upcoming=sorted(
+                (m for m in memberships if m.starts_at > now), key=lambda m: m.starts_at
             ),
+            # Ends soon, counting renewals that carry on from the current membership.
+            ending_soon=bool(
+                current and access.ends_soon(access.covered_until(terms, current.tier, now), now)
+            ),
+            # Renewing a tier the publisher grants is a new application on its page.
+            renew_url=tier_url if position.is_renewable else "",
             memberships=memberships,
             applications=applications,
-            alliance_standing=standing,
-            alliance_tier_url=reverse("members:tier", args=[alliance.slug]),
+            application_position=position,
+            # The label, not the editable Tier wording: that would cost this page a query.
+            application_tier_name=tier.label,
+            application_tier_url=tier_url,
             mfa_enabled=is_mfa_enabled(user),
             now=now,
             **kwargs,

@@ -29,7 +29,7 @@ from briefings.models import Briefing
 from briefings.search import briefings_reindex
 from members import access
 from members.access import Audience
-from members.services import reader_status
+from members.selectors import reader_status
 from tests.factories import (
     BriefingFactory,
     CategoryFactory,

@@ -17,8 +17,7 @@ from briefings.models import Briefing
 from briefings.reading import reader_briefing_queryset
 from briefings.views import BriefingDetailView
 from members import access
-from members.access import Audience
-from members.services import ReaderStatus
+from members.access import Audience, ReaderStatus
 
 
 @method_decorator(never_cache, name="dispatch")

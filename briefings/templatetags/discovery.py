@@ -63,9 +63,10 @@ def briefing_jsonld(context, briefing):
     parts = seo.part_audiences(briefing)
     reading = context.get("reading")
     if reading is not None:
-        shown = [section.audience for section in reading.sections if section.is_gated]
-        if any(citation.note_html for citation in reading.citations):
-            shown.append(access.SOURCE_NOTE_AUDIENCE)
+        shown = access.gated_parts_rendered(
+            [section.audience for section in reading.sections],
+            source_notes_rendered=any(citation.note_html for citation in reading.citations),
+        )
     else:
         audience = context.get("audience")
         shown = access.gated_parts_shown(request.audience if audience is None else audience, parts)
