@@ -378,13 +378,14 @@ class Section(models.Model):
 
 
 class Citation(models.Model):
-    """A briefing's use of a source, in order. The note is for Leadership Alliance only."""
+    """A briefing's use of a source, in order. Its note is for access.SOURCE_NOTE_AUDIENCE."""
 
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     position = models.PositiveSmallIntegerField(default=0)
     note = models.TextField(
-        blank=True, help_text="Markdown. Shown to Leadership Alliance members only."
+        blank=True,
+        help_text=f"Markdown. Shown to {access.SOURCE_NOTE_AUDIENCE.label} members only.",
     )
     note_html = models.TextField(blank=True, editable=False)
 

@@ -25,18 +25,8 @@ TIER_NAME = re.compile(r"strategic[ _-]circle|leadership[ _-]alliance", re.IGNOR
 # Naming a member of the enumeration (Audience.STRATEGIC_CIRCLE) is asking access, not a name.
 AUDIENCE_MEMBER = re.compile(r"\bAudience\.[A-Z_]+\b")
 
-# Hits in files other helpers of issue 16 are changing in parallel: (file, line fragment,
-# reason). The integrator empties this list once their branches are merged.
+# The exceptions: (file, line fragment, reason).
 ALLOWED = [
-    ("briefings/admin.py", "Strategic Circle: signed-up members", "newsroom: help text"),
-    ("briefings/admin.py", "Leadership Alliance members only. Readers", "newsroom: help text"),
-    ("briefings/admin.py", "Markdown. Leadership Alliance members only", "newsroom: help text"),
-    ("briefings/admin.py", "notes for Leadership Alliance", "newsroom: verbose name"),
-    ("briefings/admin.py", "sections__audience__gt=Audience.PUBLIC", "newsroom: asks access"),
-    ("briefings/importing.py", "{access=strategic-circle}", "importing: format docstring"),
-    ("briefings/models.py", "note is for Leadership Alliance only", "newsroom/reader: docstring"),
-    ("briefings/models.py", "Shown to Leadership Alliance members", "help text in a migration"),
-    ("briefings/reading.py", "tier == Audience.STRATEGIC_CIRCLE", "reader: lock card"),
     # Tier wording data: an example of a tier's button text, mirrored in migration 0002.
     ("members/models.py", 'e.g. "Join Strategic Circle"', "tier wording help text"),
 ]

@@ -1,6 +1,6 @@
 """
 The `.md` format: YAML front matter, then Markdown; a level-2 heading starts a section,
-gated by `{access=strategic-circle}` or `{access=leadership-alliance}` at its end.
+gated by an `{access=<tier slug>}` attribute at its end (the slugs members.access reads).
 
 Parsing never guesses silently: whatever it had to decide is recorded as a notice for the
 import report, and anything it cannot read is a `BriefingFileError` naming file and line.
