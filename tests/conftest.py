@@ -1,6 +1,7 @@
 """
-What the whole suite shares about how it is run (the fixtures live beside the tests that use
-them; tests/environment.py sets the environment before Django starts).
+What the whole suite shares: how it is run, and the one fixture every test wants (the others
+live beside the tests that use them; tests/environment.py sets the environment before Django
+starts).
 
 - `database_dependent`: the tests whose behaviour differs by database backend. The suite runs
   in full on PostgreSQL, as production does; scripts/test.sh runs only these on SQLite, the
@@ -46,6 +47,14 @@ XDIST_GROUPS = {
     "tests/test_two_servers.py": "two gunicorns on a database of their own",
     "tests/config/test_security_headers.py": "production settings read once through manage.py",
 }
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hashing a password the production way takes a good part of a second, and the factories
+    hash one for every user they make: the tests hash with MD5 (production is unaffected, and
+    the suite's gunicorn processes keep the production hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def module_path(item) -> str:
