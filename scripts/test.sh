@@ -36,12 +36,12 @@ timings() {
   local status=$?
   phase ""
   echo
-  printf '%-44s %7s\n' phase seconds
+  printf '%-42s %7s\n' phase seconds
   local row
   for row in "${phases[@]}"; do
-    printf '%-44s %7s\n' "${row%%|*}" "${row##*|}"
+    printf '%-42s %7s\n' "${row%%|*}" "${row##*|}"
   done
-  printf '%-44s %7s\n' "total (workers: $workers)" "$((SECONDS - run_started))"
+  printf '%-42s %7s\n' "total (workers: $workers)" "$((SECONDS - run_started))"
   [ "$status" = 0 ] || echo "stopped in a failed phase (exit status $status)"
 }
 trap timings EXIT
@@ -67,13 +67,13 @@ phase "Django system checks and migrations"
 env -u DATABASE_URL $py manage.py check --fail-level WARNING
 env -u DATABASE_URL $py manage.py makemigrations --check --dry-run --verbosity 1
 
-phase "tests on PostgreSQL"
+phase "tests on PostgreSQL (all but browser)"
 pg_url=$(scripts/postgres.sh)
 DATABASE_URL=$pg_url .venv/bin/pytest "${xdist[@]}" -m "not browser" "$@"
 
-phase "tests on SQLite ($sqlite_tests)"
+phase "tests on SQLite (${TEST_SQLITE:-database_dependent})"
 env -u DATABASE_URL .venv/bin/pytest "${xdist[@]}" -m "$sqlite_tests" -p no:cacheprovider "$@"
 
-phase "browser tests (Chromium through Playwright) on PostgreSQL"
+phase "browser tests on PostgreSQL (Chromium)"
 DATABASE_URL=$pg_url DJANGO_ALLOW_ASYNC_UNSAFE=true \
   .venv/bin/pytest "${xdist[@]}" -m browser -p no:cacheprovider "$@"
