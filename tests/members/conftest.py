@@ -9,11 +9,6 @@ ALLIANCE_TEXT = "Narwhalalliancemarker text for Leadership Alliance members."
 NOTE_TEXT = "Axolotlnotemarker source note for Leadership Alliance members."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def gated_briefing(db):
     return factories.gated_briefing(
