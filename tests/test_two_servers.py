@@ -206,22 +206,28 @@ class _FormReader(HTMLParser):
         if not self.inside:
             return
         if tag == "input":
-            kind = attrs.get("type", "text").lower()
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self._add(attrs.get("name"), attrs.get("value", "on" if kind == "checkbox" else ""))
+            self._input(attrs)
         elif tag == "textarea":
             self._textarea = [attrs.get("name"), ""]
         elif tag == "select":
             self._select = [attrs.get("name"), None, None]  # name, first option, selected
         elif tag == "option" and self._select is not None:
-            value = attrs.get("value", "")
-            if self._select[1] is None:
-                self._select[1] = value
-            if "selected" in attrs:
-                self._select[2] = value
+            self._option(attrs)
+
+    def _input(self, attrs):
+        kind = attrs.get("type", "text").lower()
+        if kind in {"submit", "button", "image", "reset", "file"}:
+            return
+        if kind in {"checkbox", "radio"} and "checked" not in attrs:
+            return
+        self._add(attrs.get("name"), attrs.get("value", "on" if kind == "checkbox" else ""))
+
+    def _option(self, attrs):
+        value = attrs.get("value", "")
+        if self._select[1] is None:
+            self._select[1] = value
+        if "selected" in attrs:
+            self._select[2] = value
 
     def handle_data(self, data):
         if self._textarea is not None:

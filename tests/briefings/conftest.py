@@ -14,6 +14,7 @@ from tests.factories import (
     CitationFactory,
     MembershipFactory,
     SectionFactory,
+    StaffFactory,
     UserFactory,
 )
 
@@ -95,3 +96,15 @@ def audience(request):
 @pytest.fixture
 def reader(client, audience, db):
     return login_as(client, audience)
+
+
+@pytest.fixture
+def editor():
+    """A member of the editors group (may publish); tests that sign one in define their own."""
+    return StaffFactory(group="editors")
+
+
+@pytest.fixture
+def writer():
+    """A member of the writers group (may draft and submit, not publish)."""
+    return StaffFactory(group="writers")

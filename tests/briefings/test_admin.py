@@ -22,16 +22,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor():
-    return StaffFactory(group="editors")
-
-
-@pytest.fixture
-def writer():
-    return StaffFactory(group="writers")
-
-
 def signed_in(client, user):
     client.force_login(user)
     return client

@@ -13,21 +13,10 @@ from tests.factories import (
     CitationFactory,
     SectionFactory,
     SourceFactory,
-    StaffFactory,
     ready_briefing,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return StaffFactory(group="editors")
-
-
-@pytest.fixture
-def writer():
-    return StaffFactory(group="writers")
 
 
 def test_the_groups_hold_exactly_their_permissions():
