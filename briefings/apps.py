@@ -7,10 +7,15 @@ class BriefingsConfig(AppConfig):
 
     def ready(self):
         from briefings.caching import connect_invalidation, forget_on_change
+        from briefings.forms import BriefingFilterForm, SearchForm
         from briefings.reading import TIER_WORDING_KEY
+        from config.caching import register_page_parameters
 
         tier = apps.get_model("members", "Tier")
         # Whatever a reader page shows: every model of this app (briefings, their parts,
         # sources, taxonomy, their history) and the tiers whose wording lock cards carry.
         connect_invalidation([*self.get_models(), tier])
         forget_on_change(TIER_WORDING_KEY, tier)
+        # What the reader pages read from the query: lists' and search's filters, words
+        # and page numbers. An address with anything else is served but never cached.
+        register_page_parameters("page", *BriefingFilterForm.base_fields, *SearchForm.base_fields)

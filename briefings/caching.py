@@ -24,11 +24,17 @@ a page rendered from the old rows between the two is never stored under the new 
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from config.caching import bump_content_generation, content_generation, digest
+from config.caching import (
+    accelerator,
+    bump_content_generation,
+    cache_address,
+    content_generation,
+    digest,
+    pages_cache,
+)
 
 # --- What raises the content generation ------------------------------------------------
 
@@ -51,8 +57,8 @@ def forget_on_change(key: str, model) -> None:
     def forget(**kwargs):
         if kwargs.get("raw"):
             return
-        cache.delete(key)
-        transaction.on_commit(lambda: cache.delete(key), robust=True)
+        pages_cache.delete(key)
+        transaction.on_commit(lambda: pages_cache.delete(key), robust=True)
 
     uid = f"forget:{key}:{model._meta.label}"
     post_save.connect(forget, sender=model, dispatch_uid=f"{uid}:save", weak=False)
@@ -76,10 +82,10 @@ def remember(key: str, build, *, timeout: int | None = None):
     default): a key that names its content generation, or one a signal forgets on
     change (`forget_on_change`).
     """
-    value = cache.get(key)
+    value = accelerator.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, settings.CONTENT_CACHE_SECONDS if timeout is None else timeout)
+        accelerator.set(key, value, settings.CONTENT_CACHE_SECONDS if timeout is None else timeout)
     return value
 
 
@@ -96,7 +102,10 @@ def shared_content(request, render):
     seconds, as a shared anonymous page is, since a scheduled briefing goes live with no
     save to raise the generation. The page around it stays each reader's own.
     """
-    key = "shared:" + digest(request.get_host(), request.get_full_path())
+    address = cache_address(request)
+    if address is None:  # a parameter no page reads: served, not kept
+        return render()
+    key = "shared:" + digest(request.get_host(), address)
     return cached(key, render, timeout=settings.PUBLIC_PAGE_MAX_AGE)
 
 

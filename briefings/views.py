@@ -9,7 +9,7 @@ from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset
-from config.caching import digest
+from config.caching import cache_address, digest
 
 
 class ForgivingPaginationMixin:
@@ -149,8 +149,11 @@ class BriefingDetailView(DetailView):
 
     def parts_key(self) -> str:
         """Empty for a page that must be rendered afresh every time (previews)."""
+        address = cache_address(self.request)
+        if address is None:  # a query parameter no page reads: rendered, not kept
+            return ""
         return caching.briefing_parts_key(
-            self.request.reader, url=self.request.build_absolute_uri()
+            self.request.reader, url=self.request.build_absolute_uri(address)
         )
 
     def get_queryset(self):

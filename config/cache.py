@@ -46,17 +46,36 @@ UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError)
 
 
 class Outage:
-    """Logs the first cache failure of an outage and its end, and nothing in between."""
+    """
+    What this process knows of the cache's health. It logs the first failure of an
+    outage and its end, and nothing in between; and while the cache is down it lets one
+    call through every RETRY_SECONDS to see whether it is back, so that a hung Redis
+    costs a request nothing, not a timeout for each of its cache calls.
+    """
+
+    RETRY_SECONDS = 1.0
 
     def __init__(self):
         self._lock = threading.Lock()
         self.down_since: float | None = None
+        self._last_try = 0.0
+
+    def may_try(self) -> bool:
+        if self.down_since is None:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last_try < self.RETRY_SECONDS:
+                return False
+            self._last_try = now
+            return True
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
             first = self.down_since is None
+            self._last_try = time.monotonic()
             if first:
-                self.down_since = time.monotonic()
+                self.down_since = self._last_try
         if first:
             logger.warning("cache unavailable (%s): serving without it", type(exc).__name__)
 
@@ -85,33 +104,29 @@ class FailOpen:
         self._cache = cache
 
     def get(self, key, default=None):
-        try:
-            value = self._cache.get(key, default)
-        except UNAVAILABLE as exc:
-            outage.failed(exc)
-            return default
-        outage.succeeded()
-        return value
+        return self._call(default, self._cache.get, key, default)
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> None:
-        try:
-            self._cache.set(key, value, timeout)
-        except UNAVAILABLE as exc:
-            outage.failed(exc)
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
+        """Whether the value was stored."""
+        return self._call(False, lambda: self._cache.set(key, value, timeout) or True)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
-        try:
-            return self._cache.add(key, value, timeout)
-        except UNAVAILABLE as exc:
-            outage.failed(exc)
-            return False
+        return self._call(False, self._cache.add, key, value, timeout)
 
     def __contains__(self, key) -> bool:
+        return self._call(False, self._cache.has_key, key)
+
+    @staticmethod
+    def _call(unavailable, method, *args):
+        if not outage.may_try():
+            return unavailable
         try:
-            return key in self._cache
+            result = method(*args)
         except UNAVAILABLE as exc:
             outage.failed(exc)
-            return False
+            return unavailable
+        outage.succeeded()
+        return result
 
     def delete(self, key):
         return self._cache.delete(key)

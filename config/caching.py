@@ -16,6 +16,15 @@ The *content generation* is a counter raised whenever content a page shows chang
 so raising it makes every earlier entry unreachable at once on every server; the old
 entries simply expire. What briefing pages keep in the cache, and under which keys, is
 in `briefings.caching`.
+
+The cache only makes pages faster. When it cannot be reached, a read is a miss and a
+fill is skipped (`config.cache.FailOpen`, logged once per outage): pages are built from
+the database. Raising the generation is not wrapped: a change that could not clear the
+cache fails (a 503 for the editor) rather than leave old pages to come back with Redis.
+
+Only addresses whose query holds nothing but the parameters pages read (registered by
+the apps: `register_page_parameters`) are kept; `?utm=1`, `?utm=2`... are served but
+never stored, so nobody can fill the cache with made-up addresses (`cache_address`).
 """
 
 import hashlib
@@ -23,11 +32,19 @@ import time
 
 from asgiref.local import Local
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.cache import patch_vary_headers
+from django.utils.connection import ConnectionProxy
+from django.utils.http import urlencode
+
+from config.cache import FailOpen
 
 PRIVATE = "private, no-store"
 GENERATION_KEY = "content:generation"
+# The cache that may be evicted (settings.CACHES["pages"]), and its reads and fills, for
+# which an unreachable cache is a miss.
+pages_cache = ConnectionProxy(caches, "pages")
+accelerator = FailOpen(pages_cache)
 PAGE_HEADER = "X-Page-Cache"
 
 
@@ -113,10 +130,10 @@ def content_generation() -> int:
     generation = getattr(_request, "generation", None)
     if generation is not None:
         return generation
-    generation = cache.get(GENERATION_KEY)
+    generation = accelerator.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
+        accelerator.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = accelerator.get(GENERATION_KEY, 0)
     if getattr(_request, "memo", False):
         _request.generation = generation
     return generation
@@ -125,13 +142,37 @@ def content_generation() -> int:
 def bump_content_generation() -> None:
     _request.generation = None
     try:
-        cache.incr(GENERATION_KEY)
+        pages_cache.incr(GENERATION_KEY)
     except ValueError:  # not there (a fresh or flushed cache): any new number will do
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        pages_cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def digest(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+# --- Which addresses may be kept ----------------------------------------------------------
+
+# The query parameters some page reads (filters, search words, page numbers, `next`).
+_page_parameters: set[str] = set()
+
+
+def register_page_parameters(*names: str) -> None:
+    """Called by the apps (AppConfig.ready) with every query parameter their pages read."""
+    _page_parameters.update(names)
+
+
+def cache_address(request) -> str | None:
+    """
+    The request's path and its query in a fixed order, for cache keys; None when the
+    query names a parameter no page reads: such a page is served but not kept.
+    """
+    query = request.GET
+    if not query:
+        return request.path
+    if not _page_parameters.issuperset(query):
+        return None
+    return f"{request.path}?{urlencode(sorted(query.lists()), doseq=True)}"
 
 
 # --- Whole anonymous pages --------------------------------------------------------------
@@ -190,7 +231,9 @@ class AnonymousPageCacheMiddleware:
         ):
             return self.get_response(request)
         key = self.key(request)
-        cached_response = cache.get(key)
+        if key is None:
+            return self.get_response(request)
+        cached_response = accelerator.get(key)
         if cached_response is not None:
             cached_response[PAGE_HEADER] = "hit"
             return cached_response
@@ -198,12 +241,14 @@ class AnonymousPageCacheMiddleware:
         if response_is_shareable(request, response):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(key, response, timeout)
-            response[PAGE_HEADER] = "miss"
+            if accelerator.set(key, response, timeout):
+                response[PAGE_HEADER] = "miss"
         return response
 
     @staticmethod
-    def key(request) -> str:
-        return "page:" + digest(
-            content_generation(), request.scheme, request.get_host(), request.get_full_path()
-        )
+    def key(request) -> str | None:
+        """The page's key, or None for an address that is not kept (`cache_address`)."""
+        address = cache_address(request)
+        if address is None:
+            return None
+        return "page:" + digest(content_generation(), request.scheme, request.get_host(), address)

@@ -195,25 +195,38 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory for one process; Redis when several processes must share rate
-# limits, sessions and cached pages.
+# limits, sessions and cached pages. Two aliases: "default" holds what must not be
+# dropped (rate limits, used TOTP codes, sessions' copies) and "pages" what may be (whole
+# pages, rendered parts, shared content, the content generation). They are one cache
+# unless REDIS_PAGES_URL names another Redis, which production gives an eviction policy
+# (docs/deployment.md: Redis memory).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "briefings"),
-            # A Redis that is down or hung must cost a request half a second at most:
-            # pages then go on without the cache (config.cache.FailOpen).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+REDIS_PAGES_URL = os.environ.get("REDIS_PAGES_URL", "").strip()
+
+
+def _redis_cache(location: str) -> dict:
+    return {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "briefings"),
+        # A Redis that is down or hung must cost a request half a second at most:
+        # pages then go on without the cache (config.cache.FailOpen).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": _redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["pages"] = _redis_cache(REDIS_PAGES_URL) if REDIS_PAGES_URL else dict(CACHES["default"])
 
 # Cached database sessions that end SESSION_COOKIE_AGE after sign-in however active the
 # reader is (config/sessions.py).
 SESSION_ENGINE = "config.sessions"
+# Messages ("Successfully signed in as someone@example.org") wait in the session, on the
+# server, not in a readable cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

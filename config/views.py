@@ -6,7 +6,7 @@ import sys
 import psycopg
 import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.utils import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -37,11 +37,11 @@ def _database_answers() -> bool:
     return True
 
 
-def _shared_cache_answers() -> bool:
+def _cache_answers(alias: str) -> bool:
     try:
-        cache.get("readyz")
+        caches[alias].get("readyz")
     except UNAVAILABLE_ERRORS as exc:
-        logger.warning("readiness check: cache unavailable (%s)", exc.__class__.__name__)
+        logger.warning("readiness check: cache %r unavailable (%s)", alias, type(exc).__name__)
         return False
     return True
 
@@ -56,7 +56,9 @@ def readyz(request):
     """
     checks = {"database": "ok" if _database_answers() else "unreachable"}
     if settings.REDIS_URL:
-        checks["cache"] = "ok" if _shared_cache_answers() else "unreachable"
+        checks["cache"] = "ok" if _cache_answers("default") else "unreachable"
+    if settings.REDIS_PAGES_URL:
+        checks["page_cache"] = "ok" if _cache_answers("pages") else "unreachable"
     if checks["database"] != "ok":
         response = JsonResponse({"status": "unavailable", **checks}, status=503)
         response["Retry-After"] = "10"

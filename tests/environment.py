@@ -16,9 +16,14 @@ os.environ.setdefault("STATIC_MANIFEST", "false")
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache: pages, parts and rate limits kept by one test
-    (the suite's cache is one process's memory) must not answer in the next."""
+    (the suite's cache is one process's memory) must not answer in the next. Nor does an
+    outage one test simulated (config.cache.outage) outlive it."""
     from django.core.cache import cache
 
+    from config.cache import outage
+
     cache.clear()
+    outage.down_since = None
     yield
     cache.clear()
+    outage.down_since = None

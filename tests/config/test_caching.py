@@ -116,13 +116,13 @@ def test_only_a_public_ok_page_without_cookie_or_nonce_is_shareable():
 def counted_cache(monkeypatch):
     caching.content_generation()  # so that it is there to be read
     reads = []
-    real_get = caching.cache.get
+    real_get = caching.pages_cache.get
 
     def get(key, *args, **kwargs):
         reads.append(key)
         return real_get(key, *args, **kwargs)
 
-    monkeypatch.setattr(caching.cache, "get", get)
+    monkeypatch.setattr(caching.pages_cache, "get", get)
     return reads
 
 

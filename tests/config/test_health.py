@@ -37,7 +37,7 @@ def test_readyz_answers_503_when_the_database_is_unreachable(client):
 def test_readyz_names_a_shared_cache_that_is_down_and_stays_in_service(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     refused = mock.Mock(get=mock.Mock(side_effect=redis.ConnectionError("refused")))
-    with mock.patch("config.views.cache", refused):
+    with mock.patch("config.views.caches", {"default": refused}):
         response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "degraded", "database": "ok", "cache": "unreachable"}

@@ -19,6 +19,7 @@ import pytest
 from tests.prodlike import (
     Gunicorn,
     PrivatePostgres,
+    PrivateRedis,
     manage,
     postgres_bindir,
     production_environment,
@@ -144,6 +145,55 @@ def test_database_outage_answers_503_and_the_site_recovers_without_a_restart(
     request_lines = {r["request_id"]: r for r in logged if r["logger"] == "config.requests"}
     for error in outage_errors:
         assert request_lines[error["request_id"]]["status"] == 503
+
+
+def test_a_redis_outage_is_not_an_outage(cluster, tmp_path):
+    """Refused, then hung: readers get pages at once, sign-in fails closed, and it recovers."""
+    private = PrivateRedis()
+    server = start_site(cluster, tmp_path, REDIS_URL=private.url())
+    try:
+        assert server.get("/").headers["x-page-cache"] == "miss"
+        assert server.get("/").headers["x-page-cache"] == "hit"
+
+        private.stop()
+        for path in ("/healthz", "/", "/briefings/", "/membership/", "/healthz"):
+            response = server.get(path)
+            assert response.status == 200, (path, response.body[:300])
+            assert response.seconds < 1.5, (path, response.seconds)
+        ready = server.get("/readyz")
+        assert ready.status == 200
+        assert json.loads(ready.body) == {
+            "status": "degraded",
+            "database": "ok",
+            "cache": "unreachable",
+        }
+        # Sign-in attempts are counted in Redis: without it they are refused, not unlimited.
+        assert sign_in(server).status == 503
+
+        private.start()
+        back = time.monotonic()
+        recovered = wait_for(server, "/readyz", 200, within=10)
+        assert json.loads(recovered.body)["cache"] == "ok"
+        # Each process asks Redis again once a second while it is down.
+        while server.get("/").headers.get("x-page-cache") != "hit":
+            assert time.monotonic() - back < 5, "the page cache did not come back"
+            time.sleep(0.2)
+        print(f"pages cached again {time.monotonic() - back:.1f} s after Redis returned")
+
+        private.freeze()  # a hung Redis: connections open, nothing answers
+        try:
+            for path in ("/healthz", "/", "/briefings/", "/membership/", "/", "/briefings/"):
+                response = server.get(path)
+                assert response.status == 200, (path, response.body[:300])
+                assert response.seconds < 1.5, (path, response.seconds)
+        finally:
+            private.thaw()
+    finally:
+        server.stop()
+        private.stop()
+    warnings = [r for r in records(server) if r["logger"] == "config.cache"]
+    assert any(r["message"].startswith("cache unavailable") for r in warnings)
+    assert len(warnings) <= 8, "an outage is logged when it starts and ends, not per request"
 
 
 # Long enough for psycopg_pool's default reconnect backoff (1, 2, 4, 8, 16 s) to have

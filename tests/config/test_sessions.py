@@ -171,7 +171,7 @@ class CacheAway:
     def get(self, *args, **kwargs):
         raise self.error
 
-    set = add = delete = __contains__ = get
+    set = add = delete = has_key = __contains__ = get
 
 
 def test_a_session_is_read_from_the_database_while_the_cache_is_away(client):
