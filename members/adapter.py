@@ -1,3 +1,4 @@
+import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -10,8 +11,25 @@ from django.urls import reverse
 from members import selectors, services
 from members.access import Audience
 
-# The invitation a reader opened before signing up or in; accepted once they are signed in.
+# The invitation a reader opened before signing up or in; accepted once they are signed
+# in, if they do it soon (the session may be a shared browser's: a link opened and left
+# must not go to whoever signs in there next) and as the address it was sent to.
 PENDING_INVITATION_SESSION_KEY = "members_pending_invitation"
+PENDING_INVITATION_SECONDS = 30 * 60
+
+
+def pending_invitation_remember(request, token: str) -> None:
+    request.session[PENDING_INVITATION_SESSION_KEY] = {"token": token, "at": time.time()}
+
+
+def pending_invitation_take(request) -> str | None:
+    """The token of an invitation opened in this session within the last half hour."""
+    pending = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_INVITATION_SECONDS:
+        return None
+    return pending.get("token")
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -37,7 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().post_login(request, user, **kwargs)
 
     def invitation_accept_pending(self, request, user):
-        token = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+        token = pending_invitation_take(request)
         if not token:
             return
         invitation = selectors.invitation_find(token)
@@ -45,6 +63,12 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         try:
             membership = services.invitation_accept(invitation=invitation, user=user)
+        except services.InvitationForAnotherAddress:
+            messages.info(
+                request,
+                "The invitation opened in this browser was sent to another address: open "
+                "its link again to accept it for this account.",
+            )
         except services.MembershipError as error:
             messages.warning(request, str(error))
         else:

@@ -7,6 +7,7 @@ what are asked of `members.access`.
 import hashlib
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from members import access
@@ -67,3 +68,10 @@ def invitation_find(token: str):
     if not token or len(token) > 100:
         return None
     return Invitation.objects.filter(token_hash=invitation_token_hash(token)).first()
+
+
+def user_holds_address(user, email: str) -> bool:
+    """Whether `email` is this account's address or one it has verified (any letter case)."""
+    if user.email and user.email.lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()

@@ -16,13 +16,13 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from members import access
+from members import access, selectors
 from members.access import Audience
 from members.models import Application, Invitation, Membership
 from members.selectors import invitation_find as invitation_find  # re-exported: tests ask here
@@ -37,6 +37,10 @@ INVITATION_VALID_DAYS = 14
 
 class MembershipError(Exception):
     """A request the members rules refuse; the message is written for the person asking."""
+
+
+class InvitationForAnotherAddress(MembershipError):
+    """The invitation was sent to an address this account does not hold: confirm first."""
 
 
 # Dates -------------------------------------------------------------------------------
@@ -198,17 +202,24 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
         raise MembershipError(f"You are already a member of the {tier.label}.")
     if position.is_upcoming:
         raise MembershipError(f"Your {tier.label} membership has been granted; it starts later.")
-    with transaction.atomic():
-        if Application.objects.pending().filter(user=user, tier=tier).exists():
-            raise MembershipError("You already have an application waiting for review.")
-        return Application.objects.create(
-            user=user,
-            tier=tier,
-            name=name.strip(),
-            organisation=organisation.strip(),
-            role=role.strip(),
-            reason=reason.strip(),
-        )
+    waiting = MembershipError("You already have an application waiting for review.")
+    try:
+        with transaction.atomic():
+            if Application.objects.pending().filter(user=user, tier=tier).exists():
+                raise waiting
+            return Application.objects.create(
+                user=user,
+                tier=tier,
+                name=name.strip(),
+                organisation=organisation.strip(),
+                role=role.strip(),
+                reason=reason.strip(),
+            )
+    except IntegrityError:
+        # Sent twice at once (a double click, two tabs): the database's one-pending-
+        # application constraint let one through; the other gets the same answer as a
+        # second application sent later.
+        raise waiting from None
 
 
 def _application_lock_pending(application):
@@ -343,18 +354,24 @@ def invitation_create(
     return invitation, url, sent
 
 
-def invitation_accept(*, invitation, user):
-    """Use an invitation: grant its tier to `user`, once. Returns the membership."""
+def invitation_accept(*, invitation, user, other_address_confirmed: bool = False):
+    """
+    Use an invitation: grant its tier to `user`, once. Returns the membership. A link is
+    a bearer token, so an account that does not hold the invited address must say that
+    it accepts anyway (`other_address_confirmed`), and the membership records it.
+    """
     now = timezone.now()
+    sent_to = invitation.email
+    holds_address = selectors.user_holds_address(user, sent_to)
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        state = invitation.state_at(now)
-        if state == Invitation.State.ACCEPTED:
-            raise MembershipError("This invitation has already been used.")
-        if state == Invitation.State.REVOKED:
-            raise MembershipError("This invitation has been withdrawn.")
-        if state == Invitation.State.EXPIRED:
-            raise MembershipError("This invitation has expired. Ask us for a new one.")
+        _invitation_refuse_unusable(invitation.state_at(now))
+        if not (holds_address or other_address_confirmed):
+            raise InvitationForAnotherAddress(
+                f"This invitation was sent to {sent_to}, and you are signed in as "
+                f"{user.email}. Sign in with that address, or confirm that you accept it "
+                "for this account."
+            )
         invitation.accepted_at = now
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -364,9 +381,22 @@ def invitation_accept(*, invitation, user):
             source=Membership.Source.INVITATION,
             ends_at=invitation.membership_ends_at,
             granted_by=invitation.created_by,
-            note=(f"Invitation sent to {invitation.email}. {invitation.note}").strip(),
+            note=(
+                f"Invitation sent to {sent_to}. "
+                + ("" if holds_address else f"Accepted by {user.email}, who confirmed it. ")
+                + invitation.note
+            ).strip(),
         )
     return membership
+
+
+def _invitation_refuse_unusable(state) -> None:
+    if state == Invitation.State.ACCEPTED:
+        raise MembershipError("This invitation has already been used.")
+    if state == Invitation.State.REVOKED:
+        raise MembershipError("This invitation has been withdrawn.")
+    if state == Invitation.State.EXPIRED:
+        raise MembershipError("This invitation has expired. Ask us for a new one.")
 
 
 def invitation_revoke(*, invitation):

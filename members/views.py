@@ -1,3 +1,5 @@
+from allauth.account.decorators import reauthentication_required
+from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -6,13 +8,14 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.edit import FormMixin
 
 from members import access, selectors, services
 from members.access import Audience
-from members.adapter import PENDING_INVITATION_SESSION_KEY
+from members.adapter import pending_invitation_remember
 from members.forms import AccountDeleteForm, ApplicationForm
 from members.models import Invitation, Tier
 from members.redirects import safe_next, with_next
@@ -155,7 +158,7 @@ class InvitationView(TemplateView):
     def get(self, request, *args, **kwargs):
         state = self.invitation.state
         if state == Invitation.State.OPEN and not request.user.is_authenticated:
-            request.session[PENDING_INVITATION_SESSION_KEY] = kwargs["token"]
+            pending_invitation_remember(request, kwargs["token"])
         response = self.render_to_response(self.get_context_data(state=state))
         if state in {Invitation.State.EXPIRED, Invitation.State.REVOKED}:
             response.status_code = 410
@@ -167,10 +170,13 @@ class InvitationView(TemplateView):
             self.request.user.is_authenticated
             and self.invitation.accepted_by_id == self.request.user.pk
         )
+        user = self.request.user
         return super().get_context_data(
             invitation=self.invitation,
             tier_name=Audience(self.invitation.tier).label,
             accepted_by_reader=accepted_by_reader,
+            for_another_address=user.is_authenticated
+            and not selectors.user_holds_address(user, self.invitation.email),
             signup_url=with_next(reverse("account_signup"), here),
             login_url=with_next(reverse("account_login"), here),
             **kwargs,
@@ -180,7 +186,11 @@ class InvitationView(TemplateView):
         if not request.user.is_authenticated:
             return redirect(with_next(reverse("account_login"), request.path))
         try:
-            membership = services.invitation_accept(invitation=self.invitation, user=request.user)
+            membership = services.invitation_accept(
+                invitation=self.invitation,
+                user=request.user,
+                other_address_confirmed=request.POST.get("other_address") == "accept",
+            )
         except services.MembershipError as error:
             messages.error(request, str(error))
             return redirect(request.path)
@@ -247,6 +257,10 @@ class SignOutEverywhereView(LoginRequiredMixin, View):
         return redirect("briefings:home")
 
 
+# Deleting is for good: like changing a password it needs a recent sign-in (allauth's
+# reauthentication, ACCOUNT_REAUTHENTICATION_TIMEOUT), so a session left open on a shared
+# computer cannot do it. The page itself may be looked at; the deletion asks first.
+@method_decorator(reauthentication_required(allow_get=True), name="post")
 class AccountDeleteView(LoginRequiredMixin, FormView):
     template_name = "members/account_delete.html"
     form_class = AccountDeleteForm
@@ -255,7 +269,12 @@ class AccountDeleteView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
+        email = self.request.user.email
         services.account_delete(user=self.request.user)
+        # The address is free again, and with it its count of verification e-mails: a
+        # sign-up with it right away gets its code instead of a 429 after the account
+        # was already made (allauth sends the code after creating the account).
+        ratelimit.clear(self.request, action="confirm_email", key=email.lower())
         logout(self.request)
         messages.success(
             self.request,

@@ -30,6 +30,13 @@ def sign_in(email) -> Client:
     return client
 
 
+def confirm_it_is_me(client) -> Client:
+    """allauth's reauthentication, which deleting an account asks for."""
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
 def test_the_account_page_needs_a_signed_in_reader(client, db):
     response = client.get(ACCOUNT)
     assert response.status_code == 302
@@ -88,9 +95,9 @@ def test_sign_out_everywhere_needs_a_post(client, db):
     assert client.get(reverse("members:sign-out-everywhere")).status_code == 405
 
 
-def test_deleting_needs_the_address_typed_and_changes_nothing_otherwise(client, db):
+def test_deleting_needs_the_address_typed_and_changes_nothing_otherwise(db):
     user = UserFactory()
-    client.force_login(user)
+    client = confirm_it_is_me(sign_in(user.email))
     response = client.post(reverse("members:account-delete"), {"email": "someone@else.org"})
     assert response.status_code == 200
     assert "not the e-mail address of this account" in response.content.decode()
@@ -115,6 +122,7 @@ def test_deleting_an_account_closes_memberships_and_removes_personal_data(db):
     User.objects.filter(pk=user.pk).update(is_staff=True)
     assert other_device.get(ACCOUNT).status_code == 200
 
+    confirm_it_is_me(client)
     response = client.post(reverse("members:account-delete"), {"email": email.upper()})
     assert response.status_code == 302
     assert client.get(ACCOUNT).status_code == 302
@@ -192,3 +200,50 @@ def test_the_account_page_warns_before_the_alliance_ends_and_names_upcoming_star
     body = client.get(ACCOUNT).content.decode()
     assert "membership ends on" in body and "Apply to renew it" in body
     assert f"starts on {(now + timedelta(days=40)).strftime('%-d %B %Y')}" in body
+
+
+def test_deleting_needs_a_recent_sign_in(client, db):
+    """A session signed in long ago (or handed over) must confirm who it is first."""
+    user = UserFactory()
+    client.force_login(user)  # no recent authentication recorded in this session
+    assert client.get(reverse("members:account-delete")).status_code == 200
+    response = client.post(reverse("members:account-delete"), {"email": user.email})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    user.refresh_from_db()
+    assert user.is_active and user.email
+
+
+def test_no_cookie_carries_the_members_address(db):
+    user = UserFactory(email="private.reader@example.org")
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = client.get(response["Location"])
+    assert "private.reader@example.org" in page.content.decode()  # the message, shown once
+    assert "messages" not in page.cookies
+
+
+def test_signing_up_again_right_after_deleting_is_one_thing_or_the_other(db):
+    """Joined, deleted, joined again within the minute: a code arrives, or no account."""
+    from django.core import mail
+
+    from tests.members.test_joining import code_from, signup
+
+    client = Client()
+    response = signup(client, "returning@example.org")
+    client.post(response["Location"], {"code": code_from(mail.outbox[-1])})
+    user = User.objects.get(email="returning@example.org")
+    response = client.post(reverse("members:account-delete"), {"email": user.email})
+    assert response.status_code == 302
+    assert not User.objects.filter(email="returning@example.org").exists()
+
+    sent = len(mail.outbox)
+    response = signup(Client(), "returning@example.org")
+    created = User.objects.filter(email="returning@example.org").exists()
+    if response.status_code == 429:
+        assert not created, "a 429 page, yet the account was made"
+    else:
+        assert response.status_code == 302
+        assert created and len(mail.outbox) == sent + 1

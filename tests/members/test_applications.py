@@ -1,5 +1,6 @@
 """Applying for the Leadership Alliance, and managers approving or declining in admin."""
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -325,3 +326,36 @@ def test_a_reader_whose_membership_starts_tomorrow_is_told_so_not_asked_to_apply
     assert 'name="reason"' not in body
     with pytest.raises(services.MembershipError, match="starts later"):
         services.application_submit(user=circle_member, **FORM)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_applications_sent_at_once_make_one_and_nine_clear_answers():
+    """Ten connections at once: the database's constraint decides; nobody sees a 500."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database that serves several connections at once")
+    user = UserFactory()
+    MembershipFactory(user=user, tier=Audience.STRATEGIC_CIRCLE)
+    start = threading.Barrier(10)
+    answers = []
+
+    def apply():
+        try:
+            start.wait()
+            services.application_submit(user=user, **FORM)
+            answers.append("created")
+        except services.MembershipError as exc:
+            answers.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=apply) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == sorted(
+        ["created"] + ["You already have an application waiting for review."] * 9
+    )
+    assert Application.objects.filter(user=user).count() == 1

@@ -87,7 +87,7 @@ def test_signing_in_through_an_invitation_grants_the_tier(client, manager):
 
 
 def test_a_signed_in_reader_accepts_with_a_button(client, manager):
-    user = UserFactory()
+    user = UserFactory(email="invitee@example.org")
     _, url = invite(manager)
     client.force_login(user)
     page = client.get(path_of(url)).content.decode()
@@ -98,7 +98,7 @@ def test_a_signed_in_reader_accepts_with_a_button(client, manager):
 
 
 def test_an_invitation_works_once(client, manager):
-    first, second = UserFactory(), UserFactory()
+    first, second = UserFactory(email="invitee@example.org"), UserFactory()
     _, url = invite(manager)
     client.force_login(first)
     client.post(path_of(url))
@@ -215,3 +215,40 @@ def test_extend_and_end_actions_keep_the_history(client, manager):
     assert membership.ends_at <= timezone.now()
     assert Membership.objects.filter(pk=membership.pk).exists()
     assert "Extended" in membership.note and "Ended" in membership.note
+
+
+def test_a_link_opened_by_another_account_asks_before_it_grants(client, manager):
+    _, url = invite(manager)
+    other = UserFactory(email="someone.else@example.org")
+    client.force_login(other)
+    page = client.get(path_of(url)).content.decode()
+    assert "This invitation was sent to <strong>invitee@example.org</strong>" in page
+    response = client.post(path_of(url), follow=True)
+    assert "sent to invitee@example.org" in response.content.decode()
+    assert not other.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists()
+
+    response = client.post(path_of(url), {"other_address": "accept"})
+    assert response["Location"] == reverse("members:account")
+    alliance = other.memberships.get(tier=Audience.LEADERSHIP_ALLIANCE)
+    assert "Accepted by someone.else@example.org, who confirmed it." in alliance.note
+
+
+def test_a_link_left_in_a_browser_is_not_granted_to_the_next_person_signing_in(client, manager):
+    _, url = invite(manager)
+    client.get(path_of(url))  # opened, not used: the token waits in this session
+    stranger = UserFactory(email="next.person@example.org")
+    client.post(reverse("account_login"), {"login": stranger.email, "password": PASSWORD})
+    assert not stranger.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_a_link_opened_long_ago_in_this_browser_is_forgotten(client, manager, monkeypatch):
+    import time
+
+    _, url = invite(manager)
+    client.get(path_of(url))
+    invitee = UserFactory(email="invitee@example.org")
+    later = time.time() + 31 * 60
+    monkeypatch.setattr("members.adapter.time.time", lambda: later)
+    client.post(reverse("account_login"), {"login": invitee.email, "password": PASSWORD})
+    assert not invitee.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists()
