@@ -224,9 +224,6 @@ CACHES["pages"] = _redis_cache(REDIS_PAGES_URL) if REDIS_PAGES_URL else dict(CAC
 # Cached database sessions that end SESSION_COOKIE_AGE after sign-in however active the
 # reader is (config/sessions.py).
 SESSION_ENGINE = "config.sessions"
-# Messages ("Successfully signed in as someone@example.org") wait in the session, on the
-# server, not in a readable cookie of their own.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

@@ -367,10 +367,10 @@ def invitation_accept(*, invitation, user, other_address_confirmed: bool = False
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _invitation_refuse_unusable(invitation.state_at(now))
         if not (holds_address or other_address_confirmed):
+            # No addresses here: the message may travel in the messages cookie.
             raise InvitationForAnotherAddress(
-                f"This invitation was sent to {sent_to}, and you are signed in as "
-                f"{user.email}. Sign in with that address, or confirm that you accept it "
-                "for this account."
+                "This invitation was sent to another address. Sign in with that address, "
+                "or confirm that you accept it for the account you are signed in with."
             )
         invitation.accepted_at = now
         invitation.accepted_by = user

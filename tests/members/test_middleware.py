@@ -1,7 +1,7 @@
 """Shared caches never keep a page that depends on the reader."""
 
 import pytest
-from django.contrib.messages.storage.session import SessionStorage
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.urls import reverse
 
@@ -87,13 +87,13 @@ def test_an_anonymous_session_with_something_in_it_is_private(client):
 
 @pytest.mark.django_db
 def test_a_message_shown_to_an_anonymous_reader_is_private(client, db):
-    # Messages wait in the session (never in a readable cookie); the page showing one
-    # clears it.
-    session = client.session
-    storage = SessionStorage(type("Request", (), {"session": session})())
+    # Messages travel in a cookie; the page showing one clears it.
+    request = type("Request", (), {"COOKIES": {}})()
+    storage = CookieStorage(request)
+    carrier = HttpResponse()
     storage.add(20, "Hello there")
-    storage.update(HttpResponse())
-    session.save()
+    storage.update(carrier)
+    client.cookies["messages"] = carrier.cookies["messages"].value
     response = client.get(reverse("members:overview"))
     assert "Hello there" in response.content.decode()
     assert response["Cache-Control"] == PRIVATE
