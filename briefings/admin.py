@@ -13,11 +13,12 @@ refuses a save based on a version that a colleague has since replaced
 (newsroom/conflict.py).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Subquery
 from django.urls import path
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from briefings.models import Briefing, Category, Region, Source, Topic
 from briefings.newsroom import filters, history, preview, publishing
@@ -25,13 +26,40 @@ from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
 from briefings.search import briefing_reindex, briefings_reindex
-from briefings.workflow import can_publish
+from briefings.workflow import can_publish, may_change_shared_part
 from members.access import Audience
 
 # --- Taxonomy and sources -------------------------------------------------------------
 
 
-class TaxonomyAdmin(admin.ModelAdmin):
+class SharedPartAdmin(SimpleHistoryAdmin):
+    """
+    Sources and taxonomy terms are shared by briefings: once a published (or scheduled,
+    or archived) briefing shows one, changing it changes that page, so only someone who
+    may publish can (briefings.workflow.may_change_shared_part); writers see it read-only
+    and are told why. Every save is kept in its history, where it can be reverted.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and may_change_shared_part(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and may_change_shared_part(request.user, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and not may_change_shared_part(request.user, obj):
+            messages.info(
+                request,
+                f"Published briefings show this {self.opts.verbose_name}: only an editor who "
+                "may publish can change it. Ask one, or cite a new one in your draft.",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class TaxonomyAdmin(SharedPartAdmin):
     list_display = ["name", "slug", "briefing_count"]
     ordering = ["name"]  # the annotation's GROUP BY drops Meta.ordering
     search_fields = ["name", "slug", "description"]
@@ -57,7 +85,7 @@ admin.site.register(Topic, TaxonomyAdmin)
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SharedPartAdmin):
     form = SourceForm
     list_display = ["title", "publisher", "url", "published_on", "citation_count"]
     ordering = ["title"]

@@ -408,6 +408,12 @@ class Citation(models.Model):
 register_history(Briefing, excluded_fields=["updated_at"])
 register_history(Section, excluded_fields=["body_html"])
 register_history(Citation, excluded_fields=["note_html"])
+# Sources and taxonomy terms show on every page that cites or carries them: their old
+# values are kept too, so a change can be seen and undone (the admin's history page).
+register_history(Source)
+register_history(Category)
+register_history(Region)
+register_history(Topic)
 
 
 class SearchDocument(models.Model):

@@ -35,6 +35,25 @@ def can_publish(user) -> bool:
     return user.has_perm(PUBLISH_PERMISSION)
 
 
+def shared_part_is_published(obj) -> bool:
+    """
+    Whether a source or a taxonomy term shows on a page readers can see (or will see at
+    its time, or saw): it is cited by, or classifies, a briefing past the writers' stage.
+    Changing it changes those pages, so it follows the same rule as the briefings.
+    """
+    if obj is None or obj.pk is None:
+        return False
+    past_writers = Briefing.objects.exclude(status__in=WRITER_STATUSES)
+    if isinstance(obj, Source):
+        return past_writers.filter(citations__source=obj).exists()
+    return past_writers.filter(**{type(obj)._meta.model_name: obj}).exists()
+
+
+def may_change_shared_part(user, obj) -> bool:
+    """Writers change sources and terms only while no published briefing shows them."""
+    return can_publish(user) or not shared_part_is_published(obj)
+
+
 def can_preview(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm(PREVIEW_PERMISSION)
 
