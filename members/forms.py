@@ -1,5 +1,6 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 
 from members.models import Application
 
@@ -48,6 +49,14 @@ class AccountDeleteForm(forms.Form):
 
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up form in the site's words: the password is optional."""
+
+    def try_save(self, request):
+        # A new account's password is hashed (hundreds of milliseconds, on purpose);
+        # an address that has an account gets an e-mail and the same answer, and would
+        # answer that much sooner, telling who has an account. Same work, same time.
+        if self.account_already_exists and self.cleaned_data.get("password1"):
+            make_password(self.cleaned_data["password1"])
+        return super().try_save(request)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
