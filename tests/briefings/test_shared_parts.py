@@ -79,6 +79,10 @@ def test_an_editors_change_is_kept_in_history_and_can_be_reverted(client, editor
 
     history = client.get(reverse("admin:briefings_source_history", args=[source.pk]))
     assert history.status_code == 200
+    # Each version says what it changed: the old title and the new one.
+    changes = history.content.decode()
+    assert "<strong>title:</strong>" in changes.lower()
+    assert original in changes and "Phishing" in changes
     assert (
         source.history.count() == 2
     )  # as it was (recorded by the migration or on creation), as changed

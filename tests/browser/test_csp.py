@@ -145,6 +145,20 @@ def test_the_newsroom_and_membership_admin_run_under_the_policy(admin_page):
     assert admin_page.console_errors == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_history_of_sources_and_terms_runs_under_the_policy(admin_page):
+    source = ready_briefing().citations.get().source
+    source.title = "Renamed source"
+    source.save()
+    first = source.history.order_by("history_id").first()
+    for admin_path in (
+        f"/admin/briefings/source/{source.pk}/history/",
+        f"/admin/briefings/source/{source.pk}/history/{first.history_id}/",
+    ):
+        assert visit(admin_page, admin_path) == [], admin_path
+    assert admin_page.console_errors == []
+
+
 def careless_page(request):
     # What a template slip looks like: an inline style attribute and an inline script
     # without the nonce.
