@@ -48,6 +48,18 @@ class SharedPartAdmin(SimpleHistoryAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and may_change_shared_part(request.user, obj)
 
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not self.has_change_permission(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves a posted version on its view permission alone: reverting is
+        # changing, and follows the same rule.
+        if request.method == "POST" and not self.has_change_permission(
+            request, self.get_object(request, object_id)
+        ):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and not may_change_shared_part(request.user, obj):

@@ -18,4 +18,7 @@ class BriefingsConfig(AppConfig):
         forget_on_change(TIER_WORDING_KEY, tier)
         # What the reader pages read from the query: lists' and search's filters, words
         # and page numbers. An address with anything else is served but never cached.
-        register_page_parameters("page", *BriefingFilterForm.base_fields, *SearchForm.base_fields)
+        register_page_parameters("briefings:list", "page", *BriefingFilterForm.base_fields)
+        for coverage in ("briefings:category", "briefings:region", "briefings:topic"):
+            register_page_parameters(coverage, "page")
+        register_page_parameters("briefings:search", "page", *SearchForm.base_fields)

@@ -91,7 +91,10 @@ def remember(key: str, build, *, timeout: int | None = None):
 
 def cached(name: str, build, *, timeout: int | None = None):
     """`build()`'s value, kept under `name` for the current content generation."""
-    return remember(f"content:{content_generation()}:{name}", build, timeout=timeout)
+    generation = content_generation()
+    if generation is None:  # the cache is away: build, keep nothing
+        return build()
+    return remember(f"content:{generation}:{name}", build, timeout=timeout)
 
 
 def shared_content(request, render):
@@ -120,4 +123,7 @@ def briefing_parts_key(reader, *, url: str) -> str:
     A briefing leaves the site only through a save, which raises the generation; one
     that is not live yet is a 404, which is never kept.
     """
-    return "part:" + digest("briefing", content_generation(), reader.cache_key(), url)
+    generation = content_generation()
+    if generation is None:  # the cache is away: render, keep nothing
+        return ""
+    return "part:" + digest("briefing", generation, reader.cache_key(), url)

@@ -91,6 +91,9 @@ class Outage:
 outage = Outage()
 
 
+_DEFAULT = object()
+
+
 class FailOpen:
     """
     Reads and fills of a cache that is only an accelerator: when the cache cannot be
@@ -100,11 +103,14 @@ class FailOpen:
     Rate limits use the cache directly and fail closed.
     """
 
-    def __init__(self, cache):
+    def __init__(self, cache, *, health: Outage | None = None):
         self._cache = cache
+        self._outage = health or outage  # each Redis its own; the pages' one by default
 
-    def get(self, key, default=None):
-        return self._call(default, self._cache.get, key, default)
+    def get(self, key, default=None, *, unavailable=_DEFAULT):
+        """The value, `default` when missing, `unavailable` (default too) when unreachable."""
+        fallback = default if unavailable is _DEFAULT else unavailable
+        return self._call(fallback, self._cache.get, key, default)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
         """Whether the value was stored."""
@@ -116,16 +122,15 @@ class FailOpen:
     def __contains__(self, key) -> bool:
         return self._call(False, self._cache.has_key, key)
 
-    @staticmethod
-    def _call(unavailable, method, *args):
-        if not outage.may_try():
+    def _call(self, unavailable, method, *args):
+        if not self._outage.may_try():
             return unavailable
         try:
             result = method(*args)
         except UNAVAILABLE as exc:
-            outage.failed(exc)
+            self._outage.failed(exc)
             return unavailable
-        outage.succeeded()
+        self._outage.succeeded()
         return result
 
     def delete(self, key):

@@ -33,6 +33,7 @@ import time
 from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import caches
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.connection import ConnectionProxy
 from django.utils.http import urlencode
@@ -125,15 +126,23 @@ class CacheControlMiddleware:
 _request = Local()
 
 
-def content_generation() -> int:
+# What FailOpen.get answers when the cache could not be asked.
+UNREACHABLE = object()
+
+
+def content_generation() -> int | None:
     """The current generation; started from the clock so a flushed cache never repeats one."""
     generation = getattr(_request, "generation", None)
     if generation is not None:
         return generation
-    generation = accelerator.get(GENERATION_KEY)
+    generation = accelerator.get(GENERATION_KEY, unavailable=UNREACHABLE)
     if generation is None:
         accelerator.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = accelerator.get(GENERATION_KEY, 0)
+        generation = accelerator.get(GENERATION_KEY, unavailable=UNREACHABLE)
+    if generation is UNREACHABLE or generation is None:
+        # No number to key on: nothing is kept or read for this request. A fixed stand-in
+        # (0) would be the same in every outage and bring back what an earlier one kept.
+        generation = None
     if getattr(_request, "memo", False):
         _request.generation = generation
     return generation
@@ -153,24 +162,32 @@ def digest(*parts) -> str:
 
 # --- Which addresses may be kept ----------------------------------------------------------
 
-# The query parameters some page reads (filters, search words, page numbers, `next`).
-_page_parameters: set[str] = set()
+# The query parameters each page reads, by URL name (filters, search words, page numbers,
+# `next`). A parameter only counts on the pages that read it: `?next=` on a briefing page
+# or `?q=` on the home page is made up, and not kept.
+_page_parameters: dict[str, frozenset[str]] = {}
 
 
-def register_page_parameters(*names: str) -> None:
-    """Called by the apps (AppConfig.ready) with every query parameter their pages read."""
-    _page_parameters.update(names)
+def register_page_parameters(view_name: str, *names: str) -> None:
+    """Called by the apps (AppConfig.ready): the query parameters the `view_name` page reads."""
+    _page_parameters[view_name] = _page_parameters.get(view_name, frozenset()) | set(names)
 
 
 def cache_address(request) -> str | None:
     """
     The request's path and its query in a fixed order, for cache keys; None when the
-    query names a parameter no page reads: such a page is served but not kept.
+    query names a parameter this page does not read: such a page is served but not kept.
     """
     query = request.GET
     if not query:
         return request.path
-    if not _page_parameters.issuperset(query):
+    match = request.resolver_match
+    if match is None:  # the page cache asks before the URL is resolved
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    if not _page_parameters.get(match.view_name, frozenset()).issuperset(query):
         return None
     return f"{request.path}?{urlencode(sorted(query.lists()), doseq=True)}"
 
@@ -249,6 +266,7 @@ class AnonymousPageCacheMiddleware:
     def key(request) -> str | None:
         """The page's key, or None for an address that is not kept (`cache_address`)."""
         address = cache_address(request)
-        if address is None:
+        generation = content_generation() if address is not None else None
+        if generation is None:
             return None
-        return "page:" + digest(content_generation(), request.scheme, request.get_host(), address)
+        return "page:" + digest(generation, request.scheme, request.get_host(), address)

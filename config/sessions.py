@@ -25,7 +25,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 from django.utils import timezone
 
-from config.cache import FailOpen
+from config.cache import FailOpen, Outage
+
+# The sessions' Redis (REDIS_URL) may be up while the pages' one is down, or the reverse.
+SESSIONS_OUTAGE = Outage()
 
 # Seconds since the epoch at which a user was first seen in this session (its sign-in).
 SIGNED_IN_AT = "_signed_in_at"
@@ -39,7 +42,16 @@ def _deadline(signed_in_at: float) -> datetime:
 class SessionStore(cached_db.SessionStore):
     def __init__(self, session_key=None):
         super().__init__(session_key)
-        self._cache = FailOpen(self._cache)
+        self._cache = FailOpen(self._cache, health=SESSIONS_OUTAGE)
+
+    def delete(self, session_key=None):
+        # The cached copy goes first: Django deletes the row and then the copy, so while the
+        # cache is away a sign-out would end the row, fail, and leave a copy that works
+        # again when Redis returns. Failing here leaves both, and the reader signed in.
+        key = session_key or self.session_key
+        if key:
+            self._cache.delete(self.cache_key_prefix + key)
+        super().delete(session_key)
 
     def signed_in_deadline(self) -> datetime | None:
         """When this session must end, or None for a session nobody has signed in to."""

@@ -9,4 +9,5 @@ class MembersConfig(AppConfig):
         from config.caching import register_page_parameters
 
         # Membership pages read where to send the reader afterwards (members.redirects).
-        register_page_parameters("next")
+        for view_name in ("members:overview", "members:tier", "members:invitation"):
+            register_page_parameters(view_name, "next")

@@ -21,9 +21,10 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from config.cache import outage
+    from config.sessions import SESSIONS_OUTAGE
 
     cache.clear()
-    outage.down_since = None
+    outage.down_since = SESSIONS_OUTAGE.down_since = None
     yield
     cache.clear()
-    outage.down_since = None
+    outage.down_since = SESSIONS_OUTAGE.down_since = None

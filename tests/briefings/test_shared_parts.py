@@ -100,3 +100,16 @@ def test_an_editors_change_is_kept_in_history_and_can_be_reverted(client, editor
     assert response.status_code == 302
     source.refresh_from_db()
     assert source.title == original
+
+
+def test_a_writer_cannot_revert_a_published_source_through_its_history(client, writer):
+    source = live_briefing().citations.get().source
+    before = source.title
+    record = source.history.first()
+    client.force_login(writer)
+    url = reverse("admin:briefings_source_simple_history", args=[source.pk, record.history_id])
+    assert 'value="Revert"' not in client.get(url).content.decode()
+    response = client.post(url, {**SOURCE_FORM, "published_on": ""})
+    assert response.status_code == 403
+    source.refresh_from_db()
+    assert source.title == before

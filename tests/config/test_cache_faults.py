@@ -133,3 +133,28 @@ def test_while_the_cache_is_down_it_is_asked_once_a_second_not_on_every_call(mon
     monkeypatch.setattr(config_cache.Outage, "RETRY_SECONDS", 0)
     accelerator.get("again")
     assert calls == ["k0", "again"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/briefings/harbour-cranes/?next=/x/", "/?q=cranes", "/?page=2", "/membership/?q=x"],
+    ids=["next on a briefing", "q on home", "page on home", "q on membership"],
+)
+def test_a_parameter_is_kept_only_on_the_page_that_reads_it(briefing, path):
+    path = path.replace("harbour-cranes", briefing.slug)
+    before = kept_keys()
+    for n in range(3):
+        assert Client().get(f"{path}{n}").status_code == 200
+    assert kept_keys() == before
+
+
+def test_without_a_content_generation_nothing_is_kept_or_read(briefing, cache_away):
+    from briefings.caching import briefing_parts_key, cached
+    from config.caching import content_generation
+    from members.access import ReaderStatus
+
+    cache_away()
+    assert content_generation() is None
+    reader = ReaderStatus()
+    assert briefing_parts_key(reader, url="https://x/briefings/y/") == ""
+    assert cached("anything", lambda: "built") == "built"

@@ -188,7 +188,11 @@ def test_a_session_cannot_be_deleted_while_the_cache_is_away(client):
     """A copy left in the cache would bring a signed-out session back when Redis returns."""
     user = UserFactory()
     sign_in(client, user)
-    store = SessionStore(client.session.session_key)
+    key = client.session.session_key
+    store = SessionStore(key)
     store._cache._cache = CacheAway()
     with pytest.raises(redis.ConnectionError):
         store.delete()
+    # Nothing was ended half-way: the row is still there with its copy, still signed in.
+    assert Session.objects.filter(session_key=key).exists()
+    assert is_signed_in(client)
