@@ -66,8 +66,13 @@ FRONT_MATTER_KEYS = (
 )
 SOURCE_KEYS = {"title", "publisher", "url", "published_on", "note"}
 
-HEADING_RE = re.compile(r"^##(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+# A level-2 heading as CommonMark reads one: up to three spaces before `##`, an optional
+# closing run of `#`. Its `{access=...}` attribute ends the text; anything that looks like
+# an attribute anywhere else is refused, never read as public text (`ACCESS_LOOKALIKE`).
+HEADING_RE = re.compile(r"^ {0,3}##(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+CLOSING_HASHES_RE = re.compile(r"(?:^|\s+)#+\s*$")
 ATTRIBUTES_RE = re.compile(r"^(?P<text>.*?)\s*\{(?P<attrs>[^{}]*)\}$")
+ACCESS_LOOKALIKE = re.compile(r"\{\s*access\s*=", re.IGNORECASE)
 FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
@@ -382,6 +387,13 @@ def _read_sections(lines, *, start, path) -> list[SectionDocument]:
             current = SectionDocument(heading=heading, body="", audience=audience, line=number)
             body = []
         else:
+            if not in_fence and ACCESS_LOOKALIKE.search(line):
+                raise BriefingFileError(
+                    path,
+                    number,
+                    "an {access=...} attribute belongs at the end of a level-2 heading "
+                    "('## Heading {access=strategic-circle}'); here it would be public text",
+                )
             body.append(line)
     close()
     return sections
@@ -389,6 +401,7 @@ def _read_sections(lines, *, start, path) -> list[SectionDocument]:
 
 def _read_heading(text: str, line: int, path) -> tuple[str, Audience]:
     audience = Audience.PUBLIC
+    text = CLOSING_HASHES_RE.sub("", text).strip()  # str.strip: non-breaking spaces too
     match = ATTRIBUTES_RE.match(text)
     if match:
         text = match.group("text")
@@ -402,7 +415,11 @@ def _read_heading(text: str, line: int, path) -> tuple[str, Audience]:
                 audience = Audience.from_slug(value)
             except ValueError as exc:
                 raise BriefingFileError(path, line, str(exc)) from None
-    text = text.strip().rstrip("#").strip()
+    text = text.strip()
+    if ACCESS_LOOKALIKE.search(text):
+        raise BriefingFileError(
+            path, line, "the {access=...} attribute must end the heading, after its text"
+        )
     if len(text) > 200:
         raise BriefingFileError(path, line, "section heading is longer than 200 characters")
     return text, audience

@@ -4,6 +4,7 @@ import pytest
 
 from briefings.importing import BriefingFileError, briefings_import, parse_file
 from briefings.models import Briefing, Source
+from members.access import Audience
 from tests.briefings.helpers import write
 from tests.briefings.test_commands import run
 from tests.briefings.test_importing import GOOD
@@ -105,3 +106,42 @@ def test_an_over_long_url_is_not_stored_cut(tmp_path):
     [result] = report.results
     assert result.outcome == "failed"
     assert Source.objects.count() == 0
+
+
+GATED_HEADING = "## Failure paths {access=leadership-alliance}"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        GATED_HEADING + " ##",
+        GATED_HEADING + "\u00a0",
+        "   " + GATED_HEADING,
+        "## Failure paths   {access=leadership-alliance}  #####",
+    ],
+    ids=["closing hashes", "non-breaking space", "indented", "spaces and hashes"],
+)
+def test_every_way_of_writing_a_gated_heading_gates_its_section(tmp_path, heading):
+    assert GATED_HEADING in GOOD
+    document = parse_file(write(tmp_path / "gated.md", GOOD.replace(GATED_HEADING, heading)))
+    last = document.sections[-1]
+    assert (last.heading, last.audience) == ("Failure paths", Audience.LEADERSHIP_ALLIANCE)
+    assert "Leadership Alliance text." in last.body
+    for section in document.sections[:-1]:
+        assert "Leadership Alliance text." not in section.body
+
+
+@pytest.mark.parametrize(
+    ("heading", "line", "message"),
+    [
+        ("#### Failure paths {access=leadership-alliance}", 32, "would be public text"),
+        ("## Failure {access=leadership-alliance} paths", 32, "must end the heading"),
+        ("Failure paths {access=leadership-alliance}", 32, "would be public text"),
+    ],
+    ids=["not a level-2 heading", "attribute mid-heading", "not a heading at all"],
+)
+def test_an_access_attribute_that_would_not_gate_is_refused(tmp_path, heading, line, message):
+    with pytest.raises(BriefingFileError) as caught:
+        parse_file(write(tmp_path / "bad.md", GOOD.replace(GATED_HEADING, heading)))
+    assert caught.value.line == line
+    assert message in str(caught.value)
