@@ -1,4 +1,8 @@
+import time
+
+from allauth.account import app_settings as allauth_account_settings
 from allauth.account.decorators import reauthentication_required
+from allauth.account.internal.flows.reauthentication import get_reauthentication_flows
 from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
@@ -13,6 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.edit import FormMixin
 
+from config.sessions import SIGNED_IN_AT
 from members import access, selectors, services
 from members.access import Audience
 from members.adapter import pending_invitation_remember
@@ -257,6 +262,13 @@ class SignOutEverywhereView(LoginRequiredMixin, View):
         return redirect("briefings:home")
 
 
+def signed_in_recently(request) -> bool:
+    """Whether this session signed in (by any means) within allauth's reauthentication window."""
+    signed_in_at = request.session.get(SIGNED_IN_AT)  # stamped by config.sessions
+    window = allauth_account_settings.REAUTHENTICATION_TIMEOUT
+    return signed_in_at is not None and time.time() - signed_in_at < window
+
+
 # Deleting is for good: like changing a password it needs a recent sign-in (allauth's
 # reauthentication, ACCOUNT_REAUTHENTICATION_TIMEOUT), so a session left open on a shared
 # computer cannot do it. The page itself may be looked at; the deletion asks first.
@@ -267,6 +279,21 @@ class AccountDeleteView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def post(self, request, *args, **kwargs):
+        # allauth asks for the password (or second factor) again; an account with neither
+        # signs in by e-mailed code, and allauth would not ask at all: it must have signed
+        # in within the same few minutes, or sign in again with a fresh code.
+        if not get_reauthentication_flows(request.user) and not signed_in_recently(request):
+            logout(request)
+            messages.info(
+                request,
+                "To delete your account, sign in again with a code we e-mail you, "
+                "then confirm the deletion.",
+            )
+            delete_url = reverse("members:account-delete")
+            return redirect(with_next(reverse("account_request_login_code"), delete_url))
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         email = self.request.user.email

@@ -251,3 +251,38 @@ def test_signing_up_again_right_after_deleting_is_one_thing_or_the_other(db):
     else:
         assert response.status_code == 302
         assert created and len(mail.outbox) == sent + 1
+
+
+def test_an_account_without_a_password_deletes_only_after_a_fresh_code(db):
+    """No password to ask for: the session must have signed in within minutes, by code."""
+
+    import time
+
+    from django.core import mail
+
+    from config.sessions import SIGNED_IN_AT
+    from tests.members.test_joining import code_from
+
+    user = UserFactory(email="codeonly@example.org")
+    user.set_unusable_password()
+    user.save()
+    stale = Client()
+    stale.force_login(user)
+    session = stale.session  # a session signed in an hour ago
+    session[SIGNED_IN_AT] = int(time.time()) - 3600
+    session.save()
+    response = stale.post(reverse("members:account-delete"), {"email": user.email})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_request_login_code"))
+    user.refresh_from_db()
+    assert user.is_active
+    assert stale.get(ACCOUNT).status_code == 302  # signed out, to sign in again
+
+    fresh = Client()
+    response = fresh.post(reverse("account_request_login_code"), {"email": user.email})
+    fresh.post(response["Location"], {"code": code_from(mail.outbox[-1])})
+    assert fresh.get(ACCOUNT).status_code == 200
+    response = fresh.post(reverse("members:account-delete"), {"email": user.email})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert not user.is_active
