@@ -392,7 +392,7 @@ def _read_sections(lines, *, start, path) -> list[SectionDocument]:
                     path,
                     number,
                     "an {access=...} attribute belongs at the end of a level-2 heading "
-                    "('## Heading {access=strategic-circle}'); here it would be public text",
+                    "('## Heading {access=<tier>}'); here it would be public text",
                 )
             body.append(line)
     close()
