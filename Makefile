@@ -4,10 +4,9 @@
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
 
+# The development server and one task worker (scripts/run.sh).
 run: setup
-	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
-	$(LOCAL_ENV) $(PY) manage.py load_demo
-	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	scripts/run.sh
 
 # Load the demo briefings (idempotent: existing briefings are left alone).
 demo: setup

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "simple_history",
+    "django_tasks_db",
     "members",
     "briefings",
 ]
@@ -281,6 +282,21 @@ else:
         }
     }
 del EMAIL_HOST
+# Background work (Django's tasks framework): e-mail is sent by a worker. "database" keeps
+# the queue in the database (django-tasks-db): `manage.py db_worker` runs it, any number of
+# workers on PostgreSQL; `make run` starts one. "immediate" runs each task at once in the
+# process that queues it (the test suite's default, tests/environment.py).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database or immediate, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <briefings@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from members import selectors, services
 from members.access import Audience
+from members.tasks import email_queue
 
 # The invitation a reader opened before signing up or in; accepted once they are signed
 # in, if they do it soon (the session may be a shared browser's: a link opened and left
@@ -79,8 +80,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         # Without django.contrib.sites allauth would sign its e-mails with the host name.
+        # Rendered here, sent by the task worker (members/tasks.py).
         site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
-        return super().send_mail(template_prefix, email, {"current_site": site, **context})
+        context = {"email": email, "current_site": site, **context}
+        email_queue(self.render_mail(template_prefix, email, context))
 
     def get_signup_redirect_url(self, request):
         # Without a `next`, a new member lands on their account page: what they joined.

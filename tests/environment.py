@@ -11,6 +11,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 # Hashed static names need `collectstatic` first; the suite serves files from the finders.
 os.environ.setdefault("STATIC_MANIFEST", "false")
+# Tasks (e-mail) run at once, in the process that queues them; tests/config/test_worker.py
+# runs the real worker.
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,61 @@
+"""
+A real SMTP server for tests, on a port of its own: it speaks enough SMTP for Django's
+SMTP backend (and any mail client) and keeps what it receives, so a test sees a message
+arrive the way a mail server would.
+"""
+
+import email
+import socketserver
+import threading
+from email.message import Message
+
+
+class _Session(socketserver.StreamRequestHandler):
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self):
+        self.reply("220 tests SMTP")
+        recipients: list[str] = []
+        while line := self.rfile.readline():
+            command = line.decode("utf-8", "replace").strip()
+            verb = command.split(" ", 1)[0].upper()
+            if verb in {"EHLO", "HELO"}:
+                self.reply("250 tests")
+            elif verb == "MAIL":
+                recipients = []
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                self.server.received.append((recipients, self.read_data()))
+                self.reply("250 OK: queued")
+            elif verb == "QUIT":
+                self.reply("221 Bye")
+                return
+            else:  # RSET, NOOP and the rest
+                self.reply("250 OK")
+
+    def read_data(self) -> Message:
+        lines = []
+        while (line := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return email.message_from_bytes(b"".join(lines))
+
+
+class SMTPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Session)
+        self.received: list[tuple[list[str], Message]] = []
+        self.port = self.server_address[1]
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
