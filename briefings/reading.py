@@ -30,6 +30,8 @@ class VisibleSection:
     html: str
     audience: Audience
     is_gated: bool
+    # The section's Markdown source: the plain-text part of e-mails (delivery.rendering).
+    text: str = ""
 
     @property
     def css_class(self) -> str:
@@ -185,6 +187,7 @@ def briefing_for_reader(
             html=section.body_html,
             audience=Audience(section.audience),
             is_gated=access.is_gated(section.audience),
+            text=section.body,
         )
         (member if visible.is_gated else public).append(visible)
 

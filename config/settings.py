@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "members",
     "briefings",
+    "delivery",
 ]
 
 # The order matters: a request passes down this list and its response back up it.
