@@ -240,6 +240,9 @@ class Delivery(models.Model):
     )
     # Why this person: "followers", "tier", "daily", "weekly".
     reason = models.CharField(max_length=20)
+    # A digest's briefings (ids, in the order listed), chosen when it was queued; each is
+    # rendered for the reader at send time, and one no longer live is left out.
+    items = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
