@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
 
+from config.logging import redact_path
 from tests.config.test_settings import PRODUCTION, run_manage
 from tests.factories import UserFactory
 
@@ -102,6 +103,27 @@ def test_slugs_are_logged_as_they_are(client, log_output):
     assert (
         line["path"] == "/briefings/hkstp-and-sensetime-partner-on-hong-kong-ai-data-centre-2030/"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        # A urlsafe token has hyphens: the token-like rule alone would log its pieces.
+        ("/feeds/private/ab-cd-ef_gh-ij/rss/", "/feeds/private/[token]/rss/"),
+        ("/email/preferences/Zk-9x-2m/", "/email/preferences/[token]/"),
+        ("/feeds/private/ab-cd", "/feeds/private/[token]"),
+        ("/feeds/latest.rss", "/feeds/latest.rss"),
+    ],
+)
+def test_the_segment_after_a_token_prefix_is_never_logged(path, logged):
+    assert redact_path(path) == logged
+
+
+def test_a_path_django_escapes_in_its_own_record_is_still_cleaned(client, log_output):
+    client.get("/members/caf\u00e9-someone.private@example.org/")
+    output = log_output.getvalue()
+    assert "someone.private" not in output
+    assert "Not Found: /members/[redacted]/" in output
 
 
 @pytest.mark.parametrize(
