@@ -337,3 +337,14 @@ def test_the_token_never_reaches_the_log(briefing, log_output):  # noqa: F811
     paths = [line["path"] for line in log_output.requests()]
     assert paths == ["/feeds/private/[token]/atom/", "/feeds/private/[token]/rss/"]
     assert "Not Found: /feeds/private/[token]/rss/" in output
+
+
+def test_the_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    user = member()
+    for _ in range(3):
+        private_feeds.private_feed_create(user=user)
+    client.force_login(user)
+    # The account (the session comes from the cache), and the member's feeds in one query,
+    # active ones first.
+    with django_assert_num_queries(2):
+        assert client.get(reverse("delivery:feeds")).status_code == 200
