@@ -20,6 +20,7 @@ from django.http import HttpResponseNotFound
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from briefings.feeds import FEED_SIZE, FORMATS, LatestBriefingsFeed
@@ -104,6 +105,7 @@ class PrivateBriefingsFeed(LatestBriefingsFeed):
         return super().item_categories(item.briefing)
 
 
+@require_safe
 def private_feed(request, token, format_name):
     """The feed a token opens, in `format_name` (a key of briefings.feeds.FORMATS)."""
     feed = private_feeds.private_feed_find(token)

@@ -250,6 +250,14 @@ def test_a_token_that_is_not_ours_is_a_plain_404(briefing, kind, token):
         assert PUBLIC not in response.content.decode()
 
 
+def test_a_feed_is_only_read(briefing):
+    token = new_token(member(Audience.LEADERSHIP_ALLIANCE))
+    for method in ("post", "put", "delete"):
+        assert getattr(Client(), method)(feed_url(token)).status_code == 405
+    head = Client().head(feed_url(token))
+    assert head.status_code == 200 and head.content == b""
+
+
 def test_an_inactive_or_deleted_account_gets_nothing(briefing):
     deactivated, deleted = member(Audience.LEADERSHIP_ALLIANCE), member(Audience.STRATEGIC_CIRCLE)
     tokens = [new_token(deactivated), new_token(deleted)]
