@@ -32,7 +32,7 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_]{16,}")
 # Addresses whose next segment is a bearer token, whatever it looks like (a urlsafe token
 # has hyphens, so TOKEN_RE would see short pieces of it): the segment after the prefix is
 # replaced by TOKEN_PLACEHOLDER. Private feed addresses; the e-mail preference links.
-REDACTED_PATH_PREFIXES = ("/feeds/private/", "/email/preferences/")
+REDACTED_PATH_PREFIXES = ("/feeds/private/", "/email/preferences/", "/email/unsubscribe/")
 TOKEN_PLACEHOLDER = "[token]"  # noqa: S105 (what replaces a token, not one)
 
 
