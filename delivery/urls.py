@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (each feature adds its routes below)
+from django.urls import path
+
+from delivery.views.unsubscribe import UnsubscribeView
 
 app_name = "delivery"
 
-urlpatterns = []
+urlpatterns = [
+    path("email/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
+]
