@@ -57,11 +57,9 @@ class UnsubscribeView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, token):
-        done = unsubscribe_is_done(user=self.user, scope=self.scope)
-        if done:
+        state = "confirm"
+        if unsubscribe_is_done(user=self.user, scope=self.scope):
             state = "done" if request.GET.get("done") else "already"
-        else:
-            state = "confirm"
         return self.page(
             {
                 "state": state,
