@@ -115,7 +115,7 @@ def test_css_is_inlined_once_per_reader_state_not_per_recipient(smtp, monkeypatc
     assert len(calls) == 2
     # Each recipient's own links are in their copy, and nobody else's.
     links = set()
-    for recipients, message in smtp.received:
+    for _, message in smtp.received:
         html, _ = bodies(message)
         link = message["List-Unsubscribe"].strip("<>")
         assert html.count(link) == 1
