@@ -14,6 +14,7 @@ times per batch, not once per recipient.
 import email.policy
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.utils import format_datetime
 from functools import cache
@@ -93,6 +94,17 @@ class Recipient:
     follow_name: str = ""
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One recipient's e-mail, ready to be written as a message (or straight as bytes)."""
+
+    shell: Shell
+    recipient: Recipient
+    to: str
+    message_id: str
+    date: datetime
+
+
 class EmailRenderer(ChannelRenderer):
     """A `ChannelRenderer` that also keeps each e-mail shell it built: one per batch."""
 
@@ -114,13 +126,13 @@ class EmailRenderer(ChannelRenderer):
 # --- Building ---------------------------------------------------------------------------
 
 
-def email_for(
+def email_prepare(
     delivery: Delivery, *, renderer: ChannelRenderer, reader=None, follow=None, now=None
-) -> EmailMultiAlternatives | None:
+) -> "Outgoing | None":
     """
-    The e-mail `delivery` sends, for its user's reader status at send time (`reader`, or
-    asked now): None when nothing in it is live any more. `follow` is the Follow that
-    made it go out, for the footer's "stop e-mails about ..." link.
+    What `delivery` sends, for its user's reader status at send time (`reader`, or asked
+    now): None when nothing in it is live any more. `follow` is the Follow that made it
+    go out, for the footer's "stop e-mails about ..." link.
     """
     user = delivery.user
     reader = reader or reader_status(user)
@@ -135,14 +147,21 @@ def email_for(
         reader=reader,
         follow_link=follow is not None,
     )
-    recipient = recipient_for(delivery, reader=reader, follow=follow)
-    return message_build(
-        shell,
-        recipient,
+    return Outgoing(
+        shell=shell,
+        recipient=recipient_for(delivery, reader=reader, follow=follow),
         to=user.email,
         message_id=message_id_for(delivery),
         date=now or timezone.now(),
     )
+
+
+def email_for(
+    delivery: Delivery, *, renderer: ChannelRenderer, reader=None, follow=None, now=None
+) -> EmailMultiAlternatives | None:
+    """The e-mail `delivery` sends (see `email_prepare`), or None when nothing is live."""
+    outgoing = email_prepare(delivery, renderer=renderer, reader=reader, follow=follow, now=now)
+    return None if outgoing is None else message_build(outgoing)
 
 
 def email_preview(briefing: Briefing, reader: ReaderStatus) -> EmailMultiAlternatives:
@@ -156,11 +175,13 @@ def email_preview(briefing: Briefing, reader: ReaderStatus) -> EmailMultiAlterna
         unsubscribe_url=PREVIEW_LINK,
     )
     return message_build(
-        shell,
-        recipient,
-        to="preview@example.invalid",
-        message_id=f"<preview-{briefing.pk}@{site_host()}>",
-        date=timezone.now(),
+        Outgoing(
+            shell=shell,
+            recipient=recipient,
+            to="preview@example.invalid",
+            message_id=f"<preview-{briefing.pk}@{site_host()}>",
+            date=timezone.now(),
+        )
     )
 
 
@@ -286,20 +307,26 @@ def reply_to() -> list[str]:
     return list(getattr(settings, "EMAIL_REPLY_TO", []) or [])
 
 
-def message_build(shell: Shell, recipient: Recipient, *, to, message_id, date):
+def list_headers(outgoing: "Outgoing") -> dict[str, str]:
+    """The headers that differ per recipient (besides To)."""
+    return {
+        "Date": format_datetime(outgoing.date),
+        "Message-ID": outgoing.message_id,
+        "List-Unsubscribe": f"<{outgoing.recipient.unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def message_build(outgoing: "Outgoing") -> EmailMultiAlternatives:
+    shell, recipient = outgoing.shell, outgoing.recipient
     message = DeliveryEmail(
         subject=shell.subject,
         body=fill(shell.text, recipient, html=False),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        to=[outgoing.to],
         reply_to=reply_to(),
-        headers={
-            "Message-ID": message_id,
-            "Date": format_datetime(date),
-            "List-Unsubscribe": f"<{recipient.unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=list_headers(outgoing),
     )
     message.attach_alternative(fill(shell.html, recipient, html=True), "text/html")
     return message

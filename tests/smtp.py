@@ -5,8 +5,8 @@ arrive the way a mail server would.
 
 Faults a mail server has: `refuse` maps an address to the reply its RCPT gets (a 550
 hard bounce, a 451 for now); `unavailable` answers every new connection with 421 and
-hangs up; `stop()` and `SMTPServer(port=..., received=...)` stop it and start it again on
-the same port, keeping what it received.
+hangs up; `stop()` and `SMTPServer(port=..., received=...)` stop it (open sessions get a
+421 at their next command) and start it again on the same port, keeping what it received.
 """
 
 import email
@@ -28,6 +28,10 @@ class _Session(socketserver.StreamRequestHandler):
         while line := self.rfile.readline():
             command = line.decode("utf-8", "replace").strip()
             verb = command.split(" ", 1)[0].upper()
+            if self.server.stopping and verb != "QUIT":
+                # Shutting down, as a mail server does: 421 to whatever comes next.
+                self.reply("421 tests SMTP: shutting down")
+                return
             if verb in {"EHLO", "HELO"}:
                 self.reply("250 tests")
             elif verb == "MAIL":
@@ -66,10 +70,13 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         self.received: list[tuple[list[str], Message]] = [] if received is None else received
         self.refuse: dict[str, str] = {}
         self.unavailable = False
+        self.stopping = False
         self.port = self.server_address[1]
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
 
     def stop(self):
+        """Stop listening; sessions still open answer their next command with 421."""
+        self.stopping = True
         self.shutdown()
         self.server_close()
