@@ -25,7 +25,7 @@ Sending, one task batch at a time (`deliveries_send_batch`):
    public version.
 4. The outcome is written with one more UPDATE: *sent* (sent_at, message_id); a temporary
    failure (4xx, the connection dropped or refused, a timeout) goes back to *queued* with
-   `next_attempt_at` set from `settings.DELIVERY_RETRY_DELAYS` and a task deferred to
+   `next_attempt_at` set from `settings.EMAIL_RETRY_DELAYS` and a task deferred to
    then (`run_after`), and *failed* once the delays are used up; a permanent refusal of
    the recipient (5xx) is *failed* with the server's words, and the address is added to
    the suppression list as bounced. A 421 or a dropped connection means the server is
@@ -162,7 +162,7 @@ def deliveries_recover_stale(older_than: timedelta = STALE_AFTER) -> int:
 
 
 def retry_delays() -> list[int]:
-    return list(getattr(settings, "DELIVERY_RETRY_DELAYS", [60, 300, 1800, 7200, 43200]))
+    return list(getattr(settings, "EMAIL_RETRY_DELAYS", [60, 300, 1800, 7200, 43200]))
 
 
 def retry_delay(attempts: int) -> timedelta | None:

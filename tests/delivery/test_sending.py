@@ -175,7 +175,7 @@ def test_a_row_someone_else_claimed_is_left_alone(smtp, briefing):
 
 
 def test_server_down_keeps_everything_queued_then_sends_each_once(smtp, briefing, settings):
-    settings.DELIVERY_RETRY_DELAYS = [60, 600]
+    settings.EMAIL_RETRY_DELAYS = [60, 600]
     users = [member(Audience.STRATEGIC_CIRCLE) for _ in range(3)]
     smtp.unavailable = True
     sending.deliveries_queue([row(user, briefing) for user in users])
@@ -206,7 +206,7 @@ def test_a_connection_refused_is_temporary(smtp, briefing, settings):
 
 
 def test_after_the_last_delay_it_fails(smtp, briefing, settings):
-    settings.DELIVERY_RETRY_DELAYS = [60]
+    settings.EMAIL_RETRY_DELAYS = [60]
     delivery = queued(member(), briefing, attempts=1)
     smtp.unavailable = True
     sending.deliveries_send_batch([delivery.pk])

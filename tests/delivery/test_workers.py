@@ -58,7 +58,7 @@ def start_worker(smtp_port: int) -> subprocess.Popen:
         "EMAIL_USE_TLS": "false",
         "LOG_LEVEL": "ERROR",
         # Come back after a second, and keep trying long enough for the restart below.
-        "DELIVERY_RETRY_DELAYS": ",".join(["1"] * 20),
+        "EMAIL_RETRY_DELAYS": ",".join(["1"] * 20),
     }
     return subprocess.Popen(
         [
