@@ -57,7 +57,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from delivery import tasks  # the module: its task is looked up when enqueueing
@@ -217,13 +217,40 @@ def _suppressed(deliveries: list[Delivery]) -> set[str]:
     return set(Suppression.objects.filter(address__in=addresses).values_list("address", flat=True))
 
 
+# The two statements every e-mail costs, in SQL: the ORM takes longer to build an UPDATE
+# than the database takes to run it, and these run twice per e-mail.
+CLAIM_SQL = """
+    UPDATE {table} SET status = %(sending)s, attempts = attempts + 1, claimed_at = %(now)s
+    WHERE id = %(id)s AND status = %(queued)s
+      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+"""
+SENT_SQL = """
+    UPDATE {table} SET status = %(sent)s, sent_at = %(now)s, message_id = %(message_id)s,
+      last_error = ''
+    WHERE id = %(id)s AND status = %(sending)s
+"""
+
+
+def _execute(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(table=connection.ops.quote_name(Delivery._meta.db_table)), params)
+        return cursor.rowcount
+
+
+def _db_time(when):
+    return connection.ops.adapt_datetimefield_value(when)
+
+
 def _claim(delivery: Delivery, now) -> bool:
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    claimed = Delivery.objects.filter(due, pk=delivery.pk, status=Status.QUEUED).update(
-        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
-    )
+    params = {"id": delivery.pk, "now": _db_time(now)}
+    claimed = _execute(CLAIM_SQL, {**params, "sending": Status.SENDING, "queued": Status.QUEUED})
     delivery.attempts += claimed
     return bool(claimed)
+
+
+def _finish_sent(delivery: Delivery, message_id: str) -> None:
+    params = {"id": delivery.pk, "now": _db_time(timezone.now()), "message_id": message_id}
+    _execute(SENT_SQL, {**params, "sent": Status.SENT, "sending": Status.SENDING})
 
 
 def _finish(delivery: Delivery, status: str, **fields) -> None:
@@ -328,13 +355,7 @@ class Batch:
             if failure.bounced:
                 _bounce(delivery.user.email, str(failure))
             return Status.FAILED
-        _finish(
-            delivery,
-            Status.SENT,
-            sent_at=timezone.now(),
-            message_id=outgoing.message_id,
-            last_error="",
-        )
+        _finish_sent(delivery, outgoing.message_id)
         return Status.SENT
 
 
