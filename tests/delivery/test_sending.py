@@ -283,3 +283,23 @@ def test_fixed_queries_per_email(smtp, briefing, django_assert_num_queries):
     with django_assert_num_queries(constant - 1 + 2 * 20):  # tier wording is cached now
         sending.deliveries_send_batch(large)
     assert len(smtp.received) == 30
+
+
+def test_the_safety_net_command(smtp, briefing):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stale = queued(
+        member(),
+        briefing,
+        status=Delivery.Status.SENDING,
+        claimed_at=timezone.now() - timedelta(hours=1),
+    )
+    due = queued(member(), briefing, next_attempt_at=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+    call_command("send_due_emails", stdout=out)
+    assert "1 interrupted e-mails marked failed, 1 due e-mails queued." in out.getvalue()
+    assert [r for r, _ in smtp.received] == [[due.user.email]]
+    stale.refresh_from_db()
+    assert stale.status == Delivery.Status.FAILED
