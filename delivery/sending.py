@@ -57,7 +57,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from delivery import tasks  # the module: its task is looked up when enqueueing
@@ -145,9 +145,12 @@ def deliveries_send_due() -> int:
     Enqueue every queued row whose retry time has come: a safety net for a deferred
     task that was lost, and the retry path where the task backend cannot defer.
     """
-    ids = Delivery.objects.filter(
-        status=Status.QUEUED, next_attempt_at__lte=timezone.now()
-    ).values_list("pk", flat=True)
+    now = timezone.now()
+    # Rows never tried whose task went missing (a task that failed mid-batch) too.
+    due = Q(next_attempt_at__lte=now) | Q(
+        next_attempt_at__isnull=True, created_at__lt=now - STALE_AFTER
+    )
+    ids = Delivery.objects.filter(due, status=Status.QUEUED).values_list("pk", flat=True)
     return deliveries_enqueue(sorted(ids))
 
 
@@ -299,7 +302,7 @@ class Batch:
         try:
             for position, delivery in enumerate(self.deliveries):
                 try:
-                    self.counts[self._send_one(delivery, mailer)] += 1
+                    self.counts[self._send_one_or_fail(delivery, mailer)] += 1
                 except ServerUnavailable as error:
                     self._server_unavailable(error, self.deliveries[position + 1 :])
                     _defer([delivery], str(error), claimed=True)
@@ -316,6 +319,17 @@ class Batch:
         logger.warning("SMTP server unavailable, %d e-mails deferred: %s", len(rest), error)
         _defer(rest, str(error), claimed=False)
         self.counts["deferred"] += len(rest)
+
+    def _send_one_or_fail(self, delivery: Delivery, mailer) -> str:
+        """One e-mail; a bug in building one (not the server) fails it, not the batch."""
+        try:
+            return self._send_one(delivery, mailer)
+        except ServerUnavailable:
+            raise
+        except Exception as error:
+            logger.exception("could not send delivery %s", delivery.pk)
+            _finish(delivery, Status.FAILED, last_error=f"could not be built: {error!r}"[:500])
+            return Status.FAILED
 
     def _send_one(self, delivery: Delivery, mailer) -> str:
         if not _claim(delivery, self.now):

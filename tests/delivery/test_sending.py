@@ -303,3 +303,40 @@ def test_the_safety_net_command(smtp, briefing):
     assert [r for r, _ in smtp.received] == [[due.user.email]]
     stale.refresh_from_db()
     assert stale.status == Delivery.Status.FAILED
+
+
+def test_an_email_that_cannot_be_built_fails_alone(smtp, briefing, monkeypatch):
+    from delivery import emails
+
+    broken, fine = member(), member()
+    rows = [queued(broken, briefing), queued(fine, briefing)]
+    real = emails.recipient_for
+
+    def recipient_for(delivery, **kwargs):
+        if delivery.user_id == broken.pk:
+            raise RuntimeError("a bug")
+        return real(delivery, **kwargs)
+
+    monkeypatch.setattr(emails, "recipient_for", recipient_for)
+    assert sending.deliveries_send_batch([d.pk for d in rows]) == {"failed": 1, "sent": 1}
+    assert [r for r, _ in smtp.received] == [[fine.email]]
+    assert "a bug" in Delivery.objects.get(user=broken).last_error
+
+
+def test_a_row_whose_task_went_missing_is_queued_again(smtp, briefing):
+    orphan = queued(member(), briefing, created_at=timezone.now() - timedelta(hours=1))
+    fresh = queued(member(), BriefingFactory())  # its task may still be on its way
+    assert sending.deliveries_send_due() == 1
+    assert [r for r, _ in smtp.received] == [[orphan.user.email]]
+    fresh.refresh_from_db()
+    assert fresh.status == Delivery.Status.QUEUED
+
+
+def test_a_retried_task_sends_only_what_was_not_sent(smtp, briefing):
+    users = [member() for _ in range(5)]
+    ids = [queued(user, briefing).pk for user in users]
+    # A worker sent the first two and died; the queue runs the whole task again.
+    sending.deliveries_send_batch(ids[:2])
+    sending.deliveries_send_batch(ids)
+    sending.deliveries_send_batch(ids)
+    assert sorted(r[0] for r, _ in smtp.received) == sorted(u.email for u in users)
