@@ -32,15 +32,23 @@ Sending, one task batch at a time (`deliveries_send_batch`):
    going away: the row and the rest of the batch are deferred together.
 
 Two queries per e-mail (claim, outcome) plus a constant per batch (pinned in
-tests/delivery/test_sending.py).
+tests/delivery/test_sending.py). On PostgreSQL a batch's commits do not wait for the disk
+(`commits_without_waiting_for_disk`): they are atomic and visible to every worker at once,
+so claims stay exclusive; only a crash of PostgreSQL itself within a fraction of a second
+of a claim could let that e-mail go twice, and its Message-ID is the same both times.
 
 A worker killed between a claim and the server's answer leaves its row in *sending*: it
 may or may not have been handed over, so it is never resent blindly.
 `deliveries_recover_stale` marks rows left sending longer than `STALE_AFTER` *failed*,
 with a note saying so; the editor sees them in the send report and may retry them. Each
 send task calls it first (one cheap UPDATE on an indexed status), so no extra process or
-timer is needed; the digest command may call it too. Per-row claims keep that doubt to
-at most one e-mail per dead worker.
+timer is needed. Per-row claims keep that doubt to at most one e-mail per dead worker.
+`manage.py send_due_emails` (cron, every few minutes) is the safety net: it does the same
+and queues again rows due for a retry whose task went missing, and rows never tried
+whose task failed; with a task backend that cannot defer, it is how retries happen.
+
+Over SMTP the message is written as bytes by `delivery.wire` (the `email` package took
+longer than everything else an e-mail costs); other mail backends get the EmailMessage.
 
 Membership e-mails (applications, approvals) are transactional: they go through
 `members.tasks`, not this ledger, and are not subject to the suppression list.
