@@ -300,6 +300,20 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <briefings@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where replies to briefing e-mails go (comma-separated); unset: to DEFAULT_FROM_EMAIL.
+EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO")
+# Seconds to wait before each new attempt at an e-mail the mail server refused for now
+# (4xx, connection refused or dropped); after the last, a briefing e-mail is marked failed
+# (delivery.sending) and a membership e-mail's task fails (members.tasks).
+# Default: 1 minute, 5 minutes, 30 minutes, 2 hours, 12 hours.
+try:
+    EMAIL_RETRY_DELAYS = [
+        int(delay) for delay in env_list("EMAIL_RETRY_DELAYS", "60,300,1800,7200,43200")
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "EMAIL_RETRY_DELAYS must be whole numbers of seconds, comma-separated."
+    ) from None
 
 # Security. Production (DEBUG off) is strict by default; each switch can be turned off
 # from the environment for a local production-like run over plain HTTP.

@@ -2,6 +2,7 @@ from django.urls import path
 
 from briefings.feeds import FORMATS
 from delivery import feeds
+from delivery.views.unsubscribe import UnsubscribeView
 
 app_name = "delivery"
 
@@ -22,4 +23,5 @@ urlpatterns = [
         )
         for format_name in FORMATS
     ),
+    path("email/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
 ]

@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience, ReaderStatus
-from members.models import Application, Invitation
+from members.models import Application, Invitation, User
+
+# The group whose members review applications (members/migrations/0004).
+MEMBERSHIP_MANAGERS_GROUP = "Membership managers"
 
 
 def membership_terms(user) -> list[access.Term]:
@@ -75,3 +78,14 @@ def user_holds_address(user, email: str) -> bool:
     if user.email and user.email.lower() == email.lower():
         return True
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def membership_manager_addresses() -> list[str]:
+    """Where notices for membership managers go: the group's active accounts."""
+    return list(
+        User.objects.filter(groups__name=MEMBERSHIP_MANAGERS_GROUP, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )

@@ -15,7 +15,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -27,6 +27,7 @@ from members.access import Audience
 from members.models import Application, Invitation, Membership
 from members.selectors import invitation_find as invitation_find  # re-exported: tests ask here
 from members.selectors import invitation_token_hash
+from members.tasks import email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -163,26 +164,27 @@ def site_url(path: str) -> str:
 
 def email_send(*, template: str, to: str, context: dict) -> bool:
     """
-    Send a plain-text and HTML e-mail from templates/members/email/<template>_*.
-    Called after the change it reports has been committed; a mail server that fails is
-    logged and reported back rather than undoing the change.
+    Render a plain-text and HTML e-mail from templates/members/email/<template>_* and
+    queue it for the task worker (members.tasks), which sends it and retries while the
+    mail server is away. These are transactional e-mails: the briefing suppression list
+    does not apply. Called after the change it reports has been committed; a queue that
+    cannot take it is logged and reported back rather than undoing the change.
     """
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     prefix = f"members/email/{template}"
     subject = render_to_string(f"{prefix}_subject.txt", context).strip()
     subject = " ".join(subject.splitlines())
-    body = render_to_string(f"{prefix}_message.txt", context)
-    html = render_to_string(f"{prefix}_message.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"[{settings.SITE_NAME}] {subject}",
+        body=render_to_string(f"{prefix}_message.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"{prefix}_message.html", context), "text/html")
     try:
-        send_mail(
-            subject=f"[{settings.SITE_NAME}] {subject}",
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[to],
-            html_message=html,
-        )
+        email_queue(message)
     except Exception:
-        logger.exception("could not send the %s e-mail", template)
+        logger.exception("could not queue the %s e-mail", template)
         return False
     return True
 
@@ -207,7 +209,7 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
         with transaction.atomic():
             if Application.objects.pending().filter(user=user, tier=tier).exists():
                 raise waiting
-            return Application.objects.create(
+            application = Application.objects.create(
                 user=user,
                 tier=tier,
                 name=name.strip(),
@@ -220,6 +222,25 @@ def application_submit(*, user, name: str, organisation: str, role: str, reason:
         # application constraint let one through; the other gets the same answer as a
         # second application sent later.
         raise waiting from None
+    application_emails_on_submit(application=application)
+    return application
+
+
+def application_emails_on_submit(*, application) -> None:
+    """Acknowledge the application to the applicant and tell the membership managers."""
+    context = {"application": application, "tier_name": Audience(application.tier).label}
+    email_send(
+        template="application_received",
+        to=application.user.email,
+        context={**context, "account_url": site_url(reverse("members:account"))},
+    )
+    review_url = site_url(reverse("admin:members_application_change", args=[application.pk]))
+    for address in selectors.membership_manager_addresses():
+        email_send(
+            template="application_notice",
+            to=address,
+            context={**context, "review_url": review_url},
+        )
 
 
 def _application_lock_pending(application):

@@ -33,6 +33,7 @@ DATABASE_DEPENDENT_MODULES = {
     "tests/test_fuzz.py": "arbitrary text stored: each backend refuses different characters",
     "tests/config/test_health.py": "readiness asks the database",
     "tests/config/test_failures.py": "database errors become a 503",
+    "tests/delivery/test_workers.py": "real db_worker processes need PostgreSQL",
 }
 # Fixtures whose answer depends on the backend: query counts (savepoints, locks, sequences
 # are spelled differently) and real transactions (locking, commit hooks).
@@ -49,6 +50,7 @@ XDIST_GROUPS = {
     "tests/config/test_prodlike.py": "a private PostgreSQL cluster and gunicorn, stopped in turn",
     "tests/test_two_servers.py": "two gunicorns on a database of their own",
     "tests/config/test_security_headers.py": "production settings read once through manage.py",
+    "tests/delivery/test_workers.py": "two db_worker processes and an SMTP server, 2,000 e-mails",
 }
 
 

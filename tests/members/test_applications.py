@@ -239,15 +239,15 @@ def test_managers_set_the_end_date_and_approve_from_the_change_form(client, mana
     assert "Approve and e-mail" not in client.get(url).content.decode()
 
 
-def test_a_mail_server_failure_keeps_the_approval_and_tells_the_manager(
+def test_a_queue_that_cannot_take_the_email_keeps_the_approval_and_tells_the_manager(
     client, manager, circle_member, monkeypatch
 ):
-    import smtplib
+    from django.db import OperationalError
 
-    def refuse(**kwargs):
-        raise smtplib.SMTPServerDisconnected("gone")
+    def refuse(message):
+        raise OperationalError("the task queue is unreachable")
 
-    monkeypatch.setattr("members.services.send_mail", refuse)
+    monkeypatch.setattr("members.services.email_queue", refuse)
     application = ApplicationFactory(user=circle_member)
     client.force_login(manager)
     response = client.post(
@@ -359,3 +359,41 @@ def test_ten_applications_sent_at_once_make_one_and_nine_clear_answers():
         ["created"] + ["You already have an application waiting for review."] * 9
     )
     assert Application.objects.filter(user=user).count() == 1
+
+
+def test_an_application_is_acknowledged_and_the_managers_are_told(circle_member, manager):
+    from django.contrib.auth.models import Group
+
+    StaffFactory(group=None)  # staff, but not a membership manager: not told
+    retired = StaffFactory(is_active=False)
+    retired.groups.add(Group.objects.get(name="Membership managers"))
+    application = services.application_submit(user=circle_member, **FORM)
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_address) == sorted([circle_member.email, manager.email])
+    acknowledgement = by_address[circle_member.email]
+    assert "We received your Leadership Alliance application" in acknowledgement.subject
+    assert "/account/" in acknowledgement.body
+    notice = by_address[manager.email]
+    assert "Ada Example" in notice.subject
+    assert FORM["reason"] in notice.body and circle_member.email in notice.body
+    review = reverse("admin:members_application_change", args=[application.pk])
+    assert review in notice.body and review in notice.alternatives[0].content
+
+
+def test_the_emails_are_tasks(circle_member, manager, monkeypatch):
+    from django.tasks.base import Task
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = DatabaseBackend("default", {})
+    monkeypatch.setattr(Task, "get_backend", lambda task: backend)
+    application = services.application_submit(user=circle_member, **FORM)
+    services.application_approve(application=application, reviewer=manager)
+    assert mail.outbox == []  # nothing sent while the request waited
+    queued = DBTaskResult.objects.order_by("enqueued_at")
+    assert [task.args_kwargs["kwargs"]["to"] for task in queued] == [
+        [circle_member.email],
+        [manager.email],
+        [circle_member.email],
+    ]
