@@ -12,7 +12,7 @@ as the form is saved, before the publish button runs, and the workflow's
 """
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -202,10 +202,6 @@ def send_report_view(model_admin, request, object_id):
 
 # Each audience a briefing's e-mail can be read as: a slug, a label and the reader.
 PREVIEW_READERS = {
-    "lapsed": (
-        "A member whose membership ended",
-        ReaderStatus(is_authenticated=True, lapsed=frozenset(access.TIERS)),
-    ),
     **{
         audience.slug: (
             audience.label if access.is_member_audience(audience) else "Signed in, no membership",
@@ -213,6 +209,10 @@ PREVIEW_READERS = {
         )
         for audience in Audience
     },
+    "lapsed": (
+        "A member whose membership ended",
+        ReaderStatus(is_authenticated=True, lapsed=frozenset(access.TIERS)),
+    ),
 }
 
 
@@ -309,10 +309,11 @@ class DeliveryBriefingAdmin(BriefingAdmin):
             # A scheduled briefing's new time or choice: publishing would plan it too.
             dispatch_plan_on_commit(obj.pk)
 
+    @admin.display(description="sending")
     def email_send(self, obj):
+        if obj is None or obj.pk is None:
+            return "Not sent by e-mail."
         return send_state(BriefingSend.objects.filter(briefing=obj).first(), obj)
-
-    email_send.short_description = "e-mail"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         response = super().render_change_form(request, context, add, change, form_url, obj)
