@@ -192,8 +192,11 @@ def send_report_view(model_admin, request, object_id):
         "failed": failed.select_related("user").order_by("pk")[:FAILED_SHOWN],
         "failed_shown": FAILED_SHOWN,
         "may_retry": can_publish(request.user),
-        "deliveries_url": reverse("admin:delivery_delivery_changelist")
-        + f"?briefing__id__exact={briefing.pk}",
+        "deliveries_url": (
+            reverse("admin:delivery_delivery_changelist") + f"?briefing__id__exact={briefing.pk}"
+            if request.user.has_perm("delivery.view_delivery")
+            else ""
+        ),
     }
     return TemplateResponse(request, "admin/delivery/send_report.html", context)
 

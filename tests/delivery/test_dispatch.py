@@ -133,6 +133,29 @@ def test_the_form_offers_the_choice_then_shows_it_read_only(client, editor, brie
     assert "Send report" in page
 
 
+def test_moving_a_scheduled_briefing_to_now_in_admin_sends_it(
+    client, editor, briefing, terms, django_capture_on_commit_callbacks
+):
+    follower = member(follows=[terms["category"]])
+    publish(briefing, editor, at=timezone.now() + timedelta(days=1))
+    assert ledger(briefing) == {}
+    briefing.refresh_from_db()
+    earlier = timezone.now() - timedelta(minutes=1)
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            change_url(briefing),
+            form_data(
+                briefing,
+                send_to="followers",
+                published_at_0=earlier.strftime("%Y-%m-%d"),
+                published_at_1=earlier.strftime("%H:%M:%S"),
+            ),
+        )
+    assert response.status_code == 302
+    assert ledger(briefing) == {follower.email: "followers"}
+
+
 def test_a_choice_cannot_change_after_dispatch(editor, briefing):
     publish(briefing, editor)
     send = briefing_send_choose(briefing=briefing, recipients=Recipients.NOBODY, by=editor)

@@ -204,3 +204,15 @@ def test_the_choices_are_listed(admin_client, briefing):
     BriefingSend.objects.create(briefing=briefing, recipients="followers")
     response = admin_client.get(reverse("admin:delivery_briefingsend_changelist"))
     assert briefing.title in response.content.decode()
+
+
+def test_editors_read_the_ledger_but_cannot_lift_a_suppression(client, editor, briefing):
+    ledger_rows(briefing, ["sent"])
+    suppression = Suppression.objects.create(address="gone@example.org", reason="unsubscribed")
+    client.force_login(editor)
+    assert client.get(reverse("admin:delivery_delivery_changelist")).status_code == 200
+    assert client.get(reverse("admin:delivery_suppression_changelist")).status_code == 200
+    delete = reverse("admin:delivery_suppression_delete", args=[suppression.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Suppression.objects.filter(pk=suppression.pk).exists()
+    assert "Every e-mail of this briefing" in client.get(report_url(briefing)).content.decode()
