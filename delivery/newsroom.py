@@ -225,8 +225,8 @@ def preview_reader(slug: str) -> tuple[str, ReaderStatus]:
     return PREVIEW_READERS[slug]
 
 
-def email_preview_url(briefing, slug: str, *, part: str = "") -> str:
-    name = "briefings_briefing_email_preview" + ("_html" if part else "")
+def email_preview_url(briefing, slug: str, *, html: bool = False) -> str:
+    name = "briefings_briefing_email_preview" + ("_html" if html else "")
     return reverse(f"admin:{name}", args=[briefing.pk, slug])
 
 
@@ -251,7 +251,7 @@ def email_preview_view(model_admin, request, object_id, audience):
         "title": f"E-mail preview: {briefing}",
         "label": label,
         "message": message,
-        "html_url": email_preview_url(briefing, audience, part="html"),
+        "html_url": email_preview_url(briefing, audience, html=True),
         "links": [
             {"label": name, "url": email_preview_url(briefing, slug), "current": slug == audience}
             for slug, (name, _) in PREVIEW_READERS.items()

@@ -425,3 +425,11 @@ def test_the_safety_net_leaves_old_news_alone(editor, briefing, terms):
 def test_an_inactive_account_is_reached_by_nothing():
     UserFactory(is_active=False)
     assert not recipients.reachable_users().filter(is_active=False).exists()
+
+
+def test_load_demo_sends_nothing(terms):
+    member(Audience.LEADERSHIP_ALLIANCE)
+    call_command("load_demo", verbosity=0)
+    assert Briefing.objects.published().exists()
+    assert not BriefingSend.objects.exists()
+    assert not Delivery.objects.exists()
