@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from briefings import revisions
+from briefings import revisions, signals
 from briefings.models import Briefing, Citation, Section, Source
 from briefings.search import briefing_reindex
 from members import access
@@ -223,7 +223,10 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
             citations=fresh.citations.select_related("source"),
             at=at,
         )
-        return _save_state(briefing, fresh, by=by, reason=reason)
+        _save_state(briefing, fresh, by=by, reason=reason)
+        # Delivery (who gets it by e-mail, and when) listens; briefings never imports it.
+        signals.briefing_published.send(sender=Briefing, briefing=fresh, by=by)
+        return briefing
 
 
 def _move(briefing: Briefing, *, by, allowed, to: str, refusal: str, reason: str, then=None):

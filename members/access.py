@@ -82,6 +82,11 @@ def readable_audiences(audience: int) -> list[Audience]:
     return [part for part in Audience if can_read(audience, part)]
 
 
+def tiers_reaching(tier: int) -> list[Audience]:
+    """The tiers whose members read everything `tier` unlocks (`tier` and above), lowest first."""
+    return [held for held in TIERS if can_read(held, tier)]
+
+
 def can_read_source_notes(audience: int) -> bool:
     return can_read(audience, SOURCE_NOTE_AUDIENCE)
 

@@ -1,12 +1,59 @@
-"""A real SMTP server that the delivery tests' e-mails go to, and members to send to."""
+"""People and briefings for the delivery tests, and a real SMTP server their e-mails go to."""
 
 import email
+from datetime import timedelta
 from email import policy
 
 import pytest
+from django.utils import timezone
 
-from tests.factories import MembershipFactory, UserFactory
+from delivery.models import DeliveryPreference, Follow
+from members.access import Audience
+from tests.factories import MembershipFactory, StaffFactory, UserFactory
 from tests.smtp import SMTPServer
+
+
+def member(
+    tier=Audience.STRATEGIC_CIRCLE,
+    *,
+    cadence=DeliveryPreference.Cadence.EACH,
+    follows=(),
+    lapsed=False,
+    tz="UTC",
+    hour=8,
+    weekday=0,
+    **user_fields,
+):
+    """
+    A reader with a verified address and a membership of `tier` (None: no membership;
+    `lapsed`: one that ended yesterday), their delivery preference, and a follow of each
+    category, region or topic in `follows`.
+    """
+    user = UserFactory(**user_fields)
+    if tier is not None:
+        now = timezone.now()
+        MembershipFactory(
+            user=user,
+            tier=tier,
+            starts_at=now - timedelta(days=60),
+            ends_at=now - timedelta(days=1) if lapsed else None,
+        )
+    DeliveryPreference.objects.filter(user=user).update(
+        cadence=cadence, timezone=tz, digest_hour=hour, digest_weekday=weekday
+    )
+    for target in follows:
+        Follow.objects.create(user=user, **{type(target)._meta.model_name: target})
+    return user
+
+
+@pytest.fixture
+def editor():
+    return StaffFactory(group="editors")
+
+
+@pytest.fixture
+def writer():
+    return StaffFactory(group="writers")
 
 
 @pytest.fixture
@@ -34,7 +81,7 @@ def bodies(message) -> tuple[str, str]:
     return html, text
 
 
-def member(tier=None, *, ended=False, **kwargs):
+def recipient(tier=None, *, ended=False, **kwargs):
     """A user with a verified address, a member of `tier` (ended a day ago when `ended`)."""
     user = UserFactory(**kwargs)
     if tier is not None:
@@ -45,3 +92,9 @@ def member(tier=None, *, ended=False, **kwargs):
         extra = {"ends_at": timezone.now() - timedelta(days=1)} if ended else {}
         MembershipFactory(user=user, tier=tier, **extra)
     return user
+
+
+@pytest.fixture
+def tasks_held(settings):
+    """Tasks are queued and not run (Django's dummy backend): what queueing costs alone."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}

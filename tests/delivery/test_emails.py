@@ -5,7 +5,7 @@ import pytest
 from delivery import emails, sending
 from delivery.models import Delivery
 from members.access import Audience, ReaderStatus
-from tests.delivery.conftest import bodies, member
+from tests.delivery.conftest import bodies, recipient
 from tests.factories import BriefingFactory, gated_briefing
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_a_digest_entry_holds_exactly_the_readers_parts(smtp, tier, ended, prese
     gated = gated_briefing(public=PUBLIC, circle=CIRCLE, alliance=ALLIANCE, note=NOTE)
     plain = BriefingFactory(title="A plain one")
     withdrawn = BriefingFactory(title="Withdrawn later")
-    user = member(tier, ended=ended)
+    user = recipient(tier, ended=ended)
     withdrawn.status = withdrawn.Status.DRAFT
     withdrawn.save()
 
@@ -60,7 +60,7 @@ def test_a_digest_entry_holds_exactly_the_readers_parts(smtp, tier, ended, prese
 
 def test_a_digest_with_nothing_live_left_is_skipped(smtp):
     gone = BriefingFactory(status="draft", published_at=None)
-    sending.deliveries_queue([digest(member(), [gone.pk])])
+    sending.deliveries_queue([digest(recipient(), [gone.pk])])
     assert smtp.received == []
     assert Delivery.objects.get().status == Delivery.Status.SKIPPED
 
@@ -95,8 +95,8 @@ def test_the_editors_preview_is_the_audiences_email_even_for_a_draft(reader, pre
 
 def test_css_is_inlined_once_per_reader_state_not_per_recipient(smtp, monkeypatch):
     briefing = gated_briefing()
-    users = [member(Audience.STRATEGIC_CIRCLE) for _ in range(5)]
-    users += [member(Audience.LEADERSHIP_ALLIANCE) for _ in range(5)]
+    users = [recipient(Audience.STRATEGIC_CIRCLE) for _ in range(5)]
+    users += [recipient(Audience.LEADERSHIP_ALLIANCE) for _ in range(5)]
     inliner = emails._inliner()
     calls = []
 

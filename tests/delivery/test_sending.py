@@ -14,7 +14,7 @@ from delivery import sending
 from delivery.models import Delivery, Follow, Suppression
 from members import services
 from members.access import Audience
-from tests.delivery.conftest import bodies, member, parsed
+from tests.delivery.conftest import bodies, parsed, recipient
 from tests.factories import BriefingFactory, gated_briefing
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def received_by(smtp) -> dict:
 def test_each_member_gets_exactly_their_parts_in_both_parts(
     smtp, briefing, tier, ended, present, absent
 ):
-    user = member(tier, ended=ended)
+    user = recipient(tier, ended=ended)
     assert sending.deliveries_queue([row(user, briefing)]) == 1
     [(recipients, message)] = smtp.received
     assert recipients == [user.email]
@@ -71,7 +71,7 @@ def test_headers_for_mail_systems(smtp, briefing, settings):
     settings.EMAIL_REPLY_TO = ["editors@example.com"]
     settings.DEFAULT_FROM_EMAIL = "Briefings <briefings@example.com>"
     settings.SITE_URL = "https://briefings.example.com"
-    user = member(Audience.STRATEGIC_CIRCLE)
+    user = recipient(Audience.STRATEGIC_CIRCLE)
     sending.deliveries_queue([row(user, briefing)])
     [(_, received)] = smtp.received
     message = parsed(received)
@@ -105,16 +105,16 @@ def test_headers_for_mail_systems(smtp, briefing, settings):
 def test_the_message_id_is_the_same_for_every_attempt(briefing):
     from delivery.emails import message_id_for
 
-    delivery = queued(member(), briefing)
+    delivery = queued(recipient(), briefing)
     again = Delivery.objects.get(pk=delivery.pk)
     again.attempts = 3
     assert message_id_for(delivery) == message_id_for(again)
-    other = queued(member(), briefing)
+    other = queued(recipient(), briefing)
     assert message_id_for(other) != message_id_for(delivery)
 
 
 def test_a_follower_is_told_what_they_follow_and_may_stop_that_follow_alone(smtp, briefing):
-    user = member(Audience.STRATEGIC_CIRCLE)
+    user = recipient(Audience.STRATEGIC_CIRCLE)
     follow = Follow.objects.create(user=user, category=briefing.category)
     sending.deliveries_queue([row(user, briefing, reason="followers")])
     [(_, message)] = smtp.received
@@ -125,7 +125,7 @@ def test_a_follower_is_told_what_they_follow_and_may_stop_that_follow_alone(smtp
 
 
 def test_queueing_twice_sends_once(smtp, briefing):
-    users = [member(Audience.STRATEGIC_CIRCLE) for _ in range(3)]
+    users = [recipient(Audience.STRATEGIC_CIRCLE) for _ in range(3)]
     sending.deliveries_queue([row(user, briefing) for user in users])
     sending.deliveries_queue([row(user, briefing) for user in users])
     assert sorted(r[0] for r, _ in smtp.received) == sorted(u.email for u in users)
@@ -141,7 +141,7 @@ def queued(user, briefing, **kwargs) -> Delivery:
 
 
 def test_suppressed_closed_and_deleted_accounts_are_not_sent_to(smtp, briefing):
-    suppressed, closed, deleted, kept = (member(Audience.STRATEGIC_CIRCLE) for _ in range(4))
+    suppressed, closed, deleted, kept = (recipient(Audience.STRATEGIC_CIRCLE) for _ in range(4))
     rows = [queued(user, briefing) for user in (suppressed, closed, deleted, kept)]
     # Between queueing and sending:
     Suppression.objects.create(address=suppressed.email.upper(), reason="unsubscribed")
@@ -160,7 +160,7 @@ def test_suppressed_closed_and_deleted_accounts_are_not_sent_to(smtp, briefing):
 
 
 def test_a_briefing_unpublished_before_sending_is_skipped(smtp, briefing):
-    delivery = queued(member(), briefing)
+    delivery = queued(recipient(), briefing)
     briefing.status = briefing.Status.DRAFT
     briefing.save()
     sending.deliveries_send_batch([delivery.pk])
@@ -169,14 +169,14 @@ def test_a_briefing_unpublished_before_sending_is_skipped(smtp, briefing):
 
 
 def test_a_row_someone_else_claimed_is_left_alone(smtp, briefing):
-    delivery = queued(member(), briefing, status=Delivery.Status.SENDING)
+    delivery = queued(recipient(), briefing, status=Delivery.Status.SENDING)
     assert sending.deliveries_send_batch([delivery.pk]) == {}
     assert smtp.received == []
 
 
 def test_server_down_keeps_everything_queued_then_sends_each_once(smtp, briefing, settings):
     settings.EMAIL_RETRY_DELAYS = [60, 600]
-    users = [member(Audience.STRATEGIC_CIRCLE) for _ in range(3)]
+    users = [recipient(Audience.STRATEGIC_CIRCLE) for _ in range(3)]
     smtp.unavailable = True
     sending.deliveries_queue([row(user, briefing) for user in users])
     assert smtp.received == []
@@ -198,7 +198,7 @@ def test_server_down_keeps_everything_queued_then_sends_each_once(smtp, briefing
 
 
 def test_a_connection_refused_is_temporary(smtp, briefing, settings):
-    delivery = queued(member(), briefing)
+    delivery = queued(recipient(), briefing)
     smtp.stop()
     sending.deliveries_send_batch([delivery.pk])
     delivery.refresh_from_db()
@@ -207,7 +207,7 @@ def test_a_connection_refused_is_temporary(smtp, briefing, settings):
 
 def test_after_the_last_delay_it_fails(smtp, briefing, settings):
     settings.EMAIL_RETRY_DELAYS = [60]
-    delivery = queued(member(), briefing, attempts=1)
+    delivery = queued(recipient(), briefing, attempts=1)
     smtp.unavailable = True
     sending.deliveries_send_batch([delivery.pk])
     delivery.refresh_from_db()
@@ -215,7 +215,7 @@ def test_after_the_last_delay_it_fails(smtp, briefing, settings):
 
 
 def test_a_recipient_refused_for_now_is_retried_the_others_go(smtp, briefing):
-    later, now = member(), member()
+    later, now = recipient(), recipient()
     smtp.refuse[later.email] = "451 4.2.0 mailbox busy"
     sending.deliveries_queue([row(later, briefing), row(now, briefing)])
     assert [r for r, _ in smtp.received] == [[now.email]]
@@ -225,7 +225,7 @@ def test_a_recipient_refused_for_now_is_retried_the_others_go(smtp, briefing):
 
 
 def test_a_hard_bounce_fails_and_suppresses_the_address(smtp, briefing):
-    gone, kept = member(), member()
+    gone, kept = recipient(), recipient()
     smtp.refuse[gone.email] = "550 5.1.1 no such user"
     sending.deliveries_queue([row(gone, briefing), row(kept, briefing)])
     assert [r for r, _ in smtp.received] == [[kept.email]]
@@ -243,14 +243,14 @@ def test_a_hard_bounce_fails_and_suppresses_the_address(smtp, briefing):
 
 def test_a_row_left_sending_by_a_dead_worker_is_failed_not_resent(smtp, briefing):
     stale = queued(
-        member(),
+        recipient(),
         briefing,
         status=Delivery.Status.SENDING,
         claimed_at=timezone.now() - timedelta(hours=1),
         attempts=1,
     )
     recent = queued(
-        member(), BriefingFactory(), status=Delivery.Status.SENDING, claimed_at=timezone.now()
+        recipient(), BriefingFactory(), status=Delivery.Status.SENDING, claimed_at=timezone.now()
     )
     assert sending.deliveries_recover_stale() == 1
     stale.refresh_from_db()
@@ -267,7 +267,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_failed_not_resent(smtp, briefing
 
 def test_fixed_queries_per_email(smtp, briefing, django_assert_num_queries):
     def batch(size):
-        users = [member(Audience.STRATEGIC_CIRCLE) for _ in range(size)]
+        users = [recipient(Audience.STRATEGIC_CIRCLE) for _ in range(size)]
         rows = [queued(user, briefing, key=f"briefing:{briefing.pk}:{size}") for user in users]
         return [d.pk for d in rows]
 
@@ -291,12 +291,12 @@ def test_the_safety_net_command(smtp, briefing):
     from django.core.management import call_command
 
     stale = queued(
-        member(),
+        recipient(),
         briefing,
         status=Delivery.Status.SENDING,
         claimed_at=timezone.now() - timedelta(hours=1),
     )
-    due = queued(member(), briefing, next_attempt_at=timezone.now() - timedelta(seconds=1))
+    due = queued(recipient(), briefing, next_attempt_at=timezone.now() - timedelta(seconds=1))
     out = StringIO()
     call_command("send_due_emails", stdout=out)
     assert "1 interrupted e-mails marked failed, 1 due e-mails queued." in out.getvalue()
@@ -308,7 +308,7 @@ def test_the_safety_net_command(smtp, briefing):
 def test_an_email_that_cannot_be_built_fails_alone(smtp, briefing, monkeypatch):
     from delivery import emails
 
-    broken, fine = member(), member()
+    broken, fine = recipient(), recipient()
     rows = [queued(broken, briefing), queued(fine, briefing)]
     real = emails.recipient_for
 
@@ -324,8 +324,8 @@ def test_an_email_that_cannot_be_built_fails_alone(smtp, briefing, monkeypatch):
 
 
 def test_a_row_whose_task_went_missing_is_queued_again(smtp, briefing):
-    orphan = queued(member(), briefing, created_at=timezone.now() - timedelta(hours=1))
-    fresh = queued(member(), BriefingFactory())  # its task may still be on its way
+    orphan = queued(recipient(), briefing, created_at=timezone.now() - timedelta(hours=1))
+    fresh = queued(recipient(), BriefingFactory())  # its task may still be on its way
     assert sending.deliveries_send_due() == 1
     assert [r for r, _ in smtp.received] == [[orphan.user.email]]
     fresh.refresh_from_db()
@@ -333,7 +333,7 @@ def test_a_row_whose_task_went_missing_is_queued_again(smtp, briefing):
 
 
 def test_a_retried_task_sends_only_what_was_not_sent(smtp, briefing):
-    users = [member() for _ in range(5)]
+    users = [recipient() for _ in range(5)]
     ids = [queued(user, briefing).pk for user in users]
     # A worker sent the first two and died; the queue runs the whole task again.
     sending.deliveries_send_batch(ids[:2])

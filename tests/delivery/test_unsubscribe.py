@@ -9,7 +9,7 @@ from django.urls import reverse
 from delivery import sending
 from delivery.models import Delivery, Follow, SavedSearch, Suppression
 from delivery.tokens import SCOPE_ALL, SCOPE_PREFERENCES, TOKEN_SALT, link_token
-from tests.delivery.conftest import bodies, member
+from tests.delivery.conftest import bodies, recipient
 from tests.factories import gated_briefing
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def url(user, scope=SCOPE_ALL) -> str:
 
 
 def test_looking_at_the_link_changes_nothing(client):
-    user = member()
+    user = recipient()
     response = client.get(url(user))
     assert response.status_code == 200
     assert b"Unsubscribe?" in response.content
@@ -30,7 +30,7 @@ def test_looking_at_the_link_changes_nothing(client):
 
 
 def test_the_button_unsubscribes_from_everything_without_signing_in(client):
-    user = member()
+    user = recipient()
     address = url(user)
     response = client.post(address)
     assert response.status_code == 302 and response["Location"] == f"{address}?done=1"
@@ -41,7 +41,7 @@ def test_the_button_unsubscribes_from_everything_without_signing_in(client):
 
 def test_one_click_from_the_mail_client_works_without_csrf_or_session(smtp, settings):
     settings.SITE_URL = "http://testserver"
-    user = member()
+    user = recipient()
     briefing = gated_briefing()
     sending.deliveries_queue(
         [
@@ -78,7 +78,7 @@ def test_one_click_from_the_mail_client_works_without_csrf_or_session(smtp, sett
 
 
 def test_a_second_click_says_so_and_changes_nothing(client):
-    user = member()
+    user = recipient()
     client.post(url(user))
     first = Suppression.objects.get()
     response = client.post(url(user), {"List-Unsubscribe": "One-Click"})
@@ -89,7 +89,7 @@ def test_a_second_click_says_so_and_changes_nothing(client):
 
 
 def test_stopping_one_follow_leaves_the_others_and_the_address(client):
-    user = member()
+    user = recipient()
     briefing = gated_briefing()
     cloud = Follow.objects.create(user=user, category=briefing.category)
     kept = Follow.objects.create(user=user, region=briefing.region)
@@ -101,14 +101,14 @@ def test_stopping_one_follow_leaves_the_others_and_the_address(client):
 
 
 def test_stopping_a_saved_search(client):
-    user = member()
+    user = recipient()
     search = SavedSearch.objects.create(user=user, name="Grid", query_string="q=grid")
     client.post(url(user, f"search:{search.pk}"))
     assert not SavedSearch.objects.exists()
 
 
 def test_a_follow_of_someone_else_cannot_be_stopped(client):
-    user, other = member(), member()
+    user, other = recipient(), recipient()
     follow = Follow.objects.create(user=other, category=gated_briefing().category)
     response = client.post(url(user, f"follow:{follow.pk}"))
     assert response.status_code == 302
@@ -126,7 +126,7 @@ def test_a_follow_of_someone_else_cannot_be_stopped(client):
     ids=["forged", "garbage", "other-scope", "old-address"],
 )
 def test_a_bad_link_gets_a_clear_page_and_changes_nothing(client, make_token):
-    user = member()
+    user = recipient()
     address = reverse("delivery:unsubscribe", args=[make_token(user)])
     for response in (client.get(address), client.post(address, {"List-Unsubscribe": "One-Click"})):
         assert response.status_code == 400
@@ -135,7 +135,7 @@ def test_a_bad_link_gets_a_clear_page_and_changes_nothing(client, make_token):
 
 
 def test_an_expired_link_changes_nothing(client, settings, monkeypatch):
-    user = member()
+    user = recipient()
     address = url(user)
     monkeypatch.setattr("delivery.tokens.TOKEN_MAX_AGE", timedelta(seconds=-1))
     response = client.post(address)
@@ -145,7 +145,7 @@ def test_an_expired_link_changes_nothing(client, settings, monkeypatch):
 
 def test_the_emails_footer_links_work(smtp, client, settings):
     settings.SITE_URL = "http://testserver"
-    user = member()
+    user = recipient()
     briefing = gated_briefing()
     follow = Follow.objects.create(user=user, topic=briefing.topic)
     sending.deliveries_queue(

@@ -9,7 +9,7 @@ from delivery.emails import EmailRenderer, email_prepare, message_build
 from delivery.models import Delivery
 from delivery.wire import email_bytes
 from members.access import Audience
-from tests.delivery.conftest import member
+from tests.delivery.conftest import recipient
 from tests.factories import gated_briefing
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_the_fast_bytes_and_the_email_package_agree(settings):
     settings.EMAIL_REPLY_TO = ["editors@example.com"]
     settings.DEFAULT_FROM_EMAIL = "Méridien Briefings <briefings@example.com>"
     briefing = gated_briefing(title="Grid “déjà vu” in Zürich", public="Ünïcode . text\n.\nend")
-    user = member(Audience.STRATEGIC_CIRCLE)
+    user = recipient(Audience.STRATEGIC_CIRCLE)
     delivery = Delivery.objects.create(
         user=user, key=f"briefing:{briefing.pk}", kind="briefing", briefing=briefing
     )
@@ -55,7 +55,7 @@ def test_the_fast_bytes_and_the_email_package_agree(settings):
 
 def test_an_address_that_is_not_ascii_takes_the_email_package(settings):
     briefing = gated_briefing()
-    user = member(email="zoë@example.org")
+    user = recipient(email="zoë@example.org")
     delivery = Delivery.objects.create(
         user=user, key=f"briefing:{briefing.pk}", kind="briefing", briefing=briefing
     )

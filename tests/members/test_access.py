@@ -50,6 +50,19 @@ def test_readable_audiences_are_what_query_filters_use():
     assert access.readable_audiences(ALLIANCE) == [PUBLIC, CIRCLE, ALLIANCE]
 
 
+def test_a_tier_is_reached_by_itself_and_the_tiers_above():
+    assert access.tiers_reaching(Audience.STRATEGIC_CIRCLE) == [
+        Audience.STRATEGIC_CIRCLE,
+        Audience.LEADERSHIP_ALLIANCE,
+    ]
+    assert access.tiers_reaching(Audience.LEADERSHIP_ALLIANCE) == [Audience.LEADERSHIP_ALLIANCE]
+
+
+@given(st.sampled_from(access.TIERS), st.sampled_from(access.TIERS))
+def test_tiers_reaching_agrees_with_can_read(tier, held):
+    assert (held in access.tiers_reaching(tier)) == access.can_read(held, tier)
+
+
 def test_source_notes_are_leadership_alliance_only():
     assert access.SOURCE_NOTE_AUDIENCE == ALLIANCE
     assert not access.can_read_source_notes(PUBLIC)
