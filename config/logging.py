@@ -29,6 +29,13 @@ SECRET_KWARG_RE = re.compile(r"key|token|code|secret|uid|signature", re.IGNORECA
 # A run of 16 or more letters, digits and underscores with both letters and digits in it
 # is a token, not a word of a slug (whose words are short and hyphen-separated).
 TOKEN_RE = re.compile(r"[A-Za-z0-9_]{16,}")
+# Paths whose next segment is a credential, whatever it looks like and whether or not the
+# path matched a URL: links from e-mails and private feed addresses work without signing
+# in, so their token is as good as a password. A new tokenised address adds its prefix here.
+SECRET_SEGMENT_PREFIXES = ("/email/preferences/", "/email/unsubscribe/", "/feeds/private/")
+SECRET_SEGMENT_RE = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in SECRET_SEGMENT_PREFIXES) + ")[^/]+"
+)
 
 
 def loggable_path(request) -> str:
@@ -44,6 +51,7 @@ def loggable_path(request) -> str:
 
 def redact_path(path: str) -> str:
     """`path` without e-mail addresses or anything that looks like a random token."""
+    path = SECRET_SEGMENT_RE.sub(rf"\1{REDACTED}", path)
     path = EMAIL_RE.sub(REDACTED, path)
     # A path that matched no URL (an old reset link, a mistyped invitation) has no named
     # arguments to go by: anything that looks like a random token goes.
