@@ -159,3 +159,22 @@ def test_a_malformed_log_format_is_a_clear_error():
     result = run_manage("check", env_overrides={**PRODUCTION, "LOG_FORMAT": "xml"})
     assert result.returncode != 0
     assert "LOG_FORMAT must be json or plain" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/email/preferences/.eJy-rVi:1tXyZ:a-b_c/", "/email/preferences/[redacted]/"),
+        ("/email/unsubscribe/short-one/confirm/", "/email/unsubscribe/[redacted]/confirm/"),
+        ("/feeds/private/k3y-with:odd.chars.atom", "/feeds/private/[redacted]"),
+        ("/intel/feeds/private/abc", "/intel/feeds/private/[redacted]"),
+        ("/feeds/category/data-centres.rss", "/feeds/category/data-centres.rss"),
+        ("/email/preferences/", "/email/preferences/"),
+    ],
+)
+def test_the_segment_after_a_secret_prefix_is_never_logged(client, log_output, path, logged):
+    # Links from e-mails and private feed addresses: the token is the credential, whatever
+    # it looks like and whether or not the address matched a URL (SECRET_SEGMENT_PREFIXES).
+    client.get(path)
+    [line] = log_output.requests()
+    assert line["path"] == logged
