@@ -156,7 +156,9 @@ def test_after_following_the_button_says_following_and_unfollow(client, member, 
     client.get(url)  # the parts are now cached for this reader: the state is not in them
     response = client.post(follow_url(briefing.category), {"next": url}, follow=True)
     panel = follow_panel(response)
-    assert "Following Unfollow Cloud infrastructure" in visible_text(panel)
+    assert "Category Following Cloud infrastructure Unfollow Cloud infrastructure" in (
+        visible_text(panel)
+    )
     assert f'action="{follow_url(briefing.category, action="unfollow")}"' in panel
     assert f'action="{follow_url(briefing.region, "region")}"' in panel
     # Another member reading the same cached parts sees their own state.
