@@ -46,7 +46,7 @@ def test_following_a_category_from_a_briefing_without_javascript(briefing, chrom
     assert "You follow Cloud infrastructure." in page.locator(".messages").inner_text()
     panel = page.locator(".follow-panel")
     assert panel.get_by_role("button", name="Unfollow Cloud infrastructure").is_visible()
-    assert "Following" in panel.inner_text()
+    assert panel.locator(".follow-state").all_inner_texts() == ["FOLLOWING"]  # small capitals
     assert Follow.objects.filter(user=member, category=briefing.category).count() == 1
 
     page.goto("/account/email/")
