@@ -25,6 +25,9 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000")
 # and tokens. gunicorn's access log would repeat each request with its query string, so it
 # is off unless asked for (GUNICORN_ACCESS_LOG=- for standard output).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# When it is on, its lines leave out query strings and tokens in paths (private feed
+# addresses), as the site's own line does: config.gunicorn_logging.
+logger_class = "config.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # gunicorn's own messages (start-up, worker restarts, timeouts) in the same format as the

@@ -29,13 +29,11 @@ SECRET_KWARG_RE = re.compile(r"key|token|code|secret|uid|signature", re.IGNORECA
 # A run of 16 or more letters, digits and underscores with both letters and digits in it
 # is a token, not a word of a slug (whose words are short and hyphen-separated).
 TOKEN_RE = re.compile(r"[A-Za-z0-9_]{16,}")
-# Paths whose next segment is a credential, whatever it looks like and whether or not the
-# path matched a URL: links from e-mails and private feed addresses work without signing
-# in, so their token is as good as a password. A new tokenised address adds its prefix here.
-SECRET_SEGMENT_PREFIXES = ("/email/preferences/", "/email/unsubscribe/", "/feeds/private/")
-SECRET_SEGMENT_RE = re.compile(
-    "(" + "|".join(re.escape(prefix) for prefix in SECRET_SEGMENT_PREFIXES) + ")[^/]+"
-)
+# Addresses whose next segment is a bearer token, whatever it looks like (a urlsafe token
+# has hyphens, so TOKEN_RE would see short pieces of it): the segment after the prefix is
+# replaced by TOKEN_PLACEHOLDER. Private feed addresses; the e-mail preference links.
+REDACTED_PATH_PREFIXES = ("/feeds/private/", "/email/preferences/", "/email/unsubscribe/")
+TOKEN_PLACEHOLDER = "[token]"  # noqa: S105 (what replaces a token, not one)
 
 
 def loggable_path(request) -> str:
@@ -51,11 +49,20 @@ def loggable_path(request) -> str:
 
 def redact_path(path: str) -> str:
     """`path` without e-mail addresses or anything that looks like a random token."""
-    path = SECRET_SEGMENT_RE.sub(rf"\1{REDACTED}", path)
+    path = redact_token_segment(path)
     path = EMAIL_RE.sub(REDACTED, path)
     # A path that matched no URL (an old reset link, a mistyped invitation) has no named
     # arguments to go by: anything that looks like a random token goes.
     return TOKEN_RE.sub(_redact_token, path)
+
+
+def redact_token_segment(path: str) -> str:
+    """`path` with the segment after a REDACTED_PATH_PREFIXES prefix replaced."""
+    for prefix in REDACTED_PATH_PREFIXES:
+        if path.startswith(prefix):
+            _, slash, rest = path[len(prefix) :].partition("/")
+            return f"{prefix}{TOKEN_PLACEHOLDER}{slash}{rest}"
+    return path
 
 
 def _redact_token(match: re.Match) -> str:
@@ -79,9 +86,15 @@ class RequestIdFilter(logging.Filter):
             record.request_id = getattr(request, "request_id", None) or request_id_var.get()
         # runserver's records carry a socket as `request`: only HttpRequests have a path.
         path = getattr(request, "path", None)
-        if path and isinstance(record.args, tuple) and path in record.args:
-            safe = loggable_path(request)
-            record.args = tuple(safe if arg == path else arg for arg in record.args)
+        if path and isinstance(record.args, tuple):
+            # Django escapes what it logs ("\\xe9" for "é"): either spelling is the path.
+            spellings = {path, path.encode("unicode_escape").decode("ascii")}
+            if any(isinstance(arg, str) and arg in spellings for arg in record.args):
+                safe = loggable_path(request)
+                record.args = tuple(
+                    safe if isinstance(arg, str) and arg in spellings else arg
+                    for arg in record.args
+                )
         return True
 
 

@@ -55,6 +55,18 @@ class ChannelRenderer:
             self._renderings[key] = None if briefing is None else self._render(briefing, reader)
         return self._renderings[key]
 
+    def fetched(self, briefing: Briefing, reader: ReaderStatus) -> ChannelBriefing:
+        """
+        `briefing`, already fetched with `reader_briefing_queryset(reader.audience)` (a
+        feed fetches its briefings in one go), as `reader` may read it. Remembered as
+        `briefing()` remembers, so asking `briefing(briefing.pk, reader)` later costs nothing.
+        """
+        self._briefings.setdefault((briefing.pk, int(reader.audience)), briefing)
+        key = (briefing.pk, reader.cache_key())
+        if key not in self._renderings:
+            self._renderings[key] = self._render(briefing, reader)
+        return self._renderings[key]
+
     def _fetch(self, briefing_id: int, reader: ReaderStatus) -> Briefing | None:
         key = (briefing_id, int(reader.audience))
         if key not in self._briefings:

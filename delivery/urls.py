@@ -1,6 +1,7 @@
 from django.urls import path
 
-from delivery import views
+from briefings.feeds import FORMATS
+from delivery import feeds, views
 
 app_name = "delivery"
 
@@ -17,10 +18,27 @@ urlpatterns = [
         name="unfollow",
     ),
     path("account/alerts/save/", views.SavedSearchAddView.as_view(), name="saved-search-add"),
-    # From e-mails, without signing in: the token is logged as [redacted] (config.logging).
+    # From e-mails, without signing in. The token's segment is kept out of every log
+    # (config.logging.REDACTED_PATH_PREFIXES).
     path(
         "email/preferences/<str:token>/",
         views.TokenPreferencesView.as_view(),
         name="token-preferences",
+    ),
+    path("account/feeds/", feeds.PrivateFeedsView.as_view(), name="feeds"),
+    path(
+        "account/feeds/<int:pk>/revoke/",
+        feeds.PrivateFeedRevokeView.as_view(),
+        name="feed-revoke",
+    ),
+    # The token's segment is kept out of every log (config.logging.REDACTED_PATH_PREFIXES).
+    *(
+        path(
+            f"feeds/private/<str:token>/{format_name}/",
+            feeds.private_feed,
+            {"format_name": format_name},
+            name=f"private-feed-{format_name}",
+        )
+        for format_name in FORMATS
     ),
 ]

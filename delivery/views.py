@@ -256,7 +256,7 @@ class TokenPreferencesView(PreferencesPage):
     /email/preferences/<token>/: the same page for whoever holds the link from one of our
     e-mails, signed in or not. The token is the credential, so the page is never cached,
     sends no Referer to the sites it links to, and is logged without it
-    (config.logging.SECRET_SEGMENT_PREFIXES). A forged, expired or outdated link gets a
+    (config.logging.REDACTED_PATH_PREFIXES). A forged, expired or outdated link gets a
     page that says so, and changes nothing.
     """
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("briefings", "members", "config")
+APPS = ("briefings", "members", "delivery", "config")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 

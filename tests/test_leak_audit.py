@@ -25,8 +25,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from briefings.feeds import FORMATS
 from briefings.models import Briefing
 from briefings.search import briefings_reindex
+from delivery.private_feeds import private_feed_create, private_feed_revoke
 from members import access
 from members.access import Audience
 from members.selectors import reader_status
@@ -182,8 +184,8 @@ def membership(**kwargs):
     return MembershipFactory(user__password=NO_PASSWORD, **kwargs).user
 
 
-def audience_users():
-    """One client per audience the audit reads as, with that reader's audience."""
+def audience_readers():
+    """One account per audience the audit reads as (None: an anonymous reader)."""
     now = timezone.now()
     readers = {"anonymous": None}
     readers["strategic circle"] = membership(tier=Audience.STRATEGIC_CIRCLE)
@@ -200,8 +202,13 @@ def audience_users():
     # newsroom permissions.
     readers["staff editor"] = StaffFactory(group="editors", password=NO_PASSWORD)
     assert not readers["staff editor"].is_superuser
+    return readers
+
+
+def audience_users():
+    """One client per audience the audit reads as, with that reader's audience."""
     clients = {}
-    for name, user in readers.items():
+    for name, user in audience_readers().items():
         client = Client()
         if user is None:
             clients[name] = (client, Audience.PUBLIC, False)
@@ -398,3 +405,31 @@ def test_each_audience_reads_its_own_parts_on_the_briefing_page():
         body = body_of(client.get(live.get_absolute_url())).lower()
         for marker in (PUBLIC_SECTION, CIRCLE_SECTION, ALLIANCE_SECTION, SOURCE_NOTE, HISTORY):
             assert (marker.word in body) == may_read(audience, marker), (name, marker.place)
+
+
+def test_each_account_reads_exactly_its_parts_in_its_private_feed():
+    """
+    The private feed channel (delivery.feeds): an account's feed carries each briefing as
+    its e-mail would, with exactly the parts its audience reads now, in RSS and in Atom;
+    an ended membership reads the public version; a revoked address carries nothing.
+    Anonymous readers have no private feed.
+    """
+    cache.clear()
+    build_content()
+    for name, user in audience_readers().items():
+        if user is None:
+            continue
+        audience = reader_status(user).audience
+        token = private_feed_create(user=user).token
+        for format_name in FORMATS:
+            url = reverse(f"delivery:private-feed-{format_name}", args=[token])
+            response = Client().get(url)
+            assert response.status_code == 200, (name, format_name)
+            body = body_of(response).lower()
+            for marker in MARKERS:
+                found = marker.word in body
+                assert found == may_read(audience, marker), (name, format_name, marker.place)
+            assert token.lower() not in "".join(response.headers.values()).lower()
+        private_feed_revoke(user=user, feed_id=user.private_feeds.get().pk)
+        refused = body_of(Client().get(reverse("delivery:private-feed-rss", args=[token])))
+        assert not [marker for marker in MARKERS if marker.word in refused.lower()], name

@@ -2,6 +2,7 @@
 
 import pytest
 
+from briefings.reading import reader_briefing_queryset
 from delivery.rendering import ChannelRenderer
 from members.access import Audience, ReaderStatus
 from tests.factories import gated_briefing
@@ -65,3 +66,23 @@ def test_one_fetch_per_audience_and_one_rendering_per_reader_state(
         renderer.briefing(briefing.pk, reader(Audience.STRATEGIC_CIRCLE))
     with django_assert_num_queries(0):
         renderer.briefing(briefing.pk, reader(Audience.STRATEGIC_CIRCLE))
+
+
+def test_a_briefing_fetched_in_one_go_renders_the_same_and_is_remembered(
+    briefing, django_assert_num_queries
+):
+    status = reader(Audience.STRATEGIC_CIRCLE)
+    [fetched] = reader_briefing_queryset(status.audience).filter(pk=briefing.pk)
+    renderer = ChannelRenderer()
+    with django_assert_num_queries(1):  # the tier wording for the lock card, then cached
+        rendering = renderer.fetched(fetched, status)
+    assert rendering.html == ChannelRenderer().briefing(briefing.pk, status).html
+    with django_assert_num_queries(0):
+        assert renderer.briefing(briefing.pk, status) is rendering
+
+
+def test_a_briefing_fetched_for_a_wider_audience_still_renders_only_the_readers_parts(briefing):
+    [everything] = reader_briefing_queryset(Audience.LEADERSHIP_ALLIANCE).filter(pk=briefing.pk)
+    rendering = ChannelRenderer().fetched(everything, reader(Audience.STRATEGIC_CIRCLE))
+    assert CIRCLE in rendering.html
+    assert ALLIANCE not in rendering.html and NOTE not in rendering.html
