@@ -171,10 +171,18 @@ class BriefingDetailView(DetailView):
                 next_path=self.request.get_full_path(),
             ),
         )
-        return {
+        parts = {
             name: render_to_string(f"{self.parts_template}#{name}", context, self.request)
             for name in self.parts
         }
+        # Plain values kept with the parts for what the page renders around them for
+        # each reader (the follow buttons): no query for them when the parts are cached.
+        parts["terms"] = [
+            {"kind": kind, "id": term.pk, "name": term.name}
+            for kind in ("category", "region", "topic")
+            if (term := getattr(self.object, kind)) is not None
+        ]
+        return parts
 
     def page_context(self, parts) -> dict:
         return {"parts": parts}
@@ -192,7 +200,7 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def page_context(self):
-        return {"term": self.term}
+        return {"term": self.term, "coverage_label": self.coverage_label}
 
     def get_queryset(self):
         return Briefing.objects.published().for_cards().filter(**{self.briefing_field: self.term})

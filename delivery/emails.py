@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -239,25 +239,13 @@ def shell_for(renderer, *, subject, intro, entries, reader, follow_link=False) -
 # --- Per recipient ------------------------------------------------------------------------
 
 
-def token_path(name: str, literal: str, token: str) -> str:
-    """The signed link's address; `literal` when the view is not wired yet."""
-    try:
-        return absolute(reverse(name, args=[token]))
-    except NoReverseMatch:
-        return absolute(literal.format(token=token))
-
-
 def unsubscribe_url(user, scope: str) -> str:
-    return token_path(
-        "delivery:unsubscribe", "/email/unsubscribe/{token}/", link_token(user, scope)
-    )
+    return absolute(reverse("delivery:unsubscribe", args=[link_token(user, scope)]))
 
 
 def preferences_url(user) -> str:
-    return token_path(
-        "delivery:preferences-token",
-        "/email/preferences/{token}/",
-        link_token(user, SCOPE_PREFERENCES),
+    return absolute(
+        reverse("delivery:token-preferences", args=[link_token(user, SCOPE_PREFERENCES)])
     )
 
 

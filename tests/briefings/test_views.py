@@ -277,8 +277,10 @@ def test_briefing_page_queries_do_not_grow_with_content(
 @pytest.mark.parametrize(
     ("tier", "cold"),
     # The user and their memberships (the session is in the cache), then the briefing,
-    # its sections and citations, and for a reader with lock cards the tier wording.
-    [(None, 6), (Audience.STRATEGIC_CIRCLE, 6), (Audience.LEADERSHIP_ALLIANCE, 5)],
+    # its sections and citations, and for a reader with lock cards the tier wording; and
+    # which of the briefing's category, region and topic the member follows (the follow
+    # buttons, per user, so never in the cached parts).
+    [(None, 7), (Audience.STRATEGIC_CIRCLE, 7), (Audience.LEADERSHIP_ALLIANCE, 6)],
     ids=["signed-in-without-membership", "strategic-circle", "leadership-alliance"],
 )
 def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, size, tier, cold):
@@ -287,8 +289,9 @@ def test_briefing_page_queries_for_a_member(client, django_assert_num_queries, s
     url = briefing.get_absolute_url()
     with django_assert_num_queries(cold):
         assert client.get(url).status_code == 200
-    # Afterwards the parts come from the cache: only the user and their memberships.
-    with django_assert_num_queries(2):
+    # Afterwards the parts come from the cache: only the user and their memberships, and
+    # their follows among the briefing's terms (kept with the parts: no briefing query).
+    with django_assert_num_queries(3):
         assert client.get(url).status_code == 200
 
 
@@ -311,8 +314,9 @@ def test_list_pages_queries_do_not_grow(client, django_assert_num_queries, size)
     reader(client)
     with django_assert_num_queries(1):
         client.get(reverse("briefings:list"))
-    # A coverage page looks up its term for the page's title and feeds, then shares too.
-    with django_assert_num_queries(2):
+    # A coverage page looks up its term for the page's title and feeds, then shares too;
+    # one more query for whether this member follows the term (the follow button).
+    with django_assert_num_queries(3):
         client.get(category.get_absolute_url())
     # Another address is rendered afresh: the user, count, page.
     with django_assert_num_queries(3):
