@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the site for development, with what it needs beside it: the development
 # server, one task worker (e-mail is sent by the worker) and, as cron would in production,
-# `send_digests` every hour, all on the local SQLite database unless DATABASE_URL says
+# `send_digests` and `send_due_emails` every five minutes, all on the local SQLite database unless DATABASE_URL says
 # otherwise. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +13,14 @@ $py manage.py load_demo
 # The worker reloads itself when the code changes, as runserver does (DEBUG).
 $py manage.py db_worker &
 worker=$!
-# Digests that are due (and any briefing whose send never ran), hourly, as production's
-# cron line does; safe to run twice (docs/deployment.md).
-while true; do $py manage.py send_digests || true; sleep 3600; done &
+# As production's cron lines do (docs/deployment.md): digests that are due (and any
+# briefing whose send never ran), and e-mails due for a retry or left half-sent. Both are
+# safe to run often and twice at once.
+while true; do
+  $py manage.py send_digests || true
+  $py manage.py send_due_emails || true
+  sleep 300
+done &
 digests=$!
 trap 'kill $worker $digests 2>/dev/null || true' EXIT INT TERM
 $py manage.py runserver 127.0.0.1:8000
