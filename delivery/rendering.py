@@ -19,6 +19,14 @@ from briefings.reading import ReaderBriefing, briefing_for_reader, reader_briefi
 from members.access import ReaderStatus
 
 
+# A signal brief's public sheet, as the page shows it: (heading, field of one item a line).
+SIGNAL_SHEET = (
+    ("Operating surface", "operating_surface"),
+    ("Market context", "market_context"),
+    ("What to watch", "watch_items"),
+)
+
+
 def absolute(path: str) -> str:
     """A site path as a full address, for places outside a request (e-mails, feeds)."""
     if path.startswith(("http://", "https://")):
@@ -92,6 +100,7 @@ class ChannelRenderer:
                 {"card": card, "url": absolute(card.url)} for card in reading.lock_cards
             ],
             "site_url": settings.SITE_URL,
+            "signal_sheet": SIGNAL_SHEET,
         }
         return ChannelBriefing(
             briefing=briefing,
