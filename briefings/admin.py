@@ -274,13 +274,15 @@ class BriefingAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
             deleted.delete()
-        # New parts without a position go after the others, in the order given.
+        # Parts left without a position go after the others, in the order given. Position 0
+        # is a position: imported briefings start their sections there.
         taken = list(
             formset.model.objects.filter(briefing=form.instance).values_list("position", flat=True)
         )
-        next_position = max([*taken, *(i.position or 0 for i in instances)], default=0) + 1
+        given = [i.position for i in instances if i.position is not None]
+        next_position = max([*taken, *given], default=0) + 1
         for instance in instances:
-            if not instance.position:
+            if instance.position is None:
                 instance.position = next_position
                 next_position += 1
             instance.save()
