@@ -137,7 +137,7 @@ class BriefingAdmin(admin.ModelAdmin):
         "published_at",
         "last_editor",
     ]
-    list_filter = ["status", "kind", filters.GatedFilter, "category", "region", "topic"]
+    list_filter = [filters.StatusFilter, "kind", filters.GatedFilter, "category", "region", "topic"]
     list_select_related = ["category"]
     search_fields = ["title", "summary", "slug", "authors", "category__name"]
     date_hierarchy = "published_at"

@@ -90,6 +90,11 @@ class BriefingQuerySet(models.QuerySet):
             published_at__lte=at,
         )
 
+    def scheduled(self, *, at=None):
+        """Briefings to go live later: published or scheduled, with a publish time to come."""
+        at = at or timezone.now()
+        return self.filter(status__in=Briefing.LIVE_STATUSES, published_at__gt=at)
+
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
 
