@@ -5,6 +5,7 @@ bulk, and its text has the line endings of the file, not of a browser.
 
 import pytest
 
+from briefings import revisions
 from briefings.importing import briefing_save_from_document, parse_markdown
 from briefings.models import Briefing
 from tests.briefings.newsroom import change_url, form_data
@@ -110,3 +111,92 @@ def test_a_section_added_in_admin_without_a_position_goes_after_the_others(edito
         "The outlook": 4,
         "Added": 5,
     }
+
+
+# --- Line endings --------------------------------------------------------------------------
+
+TEXT_FIELDS = ["summary", "key_points", "operating_surface", "watch_items"]
+
+
+def test_the_first_admin_save_of_an_imported_briefing_changes_only_what_was_edited(
+    editor_client,
+):
+    briefing = imported_briefing()
+    assert "\n" in briefing.key_points
+    data = browser_form(briefing)
+    data["sections-1-body"] = "Public text,\r\nedited."
+
+    response = editor_client.post(change_url(briefing), data)
+
+    assert response.status_code == 302
+    briefing.refresh_from_db()
+    for name in TEXT_FIELDS:
+        assert "\r" not in getattr(briefing, name)
+    assert briefing.sections.get(heading="The fact").body == "Public text,\nedited."
+    newer, older = revisions.snapshots(briefing)[:2]
+    assert revisions.compare(older, newer).fields == []
+
+
+def test_the_form_does_not_report_an_unchanged_text_area_as_changed(editor_client):
+    from briefings.newsroom.forms import BriefingForm
+
+    briefing = imported_briefing()
+    form = BriefingForm(browser_form(briefing), instance=briefing)
+    assert not set(TEXT_FIELDS) & set(form.changed_data)
+
+
+def crlf_document(title: str):
+    """An imported document whose text has \r\n line endings, as an upload's parser might give."""
+    document = parse_markdown(IMPORTED.replace("Harbour", title), path=f"{title}.md")
+    document.fields["key_points"] = "First point\r\nSecond point"
+    document.fields["watch_items"] = "Union talks\rSecond terminal"
+    document.sections[1].body = "Public text,\r\nacross lines."
+    document.sources[0].note = "A note\r\non two lines"
+    return document
+
+
+def test_a_file_with_other_line_endings_reads_as_the_same_briefing():
+    crlf = parse_markdown(IMPORTED.replace("\n", "\r\n"), path="crlf.md")
+    assert crlf == parse_markdown(IMPORTED, path="crlf.md")
+
+
+def test_imported_text_is_stored_with_newlines():
+    from django.db import transaction
+
+    from briefings.importing.lookups import ImportLookups
+    from briefings.importing.writing import briefing_prepare, briefings_create
+
+    briefing_save_from_document(document=crlf_document("One by one"))
+    lookups = ImportLookups()
+    documents = [crlf_document("Batch one"), crlf_document("Batch two")]
+    lookups.prefetch(documents)
+    with transaction.atomic():  # the batch writer: bulk_create and COPY
+        briefings_create(
+            prepared=[
+                briefing_prepare(document=d, existing=None, lookups=lookups) for d in documents
+            ],
+            lookups=lookups,
+        )
+
+    assert Briefing.objects.count() == 3
+    for briefing in Briefing.objects.all():
+        assert briefing.key_points == "First point\nSecond point"
+        assert briefing.watch_items == "Union talks\nSecond terminal"
+        assert briefing.sections.get(position=1).body == "Public text,\nacross lines."
+        assert briefing.citations.get().note == "A note\non two lines"
+        assert briefing.history.get().key_points == "First point\nSecond point"
+
+
+def test_restoring_a_version_saved_with_other_line_endings_stores_newlines(editor):
+    from briefings import workflow
+
+    briefing = imported_briefing()
+    record = briefing.history.get()
+    # A version saved before line endings were normalised.
+    Briefing.history.filter(pk=record.pk).update(key_points="One\r\nTwo\rThree")
+    record.refresh_from_db()
+
+    workflow.briefing_restore(briefing=briefing, record=record, by=editor)
+
+    briefing.refresh_from_db()
+    assert briefing.key_points == "One\nTwo\nThree"
