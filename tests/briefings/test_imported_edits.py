@@ -4,10 +4,11 @@ bulk, and its text has the line endings of the file, not of a browser.
 """
 
 import pytest
+from django.urls import reverse
 
 from briefings import revisions
 from briefings.importing import briefing_save_from_document, parse_markdown
-from briefings.models import Briefing
+from briefings.models import Briefing, Citation, Section
 from tests.briefings.newsroom import change_url, form_data
 from tests.factories import StaffFactory
 
@@ -135,6 +136,7 @@ def test_the_first_admin_save_of_an_imported_briefing_changes_only_what_was_edit
     assert briefing.sections.get(heading="The fact").body == "Public text,\nedited."
     newer, older = revisions.snapshots(briefing)[:2]
     assert revisions.compare(older, newer).fields == []
+    assert revisions.change_summary(older, newer) == ["1 section changed"]
 
 
 def test_the_form_does_not_report_an_unchanged_text_area_as_changed(editor_client):
@@ -187,6 +189,25 @@ def test_imported_text_is_stored_with_newlines():
         assert briefing.history.get().key_points == "First point\nSecond point"
 
 
+def test_the_migration_normalises_stored_text_and_its_history():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("briefings.migrations.0009_nbugs_text_line_endings")
+    briefing = imported_briefing()
+    # Saved from a browser before line endings were normalised.
+    Briefing.objects.filter(pk=briefing.pk).update(key_points="One\r\nTwo")
+    Briefing.history.filter(id=briefing.pk).update(key_points="One\r\nTwo")
+    Section.objects.filter(briefing=briefing).update(body="A\rB")
+
+    migration.normalise_line_endings(apps, None)
+
+    briefing.refresh_from_db()
+    assert briefing.key_points == briefing.history.get().key_points == "One\nTwo"
+    assert set(briefing.sections.values_list("body", flat=True)) == {"A\nB"}
+
+
 def test_restoring_a_version_saved_with_other_line_endings_stores_newlines(editor):
     from briefings import workflow
 
@@ -200,3 +221,95 @@ def test_restoring_a_version_saved_with_other_line_endings_stores_newlines(edito
 
     briefing.refresh_from_db()
     assert briefing.key_points == "One\nTwo\nThree"
+
+
+# --- History of parts written in bulk -------------------------------------------------------
+
+
+def edit_section(client, briefing, heading, body):
+    briefing.refresh_from_db()
+    data = form_data(briefing)
+    index = [s.heading for s in briefing.sections.all()].index(heading)
+    data[f"sections-{index}-body"] = body
+    assert client.post(change_url(briefing), data).status_code == 302
+
+
+def test_compare_and_restore_see_the_first_edit_of_an_imported_section(editor_client):
+    from briefings.newsroom.history import history_record
+
+    briefing = imported_briefing()
+    edit_section(editor_client, briefing, "The fact", "Public text, corrected.")
+    edit_section(editor_client, briefing, "The trend", "Trend text, corrected.")
+    first, third = (
+        history_record(briefing, r.history_id)
+        for r in revisions.versions(briefing).order_by("history_id")[::2]
+    )
+    assert (first.version, third.version) == (1, 3)
+
+    compare = editor_client.get(
+        reverse("admin:briefings_briefing_compare", args=[briefing.pk]),
+        {"from": first.history_id, "to": third.history_id},
+    )
+    changes = compare.context["comparison"].sections
+    assert {(c.change, c.label) for c in changes} == {
+        ("changed", "The fact"),
+        ("changed", "The trend"),
+    }
+    assert "<ins>" in compare.content.decode() and "corrected." in compare.content.decode()
+    assert "not recorded" not in compare.content.decode()
+
+    restore = editor_client.post(
+        reverse("admin:briefings_briefing_restore", args=[briefing.pk, first.history_id]),
+        follow=True,
+    )
+    assert "Version 1 is restored" in restore.content.decode()
+    bodies = dict(briefing.sections.values_list("heading", "body"))
+    assert bodies["The fact"] == "Public text."
+    assert bodies["The trend"] == "Trend text."
+    assert briefing.sections.count() == 5
+
+
+def imported_before_history_of_parts() -> Briefing:
+    """An imported briefing whose parts have no history, as imports wrote them before."""
+    briefing = imported_briefing()
+    Section.history.filter(briefing_id=briefing.pk).delete()
+    Citation.history.filter(briefing_id=briefing.pk).delete()
+    return briefing
+
+
+def test_the_migration_records_the_creation_of_parts_without_history(editor_client):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("briefings.migrations.0010_nbugs_parts_creation_history")
+    briefing = imported_before_history_of_parts()
+    migration.record_creation(apps, None)
+    migration.record_creation(apps, None)  # once only
+    assert Section.history.filter(briefing_id=briefing.pk, history_type="+").count() == 5
+    assert Citation.history.filter(briefing_id=briefing.pk, history_type="+").count() == 1
+    edit_section(editor_client, briefing, "The fact", "Public text, corrected.")
+
+    newer, older = revisions.snapshots(briefing)[:2]
+    assert revisions.change_summary(older, newer) == ["1 section changed"]
+    assert older.sections[1].body == "Public text."
+
+
+def test_a_section_first_recorded_at_an_edit_is_flagged_in_compare_and_restore(editor_client):
+    briefing = imported_before_history_of_parts()
+    edit_section(editor_client, briefing, "The fact", "Public text, corrected.")
+    first = briefing.history.get(version=1)
+    latest = briefing.history.get(version=2)
+
+    compare = editor_client.get(
+        reverse("admin:briefings_briefing_compare", args=[briefing.pk]),
+        {"from": first.history_id, "to": latest.history_id},
+    )
+    note = "1 part was not recorded at version 1"
+    assert note in compare.content.decode()
+
+    restore = editor_client.post(
+        reverse("admin:briefings_briefing_restore", args=[briefing.pk, first.history_id]),
+        follow=True,
+    )
+    assert note in restore.content.decode()
