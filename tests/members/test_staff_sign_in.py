@@ -1,0 +1,68 @@
+"""Staff signing in for the first time, setting up two-factor, and changing a password."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import PASSWORD, StaffFactory
+from tests.members.test_joining import code_from
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """allauth's rate-limit clock, moved on by hand: `clock.now += seconds`."""
+    clock = SimpleNamespace(now=time.time())
+    fake_time = SimpleNamespace(time=lambda: clock.now, monotonic=time.monotonic)
+    monkeypatch.setattr(allauth_ratelimit, "time", fake_time)
+    return clock
+
+
+def sign_in(client, email):
+    return client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
+
+
+def test_signing_in_again_elsewhere_soon_after_a_first_sign_in_sends_a_fresh_code(clock):
+    # A staff account made in admin: its address is verified at the first sign-in, by a
+    # code e-mailed then and bound to that browser's session.
+    staff = StaffFactory(verified=False, group="editors")
+    first = sign_in(Client(), staff.email)
+    assert first.status_code == 302 and first["Location"] == reverse(
+        "account_email_verification_sent"
+    )
+
+    clock.now += 15  # the code is slow to come, so they try again in another browser
+    browser = Client()
+    again = sign_in(browser, staff.email)
+
+    assert "Too many failed login attempts" not in again.content.decode()
+    assert again.status_code == 302
+    assert len(mail.outbox) == 2
+    verified = browser.post(again["Location"], {"code": code_from(mail.outbox[1])})
+    assert verified.status_code == 302
+    assert verified["Location"] == reverse("mfa_authenticate")
+
+
+def test_verification_codes_sent_by_signing_in_are_still_limited_per_address(clock):
+    staff = StaffFactory(verified=False, group="editors")
+    limit = settings.ACCOUNT_RATE_LIMITS["confirm_email"]
+    per_hour = int(limit.split("/h/key")[0].rsplit(",", 1)[-1].split("/")[0])
+    for _ in range(per_hour):
+        assert sign_in(Client(), staff.email).status_code == 302
+        clock.now += 30
+    refused = sign_in(Client(), staff.email)
+    assert refused.status_code == 200
+    assert len(mail.outbox) == per_hour
+    # The same address, at the same moment, in the same browser: no second code at once.
+    clock.now += 3600
+    browser = Client()
+    assert sign_in(browser, staff.email).status_code == 302
+    assert sign_in(Client(), staff.email).status_code == 200
+    assert len(mail.outbox) == per_hour + 1
