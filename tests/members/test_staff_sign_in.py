@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory, totp_code
 from tests.members.test_joining import code_from
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,60 @@ def test_verification_codes_sent_by_signing_in_are_still_limited_per_address(clo
     assert sign_in(browser, staff.email).status_code == 302
     assert sign_in(Client(), staff.email).status_code == 200
     assert len(mail.outbox) == per_hour + 1
+
+
+# Two-factor set-up ---------------------------------------------------------------------
+
+
+def links(response) -> dict[str, str]:
+    """The page's links, by their text."""
+    import re
+
+    return {
+        re.sub(r"<[^>]+>|\s+", " ", text).strip(): href
+        for href, text in re.findall(
+            r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', response.content.decode(), re.S
+        )
+    }
+
+
+def reauthenticated(client, user):
+    """Signed in, with the password just given again, as allauth asks before MFA pages."""
+    client.force_login(user)
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_setting_up_two_factor_ends_with_a_way_on_to_where_staff_were_going(client):
+    staff = StaffFactory(mfa=False, group="editors")
+    reauthenticated(client, staff)
+    going = reverse("admin:briefings_briefing_changelist")
+    assert client.get(going)["Location"] == reverse("mfa_index")
+
+    form = client.get(reverse("mfa_activate_totp")).context["form"]
+    activated = client.post(reverse("mfa_activate_totp"), {"code": totp_code(form.secret)})
+    assert activated["Location"] == reverse("mfa_view_recovery_codes")
+    codes = client.get(activated["Location"])
+
+    assert codes.status_code == 200
+    assert links(codes)["Continue"] == going
+    assert client.get(going).status_code == 200
+
+
+def test_the_recovery_codes_page_continues_to_admin_for_staff_and_the_account_for_readers(
+    client,
+):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    staff = StaffFactory(mfa=False, group="editors")
+    RecoveryCodes.activate(staff)
+    reauthenticated(client, staff)
+    assert links(client.get(reverse("mfa_view_recovery_codes")))["Continue"] == reverse(
+        "admin:index"
+    )
+    reader = UserFactory()
+    RecoveryCodes.activate(reader)
+    reauthenticated(client, reader)
+    assert links(client.get(reverse("mfa_view_recovery_codes")))["Continue"] == reverse(
+        "members:account"
+    )
