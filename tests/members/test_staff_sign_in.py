@@ -123,3 +123,27 @@ def test_the_recovery_codes_page_continues_to_admin_for_staff_and_the_account_fo
     assert links(client.get(reverse("mfa_view_recovery_codes")))["Continue"] == reverse(
         "members:account"
     )
+
+
+# Password ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("usable", "label", "page"),
+    [
+        (True, "Change password", "account_change_password"),
+        (False, "Set password", "account_set_password"),
+    ],
+)
+def test_the_admin_header_changes_the_password_on_the_account_pages(client, usable, label, page):
+    staff = StaffFactory(group="editors")
+    if not usable:
+        staff.set_unusable_password()
+        staff.save()
+    client.force_login(staff)
+    header = links(client.get(reverse("admin:index")))
+    assert header[label] == reverse(page)
+    assert client.get(header[label]).status_code == 200
+    # Django's own page, reached some other way, sends them there too.
+    response = client.get(reverse("admin:password_change"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse(page)
