@@ -137,7 +137,7 @@ class BriefingAdmin(admin.ModelAdmin):
         "published_at",
         "last_editor",
     ]
-    list_filter = ["status", "kind", filters.GatedFilter, "category", "region", "topic"]
+    list_filter = [filters.StatusFilter, "kind", filters.GatedFilter, "category", "region", "topic"]
     list_select_related = ["category"]
     search_fields = ["title", "summary", "slug", "authors", "category__name"]
     date_hierarchy = "published_at"
@@ -274,13 +274,15 @@ class BriefingAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
             deleted.delete()
-        # New parts without a position go after the others, in the order given.
+        # Parts left without a position go after the others, in the order given. Position 0
+        # is a position: imported briefings start their sections there.
         taken = list(
             formset.model.objects.filter(briefing=form.instance).values_list("position", flat=True)
         )
-        next_position = max([*taken, *(i.position or 0 for i in instances)], default=0) + 1
+        given = [i.position for i in instances if i.position is not None]
+        next_position = max([*taken, *given], default=0) + 1
         for instance in instances:
-            if not instance.position:
+            if instance.position is None:
                 instance.position = next_position
                 next_position += 1
             instance.save()

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history import register as register_history
 
+from briefings.fields import TextField
 from briefings.hot_paths import slug_url
 from briefings.markdown import render_markdown
 from briefings.slugs import slug_from, title_slug
@@ -26,7 +27,7 @@ from members.access import Audience
 class Taxonomy(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True, help_text="Shown on the coverage page.")
+    description = TextField(blank=True, help_text="Shown on the coverage page.")
 
     class Meta:
         abstract = True
@@ -89,6 +90,11 @@ class BriefingQuerySet(models.QuerySet):
             status__in=Briefing.LIVE_STATUSES,
             published_at__lte=at,
         )
+
+    def scheduled(self, *, at=None):
+        """Briefings to go live later: published or scheduled, with a publish time to come."""
+        at = at or timezone.now()
+        return self.filter(status__in=Briefing.LIVE_STATUSES, published_at__gt=at)
 
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
@@ -173,7 +179,7 @@ class Briefing(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
-    summary = models.TextField(
+    summary = TextField(
         help_text="Public. The standfirst under the title, in lists, feeds and search results."
     )
     authors = models.CharField(
@@ -222,18 +228,18 @@ class Briefing(models.Model):
     confidence_rationale = models.CharField(max_length=500, blank=True)
 
     # Published reporting
-    reporting_summary = models.TextField(blank=True)
-    key_points = models.TextField(blank=True, help_text="One key point per line.")
+    reporting_summary = TextField(blank=True)
+    key_points = TextField(blank=True, help_text="One key point per line.")
 
     # Signal brief
     signal = models.CharField(max_length=300, blank=True)
     signal_type = models.CharField(max_length=120, blank=True)
     market_class = models.CharField(max_length=120, blank=True)
-    operating_surface = models.TextField(blank=True, help_text="One item per line.")
-    market_context = models.TextField(blank=True, help_text="One item per line.")
+    operating_surface = TextField(blank=True, help_text="One item per line.")
+    market_context = TextField(blank=True, help_text="One item per line.")
     operational_relevance = models.CharField(max_length=10, choices=Impact.choices, blank=True)
     time_horizon = models.CharField(max_length=120, blank=True)
-    watch_items = models.TextField(
+    watch_items = TextField(
         "what to watch", blank=True, help_text="One item per line (the What To Watch list)."
     )
 
@@ -356,7 +362,7 @@ class Section(models.Model):
         blank=True,
         help_text="Leave empty for opening text that runs on from the standfirst.",
     )
-    body = models.TextField(blank=True, help_text="Markdown.")
+    body = TextField(blank=True, help_text="Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     audience = models.PositiveSmallIntegerField(
         choices=Audience.choices,
@@ -383,7 +389,7 @@ class Citation(models.Model):
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     position = models.PositiveSmallIntegerField(default=0)
-    note = models.TextField(
+    note = TextField(
         blank=True,
         help_text=f"Markdown. Shown to {access.SOURCE_NOTE_AUDIENCE.label} members only.",
     )

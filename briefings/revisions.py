@@ -71,6 +71,22 @@ class Snapshot:
     def version(self) -> int:
         return self.record.version
 
+    @property
+    def unrecorded_note(self) -> str:
+        """
+        A warning when some of its parts were not recorded at this version (written in
+        bulk, their creation was not kept, and they are shown as first recorded later).
+        """
+        parts = [*self.sections, *self.citations]
+        count = sum(1 for r in parts if getattr(r, "first_state_unknown", False))
+        if not count:
+            return ""
+        noun = "part was" if count == 1 else "parts were"
+        return (
+            f"{count} {noun} not recorded at version {self.version}: they show as they "
+            "were first recorded, at a later edit, so earlier changes to them are not known."
+        )
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -112,6 +128,10 @@ class Comparison:
     def has_changes(self) -> bool:
         return bool(self.fields or self.sections or self.citations)
 
+    @property
+    def unrecorded_notes(self) -> list[str]:
+        return [note for note in (self.old.unrecorded_note, self.new.unrecorded_note) if note]
+
 
 _WORDS = re.compile(r"\s+|[^\s]+")
 
@@ -142,16 +162,20 @@ def _alive_before(records: list, until, untracked: list = ()) -> list:
     From a part's history rows (oldest first), the latest state of each part saved before
     `until` (None: now), without the deleted ones, in page order.
 
-    Parts written in bulk (an import's bulk_create) have no row for their creation. The
-    history cannot say when they appeared, so it counts them as there from the start: as
-    their first row shows them, or as they are now when they have no row at all.
+    Parts written in bulk before imports recorded their creation (migration 0010 adds
+    the record for those never changed since) have no row for it. The history cannot say
+    when they appeared, so it counts them as there from the start: as they are now when
+    they have no row at all, or as their first row shows them, marked
+    `first_state_unknown` (that row is an edit, whose earlier text is lost).
     """
     latest = {}
     for record in records:
         if record.id not in latest and record.history_type != "+":
             latest[record.id] = copy.copy(record)
             latest[record.id].history_type = "~"
+            latest[record.id].first_state_unknown = True
         if until is None or record.history_date < until:
+            record.first_state_unknown = False
             latest[record.id] = record
     for record in untracked:
         latest.setdefault(record.id, record)

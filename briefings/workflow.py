@@ -312,6 +312,7 @@ def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
         raise ValidationError("That version belongs to another briefing.")
     _require_writer(by)
     then = revisions.snapshot(record)
+    unrecorded = [then.unrecorded_note] if then.unrecorded_note else []
     with transaction.atomic():
         fresh = _locked(briefing)
         if fresh.status in {*Briefing.LIVE_STATUSES, Briefing.Status.ARCHIVED}:
@@ -328,7 +329,7 @@ def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
     for name in revisions.CONTENT_FIELDS:
         attname = f"{name}_id" if name in revisions.TAXONOMY else name
         setattr(briefing, attname, getattr(fresh, attname))
-    return warnings
+    return unrecorded + warnings
 
 
 def _restore_fields(fresh: Briefing, record) -> list[str]:

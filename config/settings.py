@@ -408,9 +408,12 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip,200/d/ip",
-    # Each verification e-mail carries a code bound to the session: one a minute per
-    # address, a handful an hour, so a reader can ask again but nobody can mail-bomb.
-    "confirm_email": "1/m/key,6/h/key",
+    # Each verification e-mail carries a code bound to the session, and a sign-in with
+    # the right password to an address not verified yet needs a fresh one: allauth
+    # refuses that sign-in ("Too many failed login attempts") while this limit is spent.
+    # So one per 10 seconds per address (allauth's own rate for codes), which is enough
+    # against double submits, and a handful an hour, so nobody can mail-bomb.
+    "confirm_email": "1/10s/key,6/h/key",
     "request_login_code": "20/m/ip,3/m/key,10/h/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",

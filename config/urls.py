@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.shortcuts import redirect
 from django.urls import include, path
 
 from briefings.sitemaps import SITEMAPS
@@ -9,6 +10,14 @@ from config import csp, views
 # Admin signs in through allauth (same rate limits, codes and MFA as everyone), with the
 # guard allauth provides for it: anonymous visitors go to its sign-in, others need is_staff.
 admin.site.login = secure_admin_login(admin.site.login)
+
+
+def admin_password_change(request, extra_context=None):
+    """Admin's own password page: passwords change on allauth's, as everywhere else."""
+    return redirect("account_change_password")
+
+
+admin.site.password_change = admin_password_change
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

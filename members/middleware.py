@@ -26,6 +26,9 @@ class AudienceMiddleware:
 
 # Staff MFA ---------------------------------------------------------------------------
 
+# Where a staff member was going in admin when sent to set up two-factor authentication.
+MFA_SETUP_NEXT_SESSION_KEY = "members_mfa_setup_next"
+
 
 class StaffMFARequiredMiddleware:
     """
@@ -50,5 +53,8 @@ class StaffMFARequiredMiddleware:
                 "Staff accounts need two-factor authentication. Set up an authenticator "
                 "app or a passkey, then continue to admin.",
             )
+            if request.method == "GET":
+                # The recovery codes page at the end of the set-up continues there.
+                request.session[MFA_SETUP_NEXT_SESSION_KEY] = request.get_full_path()
             return redirect("mfa_index")
         return self.get_response(request)

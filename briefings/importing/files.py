@@ -5,6 +5,7 @@ parser each format goes to (see docs/import-format.md).
 
 from pathlib import Path
 
+from briefings.fields import newlines_normalised
 from briefings.importing.documents import SUPPORTED_SUFFIXES, BriefingDocument, BriefingFileError
 from briefings.importing.frontmatter import parse_markdown
 from briefings.importing.pages import parse_page_export
@@ -36,7 +37,7 @@ def read_text(path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BriefingFileError(path, line, "not UTF-8 text: this is not a briefing file") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return newlines_normalised(text)
 
 
 def briefing_files(paths) -> list[tuple[Path, bool]]:

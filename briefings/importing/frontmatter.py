@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
+from briefings.fields import newlines_normalised
 from briefings.importing.documents import (
     BriefingDocument,
     BriefingFileError,
@@ -104,7 +105,7 @@ def _load_yaml(text: str):
 
 
 def parse_markdown(text: str, *, path) -> BriefingDocument:
-    lines = text.split("\n")
+    lines = newlines_normalised(text).split("\n")
     if not lines or lines[0].strip() != "---":
         raise BriefingFileError(
             path,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from briefings.fields import newlines_normalised
 from briefings.importing.documents import (
     BriefingDocument,
     BriefingFileError,
@@ -71,7 +72,7 @@ def _blocks(text: str) -> list[Block]:
 
 
 def parse_page_export(text: str, *, path) -> BriefingDocument:
-    blocks = _blocks(text)
+    blocks = _blocks(newlines_normalised(text))
     if not blocks:
         raise BriefingFileError(path, 1, "the file is empty: there is no briefing to import")
     crumb = BREADCRUMB_RE.match(blocks[0].text)

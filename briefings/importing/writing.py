@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, Exists, IntegerField, OuterRef, Value
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
@@ -61,8 +64,8 @@ def insert_new(model, objs: list) -> None:
     citations). On PostgreSQL through COPY, quicker than bulk_create's INSERT for them
     (see docs/performance.md): the values go to the database as rows, not as one array
     per column.
-    Like bulk_create it sends no signals and saves no history; unlike it, the objects do
-    not learn their primary keys.
+    Like bulk_create it sends no signals and saves no history (creation_history_write
+    does); unlike it, the objects do not learn their primary keys.
     """
     if not objs:
         return
@@ -83,6 +86,41 @@ def insert_new(model, objs: list) -> None:
             copy.write_row(
                 [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
             )
+
+
+def history_user(instance):
+    """Who is saving `instance`, as simple_history records it: set on it, or the request's."""
+    user = getattr(instance, "_history_user", None)
+    if user is None:
+        user = getattr(getattr(HistoricalRecords.context, "request", None), "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def creation_history_write(model, rows, *, user=None) -> None:
+    """
+    The creation record that save() would have written, for each of `rows` (a queryset of
+    `model`) that has no history yet: rows written with COPY or bulk_create need it, or
+    compare and restore have nothing to start from, and a section's first edit would
+    look like its first state. One INSERT ... SELECT, whatever their number.
+    """
+    history = model.history.model
+    tracked = history.tracked_fields
+    missing = (
+        rows.exclude(Exists(history.objects.filter(id=OuterRef("pk"))))
+        .order_by("pk")
+        .annotate(
+            record_date=Value(timezone.now(), output_field=DateTimeField()),
+            record_type=Value("+", output_field=CharField()),
+            record_user=Value(getattr(user, "pk", None), output_field=IntegerField()),
+        )
+        .values_list(*(f.attname for f in tracked), "record_date", "record_type", "record_user")
+    )
+    select, params = missing.query.sql_with_params()
+    names = [f.column for f in tracked] + ["history_date", "history_type", "history_user_id"]
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)
+    table = connection.ops.quote_name(history._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
 @dataclass
@@ -217,6 +255,12 @@ def parts_write(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> 
     # Like bulk_create, this skips save(): the Markdown was rendered when they were prepared.
     insert_new(Section, [s for p in prepared for s in p.sections])
     insert_new(Citation, [c for p in prepared for c in p.citations])
+    if prepared:
+        user = history_user(prepared[0].briefing)
+        briefing_ids = [p.briefing.pk for p in prepared]
+        for model in (Section, Citation):
+            rows = model.objects.filter(briefing_id__in=briefing_ids)
+            creation_history_write(model, rows, user=user)
 
 
 def save_document(*, document, update, lookups) -> SaveOutcome:

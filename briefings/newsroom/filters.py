@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from briefings.models import Briefing
 from members import access
 from members.access import Audience
 
@@ -39,4 +40,28 @@ class GatedFilter(admin.SimpleListFilter):
             return queryset.filter(_gated__gt=0)
         if self.value() == "no":
             return queryset.filter(_gated=0)
+        return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """
+    The status as the list's status column says it: a scheduled briefing whose time has
+    come is published (the rule of `Briefing.objects.published()`), and a published one
+    with a time still to come is scheduled.
+    """
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Briefing.Status.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == Briefing.Status.PUBLISHED:
+            return queryset.published()
+        if value == Briefing.Status.SCHEDULED:
+            return queryset.scheduled()
+        if value in Briefing.Status.values:
+            return queryset.filter(status=value)
         return queryset

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from briefings import workflow
 from briefings.importing import briefings_import, parse_published_at
+from briefings.importing.writing import creation_history_write
 from briefings.management.commands.import_briefings import write_report
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Section
@@ -49,6 +50,8 @@ def apply_additions(briefing, additions: dict):
         if briefing.status in Briefing.LIVE_STATUSES:
             _go_live(briefing)
     briefing.save()
+    # Written in bulk: their creation goes into the history after the save that adds them.
+    creation_history_write(Section, briefing.sections.all())
 
 
 def _go_live(briefing):
