@@ -194,7 +194,7 @@ def test_the_migration_normalises_stored_text_and_its_history():
 
     from django.apps import apps
 
-    migration = importlib.import_module("briefings.migrations.0009_nbugs_text_line_endings")
+    migration = importlib.import_module("briefings.migrations.0009_text_line_endings")
     briefing = imported_briefing()
     # Saved from a browser before line endings were normalised.
     Briefing.objects.filter(pk=briefing.pk).update(key_points="One\r\nTwo")
@@ -282,7 +282,7 @@ def test_the_migration_records_the_creation_of_parts_without_history(editor_clie
 
     from django.apps import apps
 
-    migration = importlib.import_module("briefings.migrations.0010_nbugs_parts_creation_history")
+    migration = importlib.import_module("briefings.migrations.0010_parts_creation_history")
     briefing = imported_before_history_of_parts()
     migration.record_creation(apps, None)
     migration.record_creation(apps, None)  # once only

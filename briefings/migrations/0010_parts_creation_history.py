@@ -39,6 +39,6 @@ def record_creation(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("briefings", "0009_nbugs_text_line_endings")]
+    dependencies = [("briefings", "0009_text_line_endings")]
 
     operations = [migrations.RunPython(record_creation, migrations.RunPython.noop)]
