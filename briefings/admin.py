@@ -17,17 +17,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Subquery
 from django.urls import path
-from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from briefings import reviewing
 from briefings.models import Briefing, Category, Region, Source, Topic
-from briefings.newsroom import filters, history, preview, publishing
+from briefings.newsroom import filters, history, listing, preview, publishing, review
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
 from briefings.search import briefing_reindex, briefings_reindex
 from briefings.workflow import can_publish, may_change_shared_part
-from members.access import Audience
 
 # --- Taxonomy and sources -------------------------------------------------------------
 
@@ -129,17 +128,26 @@ class BriefingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category", "region", "topic"]
     readonly_fields = ["publishing_state"]
     list_display = [
-        "title",
+        "title_column",
         "kind",
         "status_column",
         "category",
         "audience_mix",
-        "published_at",
+        "published_column",
         "last_editor",
     ]
     list_filter = [filters.StatusFilter, "kind", filters.GatedFilter, "category", "region", "topic"]
     list_select_related = ["category"]
-    search_fields = ["title", "summary", "slug", "authors", "category__name"]
+    # Sections too: get_search_results keeps one row per briefing.
+    search_fields = [
+        "title",
+        "summary",
+        "slug",
+        "authors",
+        "category__name",
+        "sections__heading",
+        "sections__body",
+    ]
     date_hierarchy = "published_at"
     actions = publishing.ACTIONS
     # Undated drafts first, then newest; the annotations' GROUP BY drops Meta.ordering.
@@ -232,20 +240,42 @@ class BriefingAdmin(admin.ModelAdmin):
             .annotate(**filters.section_counts(), _last_editor=Subquery(last_editor))
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        # Matching sections would repeat a briefing once per section (and the list's
+        # counts with it): match in a subquery instead, so the list stays one query with
+        # one row per briefing.
+        matching, _ = super().get_search_results(
+            request, self.model._default_manager.all(), search_term
+        )
+        if not search_term:
+            return queryset, False
+        return queryset.filter(pk__in=matching.values("pk")), False
+
+    def changelist_view(self, request, extra_context=None):
+        # The list is the newsroom's desk: it takes the width of admin's side navigation
+        # (the breadcrumbs and Home lead back), so its columns fit at 1280 px.
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="title", ordering="title")
+    def title_column(self, obj):
+        return listing.title_cell(obj)
+
     @admin.display(description="status", ordering="status")
     def status_column(self, obj):
         return publishing.status_label(obj)
 
-    @admin.display(description="audience mix", ordering="_gated")
+    @admin.display(description="sections", ordering="_gated")
     def audience_mix(self, obj):
-        counts = [(a, getattr(obj, f"_sections_{a.value}", 0)) for a in Audience]
-        if not any(n for _, n in counts):
-            return "no sections"
-        return format_html_join(" · ", "{} {}", ((n, a.label) for a, n in counts if n))
+        return listing.audience_mix_cell(obj)
+
+    @admin.display(description="published", ordering="published_at")
+    def published_column(self, obj):
+        return listing.time_cell(obj.published_at)
 
     @admin.display(description="last editor", ordering="_last_editor")
     def last_editor(self, obj):
-        return obj._last_editor or "—"
+        return listing.person_cell(obj._last_editor)
 
     @admin.display(description="status")
     def publishing_state(self, obj):
@@ -301,7 +331,11 @@ class BriefingAdmin(admin.ModelAdmin):
                 request.user,
                 obj,
                 may_change=obj is not None and self.has_change_permission(request, obj),
+                sends_back=obj is not None
+                and obj.status == Briefing.Status.REVIEW
+                and reviewing.return_needs_reason(briefing=obj, by=request.user),
             ),
+            review_notes=reviewing.notes_to_answer(obj),
             edit_conflict=getattr(form, "conflict", None),
             preview_links=preview.preview_links(request.user, obj),
             history_url=history.history_url(obj) if obj else None,
@@ -334,6 +368,11 @@ class BriefingAdmin(admin.ModelAdmin):
                 name="briefings_briefing_restore",
             ),
             path(
+                "<int:object_id>/send-back/",
+                view(self.send_back_view),
+                name="briefings_briefing_send_back",
+            ),
+            path(
                 "<int:object_id>/preview/<slug:audience>/",
                 self.preview_view,
                 name="briefings_briefing_preview",
@@ -349,6 +388,9 @@ class BriefingAdmin(admin.ModelAdmin):
 
     def restore_view(self, request, object_id, history_id):
         return history.restore_view(self, request, object_id, history_id)
+
+    def send_back_view(self, request, object_id):
+        return review.send_back_view(self, request, object_id)
 
     def preview_view(self, request, object_id, audience):
         # Not wrapped in admin_view: anonymous visitors and staff without the preview

@@ -9,6 +9,7 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -404,6 +405,24 @@ class Citation(models.Model):
     def save(self, *args, **kwargs):
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
+
+
+class ReviewNote(models.Model):
+    """Why a briefing in review was sent back to its writer, shown until it is resubmitted."""
+
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="review_notes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["briefing", "-created_at"], name="review_note_latest")]
+
+    def __str__(self):
+        return f"Sent back by {self.by or 'someone'} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # --- Revision history (newsroom) -------------------------------------------------------

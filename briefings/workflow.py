@@ -6,6 +6,8 @@ admin's list actions, its change-form buttons, the importer and anything else: e
 checks the permission and, before anything goes live, the pre-publish checks. Each raises
 the briefing's `version` so that a colleague's open form based on the older version is
 refused instead of silently undoing the change (see the newsroom's edit conflicts).
+Submitting, sending back and publishing what was in review also tell the people concerned
+(briefings/reviewing.py).
 """
 
 from collections.abc import Iterable
@@ -16,8 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from briefings import revisions, signals
-from briefings.models import Briefing, Citation, Section, Source
+from briefings import reviewing, revisions, signals
+from briefings.models import Briefing, Citation, ReviewNote, Section, Source
 from briefings.search import briefing_reindex
 from members import access
 
@@ -29,6 +31,9 @@ EDITORS_GROUP = "editors"
 
 # Statuses a writer may leave a briefing in; anything else needs the publish permission.
 WRITER_STATUSES = frozenset({Briefing.Status.DRAFT, Briefing.Status.REVIEW})
+RETURN_REASON_REQUIRED = (
+    "Say why it goes back: the writer sees your reason on the briefing and by e-mail."
+)
 
 
 def can_publish(user) -> bool:
@@ -217,6 +222,7 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
     _require_publisher(by)
     with transaction.atomic():
         fresh = _locked(briefing)
+        was_in_review = fresh.status == Briefing.Status.REVIEW
         reason = go_live(
             fresh,
             sections=fresh.sections.all(),
@@ -224,6 +230,8 @@ def briefing_publish(*, briefing: Briefing, by, at: datetime | None = None) -> B
             at=at,
         )
         _save_state(briefing, fresh, by=by, reason=reason)
+        if was_in_review:
+            reviewing.email_on_publish(briefing=fresh, by=by)
         # Delivery (who gets it by e-mail, and when) listens; briefings never imports it.
         signals.briefing_published.send(sender=Briefing, briefing=fresh, by=by)
         return briefing
@@ -281,14 +289,34 @@ def briefing_submit_for_review(*, briefing: Briefing, by) -> list[PublishProblem
         allowed={Briefing.Status.DRAFT},
         to=Briefing.Status.REVIEW,
         refusal="Only a draft can be submitted for review.",
-        reason="Submitted for review",
-        then=lambda fresh: briefing_publish_problems(briefing=fresh),
+        reason=reviewing.SUBMITTED,
+        then=lambda fresh: _submitted(fresh, by=by),
     )
 
 
-def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
-    """Take a briefing out of review (the writer wants it back, or the editor sends it back)."""
+def _submitted(fresh: Briefing, *, by) -> list[PublishProblem]:
+    reviewing.email_on_submit(briefing=fresh, by=by)
+    return briefing_publish_problems(briefing=fresh)
+
+
+def briefing_return_to_draft(*, briefing: Briefing, by, reason: str = "") -> Briefing:
+    """
+    Take a briefing out of review: its writer wants it back, or someone else (an editor)
+    sends it back, which needs a `reason` for the writer (ValidationError without one).
+    The reason is kept as a `ReviewNote`, shown to the writer and e-mailed to them.
+    """
     _require_writer(by)
+    reason = reason.strip()
+    writer = reviewing.submitter_of(briefing)
+    if not reason and reviewing.return_needs_reason(briefing=briefing, by=by):
+        raise ValidationError(RETURN_REASON_REQUIRED)
+
+    def noted(fresh):
+        if reason:
+            note = ReviewNote.objects.create(briefing=fresh, by=by, reason=reason)
+            reviewing.email_on_return(note=note, writer=writer)
+        return briefing
+
     return _move(
         briefing,
         by=by,
@@ -296,6 +324,7 @@ def briefing_return_to_draft(*, briefing: Briefing, by) -> Briefing:
         to=Briefing.Status.DRAFT,
         refusal="Only a briefing in review can go back to draft.",
         reason="Returned to draft",
+        then=noted,
     )
 
 

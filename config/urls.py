@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.shortcuts import redirect
@@ -18,6 +19,10 @@ def admin_password_change(request, extra_context=None):
 
 
 admin.site.password_change = admin_password_change
+# The site's name in admin's header and titles; its colours are in newsroom-admin.css.
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = f"{settings.SITE_NAME} newsroom"
+admin.site.index_title = "Newsroom"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from briefings import workflow
+from briefings import reviewing, workflow
 from briefings.models import Briefing
 from briefings.workflow import WRITER_STATUSES, can_publish
 
@@ -119,8 +119,13 @@ def moved_publish_time_status(briefing) -> None:
 # --- The change form's buttons --------------------------------------------------------
 
 
-def workflow_buttons(user, briefing, *, may_change: bool) -> list[tuple[str, str]]:
-    """The workflow buttons (POST name, label) the change form offers this user."""
+def workflow_buttons(
+    user, briefing, *, may_change: bool, sends_back: bool = False
+) -> list[tuple[str, str]]:
+    """
+    The workflow buttons (POST name, label) the change form offers this user;
+    `sends_back`: taking it out of review sends it back to someone else, with a reason.
+    """
     publisher = can_publish(user)
     if briefing is None:
         buttons = [(SUBMIT, "Save and submit for review")]
@@ -132,7 +137,11 @@ def workflow_buttons(user, briefing, *, may_change: bool) -> list[tuple[str, str
     status = briefing.status
     offered = [
         (SUBMIT, "Save and submit for review", status == Briefing.Status.DRAFT),
-        (TO_DRAFT, "Save and return to draft", status == Briefing.Status.REVIEW),
+        (
+            TO_DRAFT,
+            "Save and send back to the writer…" if sends_back else "Save and return to draft",
+            status == Briefing.Status.REVIEW,
+        ),
         (PUBLISH, "Save and publish", publisher and status not in Briefing.LIVE_STATUSES),
         (
             UNPUBLISH,
@@ -148,12 +157,15 @@ def run_workflow_button(model_admin, request, briefing):
     """Run the pressed button on the just-saved briefing, say how it went, reopen it."""
     run = BUTTON_RUNNERS[workflow_button(request)]
     try:
-        run(model_admin, request, briefing)
+        response = run(model_admin, request, briefing)
     except ValidationError as error:
         model_admin.message_user(
             request, f"“{briefing}” was saved, but: " + " ".join(error.messages), messages.ERROR
         )
-    return HttpResponseRedirect(reverse("admin:briefings_briefing_change", args=[briefing.pk]))
+        response = None
+    return response or HttpResponseRedirect(
+        reverse("admin:briefings_briefing_change", args=[briefing.pk])
+    )
 
 
 def _publish(model_admin, request, briefing):
@@ -194,6 +206,12 @@ def _submit(model_admin, request, briefing):
 
 
 def _to_draft(model_admin, request, briefing):
+    if reviewing.return_needs_reason(briefing=briefing, by=request.user):
+        # Saved; it goes back only once the reason is given (newsroom/review.py).
+        model_admin.message_user(request, f"“{briefing}” was saved. Say why it goes back.")
+        return HttpResponseRedirect(
+            reverse("admin:briefings_briefing_send_back", args=[briefing.pk])
+        )
     workflow.briefing_return_to_draft(briefing=briefing, by=request.user)
     model_admin.message_user(request, f"“{briefing}” is back to draft.")
 
