@@ -17,7 +17,7 @@ def title_cell(briefing):
     title = briefing.title or "(untitled)"
     shown = title
     if len(title) > TITLE_CHARS:
-        shown = title[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
+        shown = title[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
     return format_html('<span class="newsroom-cell-title" title="{}">{}</span>', title, shown)
 
 
