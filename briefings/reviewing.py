@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Value
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 # The history reason of the version saved by `workflow.briefing_submit_for_review`.
 SUBMITTED = "Submitted for review"
 PUBLISH_PERMISSION = "briefings.publish_briefing"
-# Django's own answer to "who holds this permission" (superusers, groups, their own).
-PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 NOTES_SHOWN = 3
 _LONG_AGO = Value(datetime(1970, 1, 1, tzinfo=UTC))
 
@@ -87,7 +85,8 @@ def notes_to_answer(briefing) -> list[ReviewNote]:
 
 def publisher_addresses(*, excluding=None) -> list[str]:
     """The addresses of active staff who may publish, but for `excluding`'s."""
-    users = get_user_model().objects.with_perm(PUBLISH_PERMISSION, backend=PERMISSION_BACKEND)
+    # Django's own answer to "who holds this permission" (superusers, groups, their own).
+    users = ModelBackend().with_perm(PUBLISH_PERMISSION)
     users = users.filter(is_staff=True).exclude(email="")
     if excluding is not None:
         users = users.exclude(pk=excluding.pk)
