@@ -114,7 +114,8 @@ INSTALLED_APPS = [
 # 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
 # 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
-# 19. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 19. AdminTimeZone: needs the user; activates their own zone for admin's views only.
+# 20. HistoryRequest: innermost, beside the views, so admin edits record their author.
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -134,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.StaffMFARequiredMiddleware",
+    "members.middleware.AdminTimeZoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 

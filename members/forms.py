@@ -2,7 +2,8 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.hashers import make_password
 
-from members.models import Application
+from members.models import Application, User
+from members.time_zones import available_time_zones, time_zone_choices
 
 
 class ApplicationForm(forms.ModelForm):
@@ -70,3 +71,24 @@ class SignupForm(AllauthSignupForm):
                 "Leave it empty to sign in with a code we e-mail you each time. "
                 "A password needs at least 8 characters and must not be a common one."
             )
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A select of time zones that accepts any zone this machine knows, offered or not."""
+
+    default_error_messages = {
+        "invalid_choice": "“%(value)s” is not a time zone we know; pick one from the list.",
+    }
+
+    def valid_value(self, value) -> bool:
+        return value in available_time_zones()
+
+
+class TimeZoneForm(forms.ModelForm):
+    """A staff member's own time zone, in which admin shows and reads times."""
+
+    time_zone = TimeZoneField(label="Time zone", choices=time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ["time_zone"]

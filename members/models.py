@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience
+from members.time_zones import default_time_zone, validate_time_zone
 
 
 class UserManager(BaseUserManager):
@@ -40,6 +41,12 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField("e-mail address", unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Admin shows and reads times in this zone; they are stored in UTC.",
+    )
 
     objects = UserManager()
 

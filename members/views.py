@@ -8,6 +8,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +22,7 @@ from config.sessions import SIGNED_IN_AT
 from members import access, selectors, services
 from members.access import Audience
 from members.adapter import pending_invitation_remember
-from members.forms import AccountDeleteForm, ApplicationForm
+from members.forms import AccountDeleteForm, ApplicationForm, TimeZoneForm
 from members.models import Invitation, Tier
 from members.redirects import safe_next, with_next
 
@@ -211,6 +212,7 @@ class AccountView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         now = timezone.now()
+        kwargs.setdefault("time_zone_form", TimeZoneForm(instance=user) if user.is_staff else None)
         memberships = list(user.memberships.select_related("granted_by"))
         terms = [m.term for m in memberships]
         current = selectors.membership_current(memberships=memberships, at=now)
@@ -245,6 +247,17 @@ class AccountView(LoginRequiredMixin, TemplateView):
             now=now,
             **kwargs,
         )
+
+    def post(self, request, *args, **kwargs):
+        """A staff member's time zone for admin; nothing else on this page is a form."""
+        if not request.user.is_staff:
+            raise PermissionDenied
+        form = TimeZoneForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Admin now shows times in {form.instance.time_zone}.")
+            return redirect("members:account")
+        return self.render_to_response(self.get_context_data(time_zone_form=form))
 
 
 class SignOutEverywhereView(LoginRequiredMixin, View):

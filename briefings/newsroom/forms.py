@@ -8,6 +8,7 @@ the pre-publish checks on what is about to be saved when the save would leave it
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from briefings import revisions, slugs, workflow
 from briefings.models import Briefing, Citation, Section, Source
@@ -173,6 +174,11 @@ class BriefingForm(forms.ModelForm):
             self.fields["base_version"].initial = self.instance.version
         if "slug" in self.fields:
             self.fields["slug"].required = False
+        if "published_at" in self.fields:
+            # Admin reads and shows times in the editor's own zone (members.middleware).
+            zone = timezone.get_current_timezone_name()
+            field = self.fields["published_at"]
+            field.help_text = f"{field.help_text} Times are in {zone}."
 
     def clean(self):
         cleaned = super().clean()
