@@ -29,7 +29,7 @@ from delivery.newsroom import PREVIEW_READERS
 from members.access import Audience
 from members.selectors import reader_status
 from tests.factories import StaffFactory, UserFactory
-from tests.smtp import SMTPServer
+from tests.smtp import SMTPServer, mailers
 from tests.test_leak_audit import (
     MARKERS,
     NO_PASSWORD,
@@ -40,18 +40,15 @@ from tests.test_leak_audit import (
 )
 
 pytestmark = pytest.mark.django_db
+# Headers written back as they came over the wire (compat32 would fold long ones anew).
+AS_RECEIVED = policy.compat32.clone(max_line_length=0)
 
 
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server the site's mailer sends to (as in tests/delivery/conftest.py)."""
     server = SMTPServer()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "use_tls": False, "timeout": 5},
-        }
-    }
+    settings.MAILERS = mailers(server)
     yield server
     server.stop()
 
@@ -90,7 +87,7 @@ def digest_row(user, items) -> Delivery:
 
 
 def parsed(raw) -> email.message.EmailMessage:
-    return email.message_from_bytes(raw.as_bytes(), policy=policy.default)
+    return email.message_from_bytes(raw.as_bytes(policy=AS_RECEIVED), policy=policy.default)
 
 
 def subject(raw) -> str:
