@@ -98,14 +98,14 @@ def message_texts(raw) -> tuple[list[str], list[str], dict[str, str]]:
     """A received message's headers ("Name: value"), its body parts' texts by type."""
     message = parsed(raw)
     headers = [f"{name}: {value}" for name, value in message.items()]
+    leaves = [part for part in message.walk() if not part.is_multipart()]
+    types = [part.get_content_type() for part in leaves]
     parts = {}
-    for part in message.walk():
-        if part.is_multipart():
-            continue
+    for part in leaves:
         parts[part.get_content_type()] = parts.get(part.get_content_type(), "") + str(
             part.get_content()
         )
-    return headers, list(parts), parts
+    return headers, types, parts
 
 
 def markers_in(text: str) -> set[str]:
