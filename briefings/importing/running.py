@@ -55,6 +55,35 @@ class ImportReport:
     def created_taxonomy(self) -> list[str]:
         return [name for result in self.results for name in result.created_taxonomy]
 
+    def lines(self) -> list["ReportLine"]:
+        """The report as the command prints it and the admin shows it, a line a file."""
+        return [ReportLine.of(result) for result in self.results]
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{len(self.by_outcome(outcome))} {outcome}"
+            for outcome in ("created", "updated", "skipped", "failed")
+        )
+        return f"Import finished: {counts}."
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    outcome: str
+    text: str
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, result: FileResult) -> "ReportLine":
+        if result.outcome in {"created", "updated"}:
+            notes = [f"note: {notice}" for notice in result.notices]
+            notes += [f"new {term}" for term in result.created_taxonomy]
+            text = f"{result.outcome}: {result.slug} ({result.path})"
+            return cls(result.outcome, text, tuple(notes))
+        if result.outcome == "skipped":
+            return cls("skipped", f"skipped: {result.path}: {result.message}")
+        return cls("failed", f"failed: {result.message}")
+
 
 # How the report tells the importer to replace a briefing that exists (the command's way).
 REPLACE_HINT = "use --update to replace it"
