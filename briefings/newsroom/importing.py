@@ -86,14 +86,14 @@ class BriefingImportForm(forms.Form):
 
     def clean_files(self):
         if self.refusal:
-            raise ValidationError([self.refusal, "Nothing was imported."])
+            raise ValidationError(self.refusal)
         files = self.cleaned_data["files"]
         if not files:
             raise ValidationError("Choose one or more files to import.")
         try:
             self.cleaned_data["items"] = upload_files(files)
         except UploadRefused as refused:
-            raise ValidationError([*refused.problems, "Nothing was imported."]) from None
+            raise ValidationError(refused.problems) from None
         return files
 
 
