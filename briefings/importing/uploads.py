@@ -5,13 +5,14 @@ bytes, so a member's path (`../../x.md`, `/etc/x.md`) never names a place on dis
 one that tries to is refused all the same.
 
 An upload that breaks a limit, or holds a zip that cannot be trusted (a path outside
-the archive, a zip inside it, more members or more bytes than allowed, sizes its
+the archive, a link, a zip inside it, more members or more bytes than allowed, sizes its
 headers understate), is refused whole with every reason (UploadRefused): nothing of it
 is imported. What is merely not a briefing is left to the importer, which reports each
 such file and imports the others, as the command does.
 """
 
 import re
+import stat
 import zipfile
 import zlib
 from pathlib import PurePosixPath
@@ -214,6 +215,8 @@ def member_problem(info: zipfile.ZipInfo, name: str) -> str:
     parts = PurePosixPath(path).parts
     if path.startswith("/") or re.match(r"[A-Za-z]:", path) or ".." in parts or "\x00" in path:
         return f"{name} holds a path outside the archive ({info.filename}): it is not read."
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"{name} holds a link ({info.filename}); links are not followed."
     if info.flag_bits & 0x1:
         return f"{name}: {info.filename} is encrypted; upload a zip without a password."
     if PurePosixPath(path).suffix.lower() == ZIP_SUFFIX:

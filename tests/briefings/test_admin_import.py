@@ -406,6 +406,16 @@ def test_a_zip_inside_a_zip_is_refused(editor_client):
     assert nothing_written()
 
 
+def test_a_zip_with_a_link_is_refused(editor_client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("passwd.md")
+        link.external_attr = (0o120777 << 16) | 0x20  # a symbolic link, as zip -y stores it
+        archive.writestr(link, "/etc/passwd")
+    reason = refused(post_files(editor_client, upload("links.zip", buffer.getvalue())))
+    assert "links.zip holds a link (passwd.md); links are not followed." in reason
+
+
 def test_a_zip_with_too_many_entries_is_refused(editor_client):
     archive = zipped({f"{n}.txt": "" for n in range(501)})
     assert "holds 501 entries; a zip may hold 500 at most." in refused(
