@@ -9,8 +9,14 @@ daily and one weekly digest, whenever the command happens to run. The ledger key
 the period (`digest:daily:2026-12-03`, `digest:weekly:2026-W49`) and is unique per
 member, so running the command again, late or twice at once, queues nothing twice.
 
+A digest lists the period's briefings the member follows (category, region or topic) and
+those their saved searches find, matched in the search document of the member's own
+audience (`recipients.saved_search_matches`); every briefing of the period when they
+follow nothing and have saved no search.
+
 Work is set-based: members are grouped by (cadence, time zone, hour, weekday), and each
-group costs a few queries however many members it has; a run queues at most `limit`.
+group costs a few queries however many members it has (their follows and saved searches
+are read a chunk of `CHUNK` members at a time); a run queues at most `limit`.
 """
 
 import logging
@@ -101,17 +107,17 @@ def digests_queue(*, now=None, limit: int = DIGEST_LIMIT) -> int:
     return queued
 
 
-def _briefings_live(period: Period, now) -> list[tuple]:
-    """(id, category, region, topic) of the briefings that went live in `period`, newest first."""
+def _briefings_live(period: Period, now) -> list[Briefing]:
+    """The briefings that went live in `period`, newest first, with their taxonomy."""
     return list(
         Briefing.objects.published(at=now)
         .filter(published_at__gte=period.start, published_at__lt=period.end)
+        .select_related(*Follow.TARGETS)
         .order_by("-published_at", "-pk")
-        .values_list("pk", "category_id", "region_id", "topic_id")
     )
 
 
-def _queue_group(group: dict, period: Period, window: list[tuple], *, now, limit: int) -> int:
+def _queue_group(group: dict, period: Period, window: list[Briefing], *, now, limit: int) -> int:
     """Queue the digests of one preference group's members who have none for `period`."""
     already = Delivery.objects.filter(user=OuterRef("pk"), key=period.key)
     user_ids = list(
@@ -125,9 +131,10 @@ def _queue_group(group: dict, period: Period, window: list[tuple], *, now, limit
     for start in range(0, len(user_ids), CHUNK):
         chunk = user_ids[start : start + CHUNK]
         follows = _follows(chunk)
+        searches = recipients.saved_search_matches(window, chunk, now=now)
         rows = []
         for user_id in chunk:
-            items = _items(window, follows.get(user_id))
+            items = _items(window, follows.get(user_id), searches.get(user_id))
             if items:
                 rows.append(
                     Delivery(
@@ -157,12 +164,19 @@ def _follows(user_ids: list[int]) -> dict[int, set[tuple[str, int]]]:
     return found
 
 
-def _items(window: list[tuple], follows: set[tuple[str, int]] | None) -> list[int]:
-    """The ids of the window's briefings a member follows; all of them if they follow nothing."""
-    if not follows:
-        return [briefing_id for briefing_id, *_ in window]
+def _items(
+    window: list[Briefing], follows: set[tuple[str, int]] | None, found: set[int] | None
+) -> list[int]:
+    """
+    The ids of the window's briefings a member follows or their saved searches `found`
+    (None: they saved none); all of them when they neither follow nor saved a search.
+    """
+    if not follows and found is None:
+        return [briefing.pk for briefing in window]
+    follows, found = follows or set(), found or set()
     return [
-        briefing_id
-        for briefing_id, *terms in window
-        if any((name, value) in follows for name, value in zip(Follow.TARGETS, terms, strict=True))
+        briefing.pk
+        for briefing in window
+        if briefing.pk in found
+        or any((name, getattr(briefing, f"{name}_id")) in follows for name in Follow.TARGETS)
     ]

@@ -145,29 +145,32 @@ def _facets_match(briefing: Briefing, facets: dict) -> bool:
 
 
 _TEXT_MATCH_SQL = """
-SELECT q.text, d.audience FROM unnest(%(texts)s::text[]) AS q(text)
-JOIN {table} AS d ON d.briefing_id = %(briefing)s
+SELECT q.text, d.briefing_id, d.audience FROM unnest(%(texts)s::text[]) AS q(text)
+JOIN {table} AS d ON d.briefing_id = ANY(%(briefings)s)
  AND d.vector @@ websearch_to_tsquery(%(config)s::regconfig, q.text)
 """
 
 
 def _text_matches(briefing: Briefing, texts: set[str]) -> set[tuple[str, int]]:
     """(text, document audience) for each saved text that matches that document."""
-    if not texts:
+    return {(text, audience) for text, _, audience in _texts_in([briefing.pk], texts)}
+
+
+def _texts_in(briefing_ids: list[int], texts: set[str]) -> set[tuple[str, int, int]]:
+    """(text, briefing id, document audience) for each text that matches that document."""
+    if not texts or not briefing_ids:
         return set()
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(SearchDocument._meta.db_table)
+        params = {"texts": sorted(texts), "briefings": list(briefing_ids), "config": CONFIG}
         with connection.cursor() as cursor:
-            cursor.execute(
-                _TEXT_MATCH_SQL.format(table=table),
-                {"texts": sorted(texts), "briefing": briefing.pk, "config": CONFIG},
-            )
-            return {(text, int(audience)) for text, audience in cursor.fetchall()}
-    documents = SearchDocument.objects.filter(briefing=briefing).values_list(
-        "audience", "title", "summary", "body"
+            cursor.execute(_TEXT_MATCH_SQL.format(table=table), params)
+            return {(text, pk, int(audience)) for text, pk, audience in cursor.fetchall()}
+    documents = SearchDocument.objects.filter(briefing_id__in=briefing_ids).values_list(
+        "briefing_id", "audience", "title", "summary", "body"
     )
     found = set()
-    for audience, *parts in documents:
+    for briefing_id, audience, *parts in documents:
         haystack = "\n".join(parts).lower()
         for text in texts:
             wanted, unwanted = simple_terms(text)
@@ -176,8 +179,39 @@ def _text_matches(briefing: Briefing, texts: set[str]) -> set[tuple[str, int]]:
                 and all(term.lower() in haystack for term in wanted)
                 and not any(term.lower() in haystack for term in unwanted)
             ):
-                found.add((text, int(audience)))
+                found.add((text, briefing_id, int(audience)))
     return found
+
+
+def saved_search_matches(briefings: list[Briefing], user_ids, *, now) -> dict[int, set[int]]:
+    """
+    For the accounts among `user_ids` with saved searches: account id → the ids of the
+    `briefings` one of their searches finds, in the search document of the account's own
+    audience at `now` (a member never matches on words they may not read). Accounts
+    without a saved search are absent. At most three queries, however many accounts.
+    """
+    owners = list(
+        SavedSearch.objects.filter(user_id__in=user_ids).values_list("user_id", "query_string")
+    )
+    if not owners:
+        return {}
+    candidates: dict[str, tuple[str, list[int]]] = {}
+    for qs in {qs for _, qs in owners}:
+        parsed = _parse(qs)
+        if parsed is not None:
+            text, facets = parsed
+            candidates[qs] = (text, [b.pk for b in briefings if _facets_match(b, facets)])
+    ids = sorted({pk for _, pks in candidates.values() for pk in pks})
+    found = _texts_in(ids, {text for text, pks in candidates.values() if text and pks})
+    terms: dict[int, list[access.Term]] = {}
+    for membership in Membership.objects.filter(user_id__in={uid for uid, _ in owners}):
+        terms.setdefault(membership.user_id, []).append(membership.term)
+    matches: dict[int, set[int]] = {user_id: set() for user_id, _ in owners}
+    for user_id, qs in owners:
+        text, pks = candidates.get(qs, ("", []))
+        document = access.search_document_audience(access.audience_at(terms.get(user_id, []), now))
+        matches[user_id].update(pk for pk in pks if not text or (text, pk, document) in found)
+    return matches
 
 
 def _users_whose_document_matches(matching: set[tuple[str, int]], *, now) -> set[int]:

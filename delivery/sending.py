@@ -54,6 +54,7 @@ Membership e-mails (applications, approvals) are transactional: they go through
 `members.tasks`, not this ledger, and are not subject to the suppression list.
 """
 
+import json
 import logging
 import smtplib
 from collections import Counter, defaultdict
@@ -65,7 +66,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import JSONField, Prefetch, Q
 from django.utils import timezone
 
 from delivery import tasks  # the module: its task is looked up when enqueueing
@@ -110,7 +111,10 @@ def deliveries_queue(rows: Iterable[Delivery]) -> int:
     rows = list(rows)
     if not rows:
         return 0
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    if connection.vendor == "postgresql":
+        _insert_unnested(rows)
+    else:
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     # ignore_conflicts leaves the ids unset on some backends: ask again, once per key.
     by_key = defaultdict(set)
     for row in rows:
@@ -121,6 +125,34 @@ def deliveries_queue(rows: Iterable[Delivery]) -> int:
             key=key, user_id__in=user_ids, status=Status.QUEUED
         ).values_list("pk", flat=True)
     return deliveries_enqueue(sorted(ids))
+
+
+INSERT_SQL = """
+    INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})
+    ON CONFLICT (user_id, key) DO NOTHING
+"""
+
+
+def _insert_unnested(rows: list[Delivery]) -> None:
+    """
+    `bulk_create(ignore_conflicts=True)` in one statement of one array per column: Django
+    spent seconds building the statement for 10,000 rows (14 values each), PostgreSQL
+    milliseconds running this one.
+    """
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    arrays = {}
+    for field in fields:
+        values = [getattr(row, field.attname) for row in rows]
+        if isinstance(field, JSONField):
+            values = [json.dumps(value) for value in values]
+        arrays[field.column] = values
+    sql = INSERT_SQL.format(
+        table=connection.ops.quote_name(Delivery._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
+        arrays=", ".join(f"%({f.column})s::{f.db_type(connection)}[]" for f in fields),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
 
 
 def deliveries_enqueue(ids: list[int], *, run_after=None) -> int:

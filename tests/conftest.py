@@ -89,3 +89,15 @@ def pytest_collection_modifyitems(items):
         group = module_path(item)
         if group in XDIST_GROUPS:
             item.add_marker(pytest.mark.xdist_group(name=group))
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Tasks go to the database queue, as with TASKS_BACKEND=database (a worker runs them)."""
+    # Imported here: the backend imports its models, which need Django set up first.
+    from django.tasks.base import Task
+    from django_tasks_db import DatabaseBackend
+
+    backend = DatabaseBackend("default", {})
+    monkeypatch.setattr(Task, "get_backend", lambda task: backend)
+    return backend

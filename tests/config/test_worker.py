@@ -10,13 +10,12 @@ import time
 import pytest
 from django.core import mail
 from django.db import connection
-from django.tasks.base import Task
 from django.urls import reverse
-from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from tests.prodlike import ROOT
 from tests.smtp import SMTPServer
+from tests.workers import worker_env
 
 
 @pytest.fixture
@@ -26,28 +25,8 @@ def smtp():
     server.stop()
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """Tasks go to the database queue, as with TASKS_BACKEND=database."""
-    backend = DatabaseBackend("default", {})
-    monkeypatch.setattr(Task, "get_backend", lambda task: backend)
-    return backend
-
-
 def run_worker(smtp_port: int) -> subprocess.CompletedProcess:
-    db = connection.settings_dict
-    url = f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DEBUG": "true",
-        "SECRET_KEY": "test-worker-" + "x" * 40,
-        "DATABASE_URL": url,
-        "TASKS_BACKEND": "database",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_USE_TLS": "false",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = worker_env(smtp_port)
     return subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
         cwd=ROOT,

@@ -1,15 +1,18 @@
-"""Digests: the right members at their local hour, once per period, with what they follow."""
+"""Digests: the right members at their local hour, once per period, with what they follow
+or their saved searches find."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from briefings.forms import taxonomy_choices
+from briefings.search import briefing_reindex
 from delivery.digests import digest_period, digests_queue
-from delivery.models import Delivery, DeliveryPreference
+from delivery.models import Delivery, DeliveryPreference, SavedSearch
 from members.access import Audience
 from tests.delivery.conftest import member
-from tests.factories import BriefingFactory, CategoryFactory, MembershipFactory
+from tests.factories import BriefingFactory, CategoryFactory, MembershipFactory, gated_briefing
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +84,55 @@ def test_a_member_who_follows_gets_only_what_they_follow(news):
     send_digests(at(8))
     [items] = digests().values()
     assert items == [news["energy_late"].pk, news["energy"].pk]
+
+
+def saved(user, query_string: str) -> None:
+    SavedSearch.objects.create(user=user, name=query_string, query_string=query_string)
+
+
+def test_a_digest_lists_saved_search_matches_beside_what_is_followed(news):
+    energy, shipping = news["categories"]
+    tanker = gated_briefing(
+        category=shipping, title="Tanker rates", public="Tanker rates doubled.", published_at=at(-6)
+    )
+    briefing_reindex(briefing=tanker)
+    follower = member(cadence=Cadence.DAILY, hour=8, follows=[energy])
+    saved(follower, "q=tanker")
+    send_digests(at(8))
+    [items] = digests().values()
+    # The energy briefings it follows, and the shipping one only its saved search finds.
+    assert items == [news["energy_late"].pk, tanker.pk, news["energy"].pk]
+
+
+def test_a_member_with_only_a_saved_search_gets_only_its_matches(news):
+    _, shipping = news["categories"]
+    tanker = gated_briefing(
+        category=shipping, title="Tanker rates", public="Tanker rates doubled.", published_at=at(-6)
+    )
+    briefing_reindex(briefing=tanker)
+    searcher = member(cadence=Cadence.DAILY, hour=8)
+    saved(searcher, "q=tanker")
+    nothing_found = member(cadence=Cadence.DAILY, hour=8)
+    saved(nothing_found, "q=zeppelin")
+    send_digests(at(8))
+    # Not every new briefing, as for a member who neither follows nor searches: none here.
+    assert digests() == {(searcher.email, "digest:daily:2026-11-26"): [tanker.pk]}
+
+
+def test_a_saved_search_matches_only_the_words_its_owner_may_read(news):
+    _, shipping = news["categories"]
+    gated = gated_briefing(
+        category=shipping, alliance="The zeppelin fleet plan.", published_at=at(-6)
+    )
+    briefing_reindex(briefing=gated)
+    circle = member(Audience.STRATEGIC_CIRCLE, cadence=Cadence.DAILY, hour=8)
+    alliance = member(Audience.LEADERSHIP_ALLIANCE, cadence=Cadence.DAILY, hour=8)
+    for user in (circle, alliance):
+        saved(user, "q=zeppelin")
+    send_digests(at(8))
+    # The words are in a Leadership Alliance section only: no match for the Strategic
+    # Circle member (and so no digest), whose search document leaves that section out.
+    assert digests() == {(alliance.email, "digest:daily:2026-11-26"): [gated.pk]}
 
 
 def test_twice_in_a_row_is_one_digest(news):
@@ -155,14 +207,24 @@ def test_a_run_queues_at_most_its_limit_and_the_next_run_the_rest(news):
 def test_the_query_count_does_not_grow_with_the_members(
     news, tasks_held, django_assert_num_queries
 ):
-    for _ in range(10):
-        member(cadence=Cadence.DAILY, hour=8)
-    # The digest selection, then the ledger: one insert and one read of the new rows.
-    with django_assert_num_queries(6) as few:
+    energy, shipping = news["categories"]
+    briefing_reindex(briefing=news["energy"])
+
+    def members(count):
+        for n in range(count):
+            user = member(cadence=Cadence.DAILY, hour=8, follows=[energy] if n % 2 else [])
+            if n % 3:
+                saved(user, "q=briefing" if n % 2 else f"category={shipping.slug}")
+
+    members(10)
+    taxonomy_choices()  # the search form's choices, cached until the content changes
+    # The groups, the period's briefings, the members, their follows, their saved
+    # searches, the words those find, their memberships (for their search documents);
+    # then the ledger: one insert and one read of the new rows. Saved searches added 3.
+    with django_assert_num_queries(9) as few:
         digests_queue(now=at(8))
     Delivery.objects.all().delete()
-    for _ in range(40):
-        member(cadence=Cadence.DAILY, hour=8)
+    members(40)
     with django_assert_num_queries(len(few)):
         digests_queue(now=at(8))
     assert len(digests()) == 50

@@ -12,8 +12,6 @@ from collections import Counter
 
 import pytest
 from django.db import connection
-from django.tasks.base import Task
-from django_tasks_db import DatabaseBackend
 
 from delivery import sending
 from delivery.models import Delivery
@@ -22,6 +20,7 @@ from members.models import Membership, User
 from tests.factories import gated_briefing
 from tests.prodlike import ROOT
 from tests.smtp import SMTPServer
+from tests.workers import worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,30 +35,13 @@ def smtp():
     servers[-1].stop()
 
 
-@pytest.fixture
-def queued(monkeypatch):
-    """Tasks go to the database queue, as with TASKS_BACKEND=database."""
-    backend = DatabaseBackend("default", {})
-    monkeypatch.setattr(Task, "get_backend", lambda task: backend)
-    return backend
-
-
 def start_worker(smtp_port: int) -> subprocess.Popen:
-    db = connection.settings_dict
-    url = f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DEBUG": "true",
-        "SECRET_KEY": "test-worker-" + "x" * 40,
-        "DATABASE_URL": url,
-        "TASKS_BACKEND": "database",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "EMAIL_USE_TLS": "false",
-        "LOG_LEVEL": "ERROR",
+    env = worker_env(
+        smtp_port,
+        LOG_LEVEL="ERROR",
         # Come back after a second, and keep trying long enough for the restart below.
-        "EMAIL_RETRY_DELAYS": ",".join(["1"] * 20),
-    }
+        EMAIL_RETRY_DELAYS=",".join(["1"] * 20),
+    )
     return subprocess.Popen(
         [
             sys.executable,
