@@ -1,8 +1,7 @@
-from functools import cache
-
 from django import forms
 
-from delivery.models import DeliveryPreference, available_timezones
+from delivery.models import DeliveryPreference
+from members.time_zones import available_time_zones, time_zone_choices
 
 # What each cadence means, in the words the preferences page explains it with.
 CADENCE_HELP = {
@@ -23,38 +22,6 @@ CADENCE_HELP = {
     ),
 }
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
-# Regions of the IANA database whose zones are named Region/City; the rest of the names
-# (US/Eastern, GB, EST5EDT...) are older spellings, still accepted but not offered.
-ZONE_REGIONS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Arctic",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
-
-
-@cache
-def timezone_choices() -> list:
-    """UTC, then each region's zones by city, for a select with one group per region."""
-    zones = sorted(available_timezones())
-    groups = [
-        (
-            region,
-            [
-                (zone, zone.split("/", 1)[1].replace("_", " "))
-                for zone in zones
-                if zone.startswith(f"{region}/")
-            ],
-        )
-        for region in ZONE_REGIONS
-    ]
-    return [("UTC", "UTC"), *[(region, zones) for region, zones in groups if zones]]
 
 
 class TimeZoneField(forms.ChoiceField):
@@ -65,7 +32,7 @@ class TimeZoneField(forms.ChoiceField):
     }
 
     def valid_value(self, value) -> bool:
-        return value in available_timezones()
+        return value in available_time_zones()
 
 
 class PreferenceForm(forms.ModelForm):
@@ -94,7 +61,7 @@ class PreferenceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = timezone_choices()
+        choices = time_zone_choices()
         current = self.instance.timezone
         listed = {zone for _, group in choices[1:] for zone, _ in group} | {"UTC"}
         if current and current not in listed:  # an older spelling, set before: keep it

@@ -9,25 +9,17 @@ person for the same reason whatever a worker does. `BriefingSend` is the editor'
 of who gets a briefing by e-mail; `PrivateFeed` a member's revocable feed address.
 """
 
-import zoneinfo
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from briefings.models import Briefing, Category, Region, Topic
 from members import access
+from members.time_zones import validate_time_zone
 
-
-def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone we know; pick one from the list.")
-
-
-def available_timezones() -> set[str]:
-    return zoneinfo.available_timezones() | {"UTC"}
+# The validator migration 0001 names; the rule is members.time_zones'.
+validate_timezone = validate_time_zone
 
 
 class Follow(models.Model):
