@@ -21,7 +21,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from briefings.models import Briefing, Category, Region, Source, Topic
-from briefings.newsroom import filters, history, preview, publishing
+from briefings.newsroom import filters, history, pending, preview, publishing
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
@@ -208,7 +208,11 @@ class BriefingAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.going_live = publishing.going_live(request, obj)
         form.publishing = workflow_button(request) == PUBLISH
-        return form
+        return pending.opening_form(request, obj, form)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        return pending.formset_kwargs(request, obj, inline, kwargs)
 
     # Permissions ------------------------------------------------------------------
 
@@ -255,18 +259,24 @@ class BriefingAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Refuse before anything is saved: a forged Publish button is not a save.
-        if workflow_button(request) in PUBLISHER_BUTTONS and not can_publish(request.user):
+        pressed = request.method == "POST" and any(b in request.POST for b in PUBLISHER_BUTTONS)
+        if pressed and not can_publish(request.user):
             raise PermissionDenied
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and form.saved_version is not None:
             obj.version = form.saved_version + 1
+        if pending.holds(request, obj):
+            return  # kept as pending changes by save_related: readers see no change
         publishing.moved_publish_time_status(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        if pending.holds(request, form.instance):
+            return pending.hold(request, form, formsets)
         super().save_related(request, form, formsets, change)
+        pending.drop_superseded(request, form.instance)
         # The briefing, its sections and its citations are all saved now.
         briefing_reindex(briefing=form.instance)
 
@@ -291,17 +301,18 @@ class BriefingAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         blockers = []
+        may_change = obj is not None and self.has_change_permission(request, obj)
         if form.is_bound and form.going_live:
             blockers = list(form.publish_problems)
             for inline in context.get("inline_admin_formsets", []):
                 blockers.extend(inline.formset.non_form_errors())
         context.update(
             publish_blockers=blockers,
-            workflow_buttons=publishing.workflow_buttons(
-                request.user,
-                obj,
-                may_change=obj is not None and self.has_change_permission(request, obj),
-            ),
+            workflow_buttons=[
+                *pending.buttons(request.user, obj, may_change=may_change),
+                *publishing.workflow_buttons(request.user, obj, may_change=may_change),
+            ],
+            pending_notice=pending.notice(request, obj),
             edit_conflict=getattr(form, "conflict", None),
             preview_links=preview.preview_links(request.user, obj),
             history_url=history.history_url(obj) if obj else None,
@@ -314,6 +325,8 @@ class BriefingAdmin(admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        if getattr(request, "_pending_saved", None) is not None:
+            return pending.respond(self, request, obj)
         if workflow_button(request):
             return publishing.run_workflow_button(self, request, obj)
         return super().response_change(request, obj)
@@ -338,6 +351,7 @@ class BriefingAdmin(admin.ModelAdmin):
                 self.preview_view,
                 name="briefings_briefing_preview",
             ),
+            *pending.urls(self),
             *super().get_urls(),
         ]
 
