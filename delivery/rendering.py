@@ -18,7 +18,6 @@ from briefings.models import Briefing
 from briefings.reading import ReaderBriefing, briefing_for_reader, reader_briefing_queryset
 from members.access import ReaderStatus
 
-
 # A signal brief's public sheet, as the page shows it: (heading, field of one item a line).
 SIGNAL_SHEET = (
     ("Operating surface", "operating_surface"),
