@@ -21,7 +21,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from briefings.models import Briefing, Category, Region, Source, Topic
-from briefings.newsroom import filters, history, pending, preview, publishing
+from briefings.newsroom import filters, history, importing, pending, preview, publishing
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
@@ -336,6 +336,12 @@ class BriefingAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("import/", view(importing.import_view(self)), name="briefings_briefing_import"),
+            path(
+                "import/report/",
+                view(importing.report_view(self)),
+                name="briefings_briefing_import_report",
+            ),
             path(
                 "<int:object_id>/history/compare/",
                 view(self.compare_view),

@@ -80,3 +80,13 @@ class SMTPServer(socketserver.ThreadingTCPServer):
         self.stopping = True
         self.shutdown()
         self.server_close()
+
+
+def mailers(server: SMTPServer) -> dict:
+    """settings.MAILERS sending through Django's SMTP backend to `server`."""
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "use_tls": False, "timeout": 5},
+        }
+    }

@@ -19,7 +19,7 @@ from briefings.importing.documents import (
     SectionDocument,
     SourceDocument,
 )
-from briefings.importing.files import briefing_files, parse_file, read_text
+from briefings.importing.files import FileInMemory, briefing_files, parse_file, read_text
 from briefings.importing.frontmatter import (
     CHOICE_KEYS,
     FRONT_MATTER_KEYS,
@@ -50,6 +50,7 @@ __all__ = [
     "BriefingFileError",
     "CannotGoLive",
     "DocumentInvalid",
+    "FileInMemory",
     "FileResult",
     "ImportReport",
     "SectionDocument",

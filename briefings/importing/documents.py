@@ -11,6 +11,9 @@ from members.access import Audience
 
 SUPPORTED_SUFFIXES = (".md", ".txt")
 
+# The parsers' note when they fill in a publish time the file does not give.
+PUBLISHED_AS_OF = "published as of"
+
 
 class BriefingFileError(Exception):
     """A file that cannot be imported, with where and why."""
@@ -59,6 +62,19 @@ class BriefingDocument:
     # Fields the parser filled in because the file did not say: an update keeps the
     # stored value of these (re-importing a page export must not move its publish time).
     assumed: set[str] = field(default_factory=set)
+
+    def as_draft(self, reason: str) -> None:
+        """
+        Import the briefing as a draft whatever the file says, noting `reason` for the
+        report. A publish time the parser filled in is dropped with its note: a draft is
+        not published as of the import.
+        """
+        self.fields["status"] = "draft"
+        if "published_at" in self.assumed:
+            self.assumed.discard("published_at")
+            del self.fields["published_at"]
+            self.notices = [n for n in self.notices if PUBLISHED_AS_OF not in n]
+        self.notices.append(reason)
 
     @property
     def title(self) -> str:

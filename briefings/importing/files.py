@@ -3,6 +3,7 @@ Finding and reading briefing files: which files a run imports, their text, and t
 parser each format goes to (see docs/import-format.md).
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefings.fields import newlines_normalised
@@ -11,15 +12,38 @@ from briefings.importing.frontmatter import parse_markdown
 from briefings.importing.pages import parse_page_export
 
 
+@dataclass(frozen=True)
+class FileInMemory:
+    """
+    A briefing file that is not on disk (one uploaded in admin, or read from a zip): its
+    name, as the report shows it, and its bytes.
+    """
+
+    name: str
+    data: bytes
+
+
 def parse_file(path) -> BriefingDocument:
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    _check_suffix(path)
+    return _parse_text(read_text(path), path)
+
+
+def parse_file_in_memory(file: FileInMemory) -> BriefingDocument:
+    """As `parse_file`, for a file given as bytes; the report names it `file.name`."""
+    _check_suffix(Path(file.name))
+    return _parse_text(decoded_text(file.data, path=file.name), file.name)
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise BriefingFileError(
             path, None, "not a briefing file: expected a .md file or a .txt page export"
         )
-    text = read_text(path)
-    if suffix == ".md":
+
+
+def _parse_text(text: str, path) -> BriefingDocument:
+    if Path(path).suffix.lower() == ".md":
         return parse_markdown(text, path=path)
     return parse_page_export(text, path=path)
 
@@ -29,6 +53,11 @@ def read_text(path) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise BriefingFileError(path, None, f"cannot read the file ({exc.strerror})") from None
+    return decoded_text(data, path=path)
+
+
+def decoded_text(data: bytes, *, path) -> str:
+    """A file's bytes as text, or BriefingFileError when they are binary or not UTF-8."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise BriefingFileError(path, line, "binary data: this is not a briefing text file")

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from briefings.fields import newlines_normalised
 from briefings.importing.documents import (
+    PUBLISHED_AS_OF,
     BriefingDocument,
     BriefingFileError,
     SectionDocument,
@@ -252,7 +253,7 @@ class _FrontMatter:
         if fields["status"] == Briefing.Status.PUBLISHED:
             fields["published_at"] = timezone.now()
             document.assumed.add("published_at")
-            document.notices.append("no published_at given: published as of now")
+            document.notices.append(f"no published_at given: {PUBLISHED_AS_OF} now")
 
     def read_confidence(self, fields: dict) -> None:
         confidence = self.data.get("confidence")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from briefings.fields import newlines_normalised
 from briefings.importing.documents import (
+    PUBLISHED_AS_OF,
     BriefingDocument,
     BriefingFileError,
     SectionDocument,
@@ -255,7 +256,7 @@ def _parse_briefing_page(blocks: list[Block], *, path) -> BriefingDocument:
     fields["status"] = Briefing.Status.PUBLISHED
     fields["published_at"] = timezone.now()
     document.assumed.add("published_at")
-    document.notices.append("the export has no publish time: published as of the import")
+    document.notices.append(f"the export has no publish time: {PUBLISHED_AS_OF} the import")
     return document
 
 

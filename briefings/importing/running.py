@@ -8,8 +8,14 @@ from pathlib import Path
 
 from django.db import DatabaseError, transaction
 
-from briefings.importing.documents import BriefingFileError
-from briefings.importing.files import briefing_files, parse_file
+from briefings import workflow
+from briefings.importing.documents import BriefingDocument, BriefingFileError
+from briefings.importing.files import (
+    FileInMemory,
+    briefing_files,
+    parse_file,
+    parse_file_in_memory,
+)
 from briefings.importing.lookups import ImportLookups
 from briefings.importing.writing import (
     BriefingExists,
@@ -49,16 +55,65 @@ class ImportReport:
     def created_taxonomy(self) -> list[str]:
         return [name for result in self.results for name in result.created_taxonomy]
 
+    def lines(self) -> list["ReportLine"]:
+        """The report as the command prints it and the admin shows it, a line a file."""
+        return [ReportLine.of(result) for result in self.results]
 
-def briefings_import(*, paths, update: bool = False, on_created=None) -> ImportReport:
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{len(self.by_outcome(outcome))} {outcome}"
+            for outcome in ("created", "updated", "skipped", "failed")
+        )
+        return f"Import finished: {counts}."
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    outcome: str
+    text: str
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, result: FileResult) -> "ReportLine":
+        if result.outcome in {"created", "updated"}:
+            notes = [f"note: {notice}" for notice in result.notices]
+            notes += [f"new {term}" for term in result.created_taxonomy]
+            text = f"{result.outcome}: {result.slug} ({result.path})"
+            return cls(result.outcome, text, tuple(notes))
+        if result.outcome == "skipped":
+            return cls("skipped", f"skipped: {result.path}: {result.message}")
+        return cls("failed", f"failed: {result.message}")
+
+
+# How the report tells the importer to replace a briefing that exists (the command's way).
+REPLACE_HINT = "use --update to replace it"
+# The report's note on a file imported as a draft because its uploader may not publish.
+DRAFT_NOTICE = "imported as a draft: only editors can publish (the file says {status})"
+
+
+def briefings_import(
+    *,
+    paths=(),
+    files=(),
+    update: bool = False,
+    on_created=None,
+    by=None,
+    replace_hint: str = REPLACE_HINT,
+) -> ImportReport:
     """
-    Import every briefing file under `paths`: a file is imported whole or not at all, and
-    one bad file does not stop the others. `on_created(document, briefing)` runs inside
-    the file's transaction after a create.
+    Import every briefing file under `paths`, then `files` (each a FileInMemory, or a
+    FileResult decided before, reported in its place): a file is imported whole or not
+    at all, and one bad file does not stop the others. `on_created(document, briefing)`
+    runs inside the file's transaction after a create.
+
+    `by` is who imports (an admin upload; the command has no one). It is recorded in the
+    history; unless they may publish, every file is imported as a draft or in review,
+    whatever it says, and a briefing past the writers' stage is not replaced.
+    `replace_hint` says how to replace a briefing that exists, in the report.
     """
-    importer = _Importer(update=update, on_created=on_created)
-    files = [path for path, _named in briefing_files(paths)]
-    groups = list(batches(files, IMPORT_BATCH_SIZE))
+    importer = _Importer(update=update, on_created=on_created, by=by, replace_hint=replace_hint)
+    items = [path for path, _named in briefing_files(paths)] + list(files)
+    groups = list(batches(items, IMPORT_BATCH_SIZE))
     with Reindexer() as reindexer:
         for number, group in enumerate(groups, start=1):
             done = len(importer.imported)
@@ -77,24 +132,26 @@ class _Importer:
     its own transaction after the new ones before it, as a one-by-one import would.
     """
 
-    def __init__(self, *, update, on_created):
+    def __init__(self, *, update, on_created, by=None, replace_hint=REPLACE_HINT):
         self.update = update
+        self.replace_hint = replace_hint
         self.on_created = on_created
+        self.by = by
+        self.may_publish = by is None or workflow.can_publish(by)
         self.lookups = ImportLookups()
         self.report = ImportReport()
         self.imported = []
 
-    def import_batch(self, paths: list[Path]) -> None:
+    def import_batch(self, items: list) -> None:
         results = {}
         documents = {}
-        for index, path in enumerate(paths):
-            if not path.exists():
-                results[index] = FileResult(str(path), "failed", "no such file or folder")
-                continue
-            try:
-                documents[index] = parse_file(path)
-            except BriefingFileError as exc:
-                results[index] = FileResult(str(path), "failed", str(exc))
+        paths = [item.name if isinstance(item, FileInMemory) else str(item) for item in items]
+        for index, item in enumerate(items):
+            read = self._read(item)
+            if isinstance(read, FileResult):
+                results[index] = read
+            else:
+                documents[index] = read
         self.lookups.prefetch(documents.values())
         slugs = {index: document.slug for index, document in documents.items()}
         stored = set(
@@ -120,11 +177,29 @@ class _Importer:
         self._create(new, paths, documents, results)
         self.report.results.extend(results[index] for index in sorted(results))
 
+    def _read(self, item) -> BriefingDocument | FileResult:
+        """A file's document, or the result it already has (unreadable, decided before)."""
+        if isinstance(item, FileResult):
+            return item
+        try:
+            if isinstance(item, FileInMemory):
+                document = parse_file_in_memory(item)
+            elif not Path(item).exists():
+                return FileResult(str(item), "failed", "no such file or folder")
+            else:
+                document = parse_file(item)
+        except BriefingFileError as exc:
+            return FileResult(exc.path, "failed", str(exc))
+        status = document.fields.get("status")
+        if not self.may_publish and status not in workflow.WRITER_STATUSES:
+            document.as_draft(DRAFT_NOTICE.format(status=status))
+        return document
+
     def _skipped(self, path, slug) -> FileResult:
         return FileResult(
             str(path),
             "skipped",
-            f"{BriefingExists(slug)}; nothing changed (use --update to replace it)",
+            f"{BriefingExists(slug)}; nothing changed ({self.replace_hint})",
             slug=slug,
         )
 
@@ -149,7 +224,7 @@ class _Importer:
                 for index, path, document in items:
                     try:
                         ready = briefing_prepare(
-                            document=document, existing=None, lookups=self.lookups
+                            document=document, existing=None, lookups=self.lookups, by=self.by
                         )
                     except DocumentInvalid as exc:
                         results[index] = FileResult(str(path), "failed", f"{path}: {exc}")
@@ -171,7 +246,9 @@ class _Importer:
         """One file in its own transaction."""
         try:
             with transaction.atomic():
-                outcome = save_document(document=document, update=self.update, lookups=self.lookups)
+                outcome = save_document(
+                    document=document, update=self.update, lookups=self.lookups, by=self.by
+                )
                 if outcome.created and self.on_created is not None:
                     self.on_created(document, outcome.briefing)
         except BriefingExists as exc:

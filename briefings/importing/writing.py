@@ -35,6 +35,16 @@ class DocumentInvalid(Exception):
     """The document parsed but does not make a valid briefing."""
 
 
+class ReplaceRefused(DocumentInvalid):
+    """The importer may not publish, and the briefing it would replace is past drafting."""
+
+    def __init__(self, briefing: Briefing):
+        super().__init__(
+            f"the briefing {briefing.slug!r} is {briefing.get_status_display().lower()}: "
+            "only editors can replace it; nothing changed"
+        )
+
+
 class CannotGoLive(DocumentInvalid):
     """The document says it is live, but the briefing fails the pre-publish checks."""
 
@@ -134,7 +144,7 @@ class PreparedBriefing:
 
 
 def briefing_prepare(
-    *, document: BriefingDocument, existing: Briefing | None, lookups: ImportLookups
+    *, document: BriefingDocument, existing: Briefing | None, lookups: ImportLookups, by=None
 ) -> PreparedBriefing:
     """
     The briefing a document describes (`existing` updated, or a new one), validated before
@@ -142,9 +152,12 @@ def briefing_prepare(
     them with `lookups.write_terms()` before the briefing). A document that says it is
     published or scheduled, for a briefing not live yet, goes live through the editorial
     workflow, with its checks. Raises DocumentInvalid, or CannotGoLive when they fail.
+    `by`, who imports, is recorded in the history of the briefing and its parts.
     """
     was_live = existing is not None and existing.status in Briefing.LIVE_STATUSES
     briefing = _briefing_from_document(document, existing)
+    if by is not None:
+        briefing._history_user = by
     try:
         # The terms come from the lookups, which found them or know them to be new: no
         # need to ask the database again whether they exist.
@@ -263,13 +276,23 @@ def parts_write(*, prepared: list[PreparedBriefing], lookups: ImportLookups) -> 
             creation_history_write(model, rows, user=user)
 
 
-def save_document(*, document, update, lookups) -> SaveOutcome:
-    """One document's briefing with its parts, inside the caller's transaction."""
+def save_document(*, document, update, lookups, by=None) -> SaveOutcome:
+    """
+    One document's briefing with its parts, inside the caller's transaction. Someone who
+    may not publish (`by`) replaces only drafts and briefings in review.
+    """
     slug = document.slug
     existing = Briefing.objects.filter(slug=slug).select_for_update().first()
     if existing is not None and not update:
         raise BriefingExists(slug)
-    prepared = briefing_prepare(document=document, existing=existing, lookups=lookups)
+    if (
+        existing is not None
+        and by is not None
+        and existing.status not in workflow.WRITER_STATUSES
+        and not workflow.can_publish(by)
+    ):
+        raise ReplaceRefused(existing)
+    prepared = briefing_prepare(document=document, existing=existing, lookups=lookups, by=by)
     briefing = prepared.briefing
     lookups.write_terms()
     briefing.save()

@@ -10,5 +10,6 @@ hooks; each hook that does more than configure calls a module here, named for it
 - conflict: refusing a save based on a version a colleague has since replaced;
 - history: the revision history, compare and restore pages;
 - preview: the briefing as a reader in a chosen audience would see it;
+- importing: the Import briefings page (uploads of briefing files) and its report;
 - filters: the change list's filters.
 """

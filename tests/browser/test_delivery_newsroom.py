@@ -2,8 +2,9 @@
 An editor publishes a briefing in admin choosing who gets it by e-mail, reads its send
 report and previews its e-mail, all under the site's strict CSP.
 
-The e-mail's arrival (a real SMTP server) and its unsubscribe link are added once the
-sending pipeline is merged; here the ledger row is the proof that it was queued.
+The live server runs tasks at once, so the ledger row is sent by the time the report is
+read; the e-mail's arrival at a real SMTP server and its unsubscribe link are
+tests/browser/test_delivery_email.py's.
 """
 
 import pytest
@@ -46,7 +47,8 @@ def test_editor_publishes_to_followers_and_reads_the_report(chromium, live_serve
     assert page.get_by_role("radio").count() == 0
     page.get_by_role("link", name="Send report").click()
     assert "Send report" in page.locator("h1").inner_text()
-    assert page.locator(".newsroom-report__count--queued").inner_text() == "1"
+    assert page.locator(".newsroom-report__count--sent").inner_text() == "1"
+    assert page.locator(".newsroom-report__count--queued").inner_text() == "0"
 
     page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
     # Previews open in a new tab; follow the link here instead.

@@ -10,7 +10,7 @@ from django.utils import timezone
 from delivery.models import DeliveryPreference, Follow
 from members.access import Audience
 from tests.factories import MembershipFactory, StaffFactory, UserFactory
-from tests.smtp import SMTPServer
+from tests.smtp import SMTPServer, mailers
 
 
 def member(
@@ -59,12 +59,7 @@ def writer():
 @pytest.fixture
 def smtp(settings):
     server = SMTPServer()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "use_tls": False, "timeout": 5},
-        }
-    }
+    settings.MAILERS = mailers(server)
     yield server
     server.stop()
 

@@ -6,22 +6,16 @@ from briefings.importing import briefings_import
 def write_report(command, report):
     """The import report: what was created, updated, skipped and failed, and why."""
     style = command.style
-    for result in report.results:
-        if result.outcome in {"created", "updated"}:
-            command.stdout.write(style.SUCCESS(f"{result.outcome}: {result.slug} ({result.path})"))
-            for notice in result.notices:
-                command.stdout.write(f"    note: {notice}")
-            for term in result.created_taxonomy:
-                command.stdout.write(f"    new {term}")
-        elif result.outcome == "skipped":
-            command.stdout.write(style.WARNING(f"skipped: {result.path}: {result.message}"))
+    for line in report.lines():
+        if line.outcome in {"created", "updated"}:
+            command.stdout.write(style.SUCCESS(line.text))
+        elif line.outcome == "skipped":
+            command.stdout.write(style.WARNING(line.text))
         else:
-            command.stderr.write(style.ERROR(f"failed: {result.message}"))
-    counts = ", ".join(
-        f"{len(report.by_outcome(outcome))} {outcome}"
-        for outcome in ("created", "updated", "skipped", "failed")
-    )
-    command.stdout.write(f"Import finished: {counts}.")
+            command.stderr.write(style.ERROR(line.text))
+        for note in line.notes:
+            command.stdout.write(f"    {note}")
+    command.stdout.write(report.summary())
     if report.created_taxonomy:
         command.stdout.write("New taxonomy: " + ", ".join(report.created_taxonomy) + ".")
 
