@@ -67,16 +67,25 @@ def pending_change_save(*, briefing: Briefing, data: dict, by, submit: bool = Fa
     return change
 
 
-def _publish_time_problems(briefing: Briefing) -> list[PublishProblem]:
-    if briefing.published_at is not None:
-        return []
-    return [
-        PublishProblem(
-            "A published or scheduled briefing needs its publish time. To take it off the "
-            "site, use “Save and unpublish”.",
-            "published_at",
+def _state_problems(briefing: Briefing) -> list[PublishProblem]:
+    """What the form checked when the changes were saved, and may have changed since."""
+    problems = []
+    if briefing.published_at is None:
+        problems.append(
+            PublishProblem(
+                "A published or scheduled briefing needs its publish time. To take it off "
+                "the site, use “Save and unpublish”.",
+                "published_at",
+            )
         )
-    ]
+    if Briefing.objects.exclude(pk=briefing.pk).filter(slug=briefing.slug).exists():
+        problems.append(
+            PublishProblem(
+                f"Another briefing now has the address “{briefing.slug}”: choose another.",
+                "slug",
+            )
+        )
+    return problems
 
 
 def briefing_publish_changes(*, briefing: Briefing, by) -> list[str]:
@@ -98,7 +107,7 @@ def briefing_publish_changes(*, briefing: Briefing, by) -> list[str]:
             )
         pending = pending_briefing(fresh, change.data)
         problems = publish_problems(fresh, sections=pending.sections, citations=pending.citations)
-        _raise_problems(problems + _publish_time_problems(fresh))
+        _raise_problems(problems + _state_problems(fresh))
         fresh.status = (
             Briefing.Status.SCHEDULED
             if fresh.published_at > timezone.now()

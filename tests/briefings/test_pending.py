@@ -328,3 +328,15 @@ def test_unpublishing_writes_the_form_and_drops_the_pending_changes(client, edit
     assert live.status == Briefing.Status.DRAFT
     assert live.title == "Harbour cranes go fully remote"
     assert not PendingChange.objects.filter(briefing=live).exists()
+
+
+def test_an_address_taken_since_the_changes_were_saved_blocks_publishing(client, editor, live):
+    save_changes(client, editor, live, slug="harbour-cranes-fully-remote")
+    ready_briefing(slug="harbour-cranes-fully-remote")
+    response = client.post(
+        reverse("admin:briefings_briefing_pending_compare", args=[live.pk]), follow=True
+    )
+    assert "now has the address" in response.content.decode()
+    live.refresh_from_db()
+    assert live.slug != "harbour-cranes-fully-remote"
+    assert PendingChange.objects.filter(briefing=live).exists()
