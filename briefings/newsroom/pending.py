@@ -67,9 +67,13 @@ def opening_form(request, briefing, form_class):
 
     class PendingChangeForm(form_class):
         def __init__(self, *args, **kwargs):
-            instance = kwargs.get("instance")
-            if not args and kwargs.get("data") is None and instance is not None:
-                pending_data.fields_applied(instance, change.data)
+            # The form's values, not the briefing's: the page around it (its address,
+            # its publishing state) still tells what is live.
+            if not args and kwargs.get("data") is None:
+                kwargs["initial"] = {
+                    **(kwargs.get("initial") or {}),
+                    **pending_data.form_initial(change.data),
+                }
             super().__init__(*args, **kwargs)
 
     return PendingChangeForm
@@ -112,8 +116,9 @@ def drop_superseded(request, briefing) -> None:
     A briefing saved directly (unpublished, archived, or a draft) whose form opened with
     its pending change: the form held those changes, and now the rows do.
     """
-    if change_of(request, briefing) is not None:
-        change_of(request, briefing).delete()
+    change = change_of(request, briefing)
+    if change is not None:
+        change.delete()
 
 
 def buttons(user, briefing, *, may_change: bool) -> list[tuple[str, str]]:

@@ -65,6 +65,17 @@ def fields_applied(briefing: Briefing, data: dict) -> list[str]:
     return warnings
 
 
+def form_initial(data: dict) -> dict:
+    """The change form's initial values for the pending fields (foreign keys by id)."""
+    values = data["fields"]
+    return {
+        name: Briefing._meta.get_field(name).to_python(
+            values.get(Briefing._meta.get_field(name).attname)
+        )
+        for name in FIELDS
+    }
+
+
 def sections_of(data: dict, briefing: Briefing) -> list[Section]:
     sections = []
     for row in data["sections"]:

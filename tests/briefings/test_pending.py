@@ -340,3 +340,11 @@ def test_an_address_taken_since_the_changes_were_saved_blocks_publishing(client,
     live.refresh_from_db()
     assert live.slug != "harbour-cranes-fully-remote"
     assert PendingChange.objects.filter(briefing=live).exists()
+
+
+def test_the_form_around_the_changes_still_names_the_live_address(client, editor, live):
+    save_changes(client, editor, live, slug="a-new-address")
+    content = client.get(change_url(live)).content.decode()
+    assert 'value="a-new-address"' in content
+    assert f'href="{live.get_absolute_url()}"' in content
+    assert "/briefings/a-new-address/" not in content
