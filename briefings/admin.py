@@ -26,6 +26,7 @@ from briefings.newsroom import (
     history,
     importing,
     listing,
+    pending,
     preview,
     publishing,
     review,
@@ -224,7 +225,11 @@ class BriefingAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.going_live = publishing.going_live(request, obj)
         form.publishing = workflow_button(request) == PUBLISH
-        return form
+        return pending.opening_form(request, obj, form)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        return pending.formset_kwargs(request, obj, inline, kwargs)
 
     # Permissions ------------------------------------------------------------------
 
@@ -293,18 +298,24 @@ class BriefingAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Refuse before anything is saved: a forged Publish button is not a save.
-        if workflow_button(request) in PUBLISHER_BUTTONS and not can_publish(request.user):
+        pressed = request.method == "POST" and any(b in request.POST for b in PUBLISHER_BUTTONS)
+        if pressed and not can_publish(request.user):
             raise PermissionDenied
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and form.saved_version is not None:
             obj.version = form.saved_version + 1
+        if pending.holds(request, obj):
+            return  # kept as pending changes by save_related: readers see no change
         publishing.moved_publish_time_status(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        if pending.holds(request, form.instance):
+            return pending.hold(request, form, formsets)
         super().save_related(request, form, formsets, change)
+        pending.drop_superseded(request, form.instance)
         # The briefing, its sections and its citations are all saved now.
         briefing_reindex(briefing=form.instance)
 
@@ -329,20 +340,25 @@ class BriefingAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         blockers = []
+        may_change = obj is not None and self.has_change_permission(request, obj)
         if form.is_bound and form.going_live:
             blockers = list(form.publish_problems)
             for inline in context.get("inline_admin_formsets", []):
                 blockers.extend(inline.formset.non_form_errors())
         context.update(
             publish_blockers=blockers,
-            workflow_buttons=publishing.workflow_buttons(
-                request.user,
-                obj,
-                may_change=obj is not None and self.has_change_permission(request, obj),
-                sends_back=obj is not None
-                and obj.status == Briefing.Status.REVIEW
-                and reviewing.return_needs_reason(briefing=obj, by=request.user),
-            ),
+            workflow_buttons=[
+                *pending.buttons(request.user, obj, may_change=may_change),
+                *publishing.workflow_buttons(
+                    request.user,
+                    obj,
+                    may_change=may_change,
+                    sends_back=obj is not None
+                    and obj.status == Briefing.Status.REVIEW
+                    and reviewing.return_needs_reason(briefing=obj, by=request.user),
+                ),
+            ],
+            pending_notice=pending.notice(request, obj),
             review_notes=reviewing.notes_to_answer(obj),
             edit_conflict=getattr(form, "conflict", None),
             preview_links=preview.preview_links(request.user, obj),
@@ -356,6 +372,8 @@ class BriefingAdmin(admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        if getattr(request, "_pending_saved", None) is not None:
+            return pending.respond(self, request, obj)
         if workflow_button(request):
             return publishing.run_workflow_button(self, request, obj)
         return super().response_change(request, obj)
@@ -391,6 +409,7 @@ class BriefingAdmin(admin.ModelAdmin):
                 self.preview_view,
                 name="briefings_briefing_preview",
             ),
+            *pending.urls(self),
             *super().get_urls(),
         ]
 

@@ -482,3 +482,8 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
+
+
+# A live briefing's changes not yet published (briefings.pending): a model of this app,
+# kept in its own package with the code that reads and applies it.
+from briefings.pending.models import PendingChange  # noqa: E402, F401

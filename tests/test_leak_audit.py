@@ -26,7 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from briefings.feeds import FORMATS
-from briefings.models import Briefing
+from briefings.models import Briefing, Section
+from briefings.pending import data as pending_data
+from briefings.pending.workflow import pending_change_save
 from briefings.search import briefings_reindex
 from delivery.private_feeds import private_feed_create, private_feed_revoke
 from members import access
@@ -81,6 +83,7 @@ REVIEW = Marker("wombatreviewword", "briefing in review", None)
 SCHEDULED = Marker("ibexscheduledword", "briefing scheduled for tomorrow", None)
 ARCHIVED = Marker("tapirarchivedword", "archived briefing", None)
 HISTORY = Marker("geckohistoryword", "older version in revision history", None)
+PENDING = Marker("narwhalpendingword", "live briefing's changes not yet published", None)
 
 MARKERS = [
     TITLE,
@@ -94,6 +97,7 @@ MARKERS = [
     SCHEDULED,
     ARCHIVED,
     HISTORY,
+    PENDING,
 ]
 # A word in no briefing: a search for it shows how often a page echoes the query.
 ABSENT_WORD = "vicunaabsentword"
@@ -172,8 +176,42 @@ def build_content():
     edited.save()
     assert section.history.filter(body__contains=HISTORY.word).exists()
 
+    # Changes to the live briefing saved but not published: a rewritten public section, a
+    # new Strategic Circle section and a new summary, none of which any reader may see.
+    pending_change_save(
+        briefing=live,
+        data=pending_data.data_from(
+            Briefing(**{**_fields(live), "summary": f"Pending {PENDING.word} summary."}),
+            sections=[
+                Section(
+                    id=s.pk,
+                    position=s.position,
+                    heading=s.heading,
+                    audience=s.audience,
+                    body=s.body + (f" Pending {PENDING.word}." if s.position == 1 else ""),
+                )
+                for s in live.sections.all()
+            ]
+            + [
+                Section(
+                    position=4,
+                    heading="Pending",
+                    audience=Audience.STRATEGIC_CIRCLE,
+                    body=f"Member text: the {PENDING.word} pending trend.",
+                )
+            ],
+            citations=live.citations.all(),
+        ),
+        by=StaffFactory(group="editors"),
+    )
+    assert PENDING.word in str(live.pending_change.data)
+
     briefings_reindex(briefing_ids=list(Briefing.objects.values_list("pk", flat=True)))
     return live, hidden, taxonomy
+
+
+def _fields(briefing):
+    return {f.attname: getattr(briefing, f.attname) for f in Briefing._meta.concrete_fields}
 
 
 # Clients sign in with force_login: an unusable password spares a second of hashing each.
@@ -403,7 +441,14 @@ def test_each_audience_reads_its_own_parts_on_the_briefing_page():
     clients = audience_users()
     for name, (client, audience, _) in clients.items():
         body = body_of(client.get(live.get_absolute_url())).lower()
-        for marker in (PUBLIC_SECTION, CIRCLE_SECTION, ALLIANCE_SECTION, SOURCE_NOTE, HISTORY):
+        for marker in (
+            PUBLIC_SECTION,
+            CIRCLE_SECTION,
+            ALLIANCE_SECTION,
+            SOURCE_NOTE,
+            HISTORY,
+            PENDING,
+        ):
             assert (marker.word in body) == may_read(audience, marker), (name, marker.place)
 
 

@@ -346,7 +346,9 @@ def test_an_edit_through_one_server_shows_at_once_on_the_other(servers, shared):
             "title": "Grid operators ration connections until 2028",
             "sections-0-body": "Queues of three years, the regulator says.",
             "csrfmiddlewaretoken": csrf_token(form.body),
-            "_save": "Save",
+            # A live briefing's edits wait as pending changes until an editor publishes
+            # them: this is the step onto the site.
+            "_publish_changes": "Save and publish changes",
         }
     )
     saved = editor.request(first, change, data=data)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from briefings import revisions
 from briefings.models import Briefing
+from briefings.pending.models import PendingChange
 
 
 @dataclass
@@ -46,17 +47,23 @@ def edit_conflict(briefing_pk, base_version, current_version) -> EditConflict:
     newer = history.select_related("history_user")
     if base is not None:
         newer = newer.filter(history_date__gt=base.history_date)
-    saved_by = sorted(
-        {str(r.history_user) if r.history_user else "someone (no user recorded)" for r in newer}
-    )
+    saved_by = {
+        str(r.history_user) if r.history_user else "someone (no user recorded)" for r in newer
+    }
+    saved_at = latest.history_date if latest else None
+    # Changes to a live briefing not yet published raise the version too, without history.
+    pending = PendingChange.objects.select_related("by").filter(briefing_id=briefing_pk).first()
+    if pending is not None and (saved_at is None or pending.updated_at > saved_at):
+        saved_by.add(f"{pending.by or 'someone'} (changes not yet published)")
+        saved_at = pending.updated_at
     comparison = None
     if base is not None and latest is not None:
         comparison = revisions.compare(revisions.snapshot(base), revisions.snapshot(latest))
     return EditConflict(
         base_version=base_version,
         current_version=current_version,
-        saved_by=saved_by,
-        saved_at=latest.history_date if latest else None,
+        saved_by=sorted(saved_by),
+        saved_at=saved_at,
         comparison=comparison,
     )
 

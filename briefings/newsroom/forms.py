@@ -55,7 +55,8 @@ class PartForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].required = False
-        if self.instance.pk is None:
+        # A new row opened with a position (a pending change's) keeps it.
+        if self.instance.pk is None and "position" not in (kwargs.get("initial") or {}):
             self.initial["position"] = None
 
 

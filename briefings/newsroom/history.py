@@ -15,6 +15,13 @@ from briefings import revisions, workflow
 from briefings.models import Briefing
 
 
+def may_restore(model_admin, request, briefing) -> bool:
+    """Restoring writes the rows readers see: for a live briefing, editors only."""
+    return model_admin.has_change_permission(request, briefing) and (
+        briefing.status in workflow.WRITER_STATUSES or workflow.can_publish(request.user)
+    )
+
+
 def history_url(briefing) -> str:
     return reverse("admin:briefings_briefing_history", args=[briefing.pk])
 
@@ -59,7 +66,7 @@ def history_view(model_admin, request, object_id, extra_context=None):
         briefing,
         f"History: {briefing}",
         entries=entries,
-        can_restore=model_admin.has_change_permission(request, briefing),
+        can_restore=may_restore(model_admin, request, briefing),
         **(extra_context or {}),
     )
     return TemplateResponse(request, "admin/briefings/briefing/history.html", context)
@@ -91,7 +98,9 @@ def compare_view(model_admin, request, object_id):
 
 
 def restore_view(model_admin, request, object_id, history_id):
-    briefing = briefing_or_404(request, object_id, permission=model_admin.has_change_permission)
+    briefing = briefing_or_404(
+        request, object_id, permission=lambda r, b: may_restore(model_admin, r, b)
+    )
     record = history_record(briefing, history_id)
     if record is None:
         raise Http404("No such version of this briefing.")

@@ -23,8 +23,14 @@ class PartFormSet(BaseInlineFormSet):
     """A briefing's sections or citations, checked before the briefing goes live."""
 
     going_live = False  # set per request by the inline's get_formset
+    pending_parts = None  # the live parts a pending change keeps (pending.form_rows)
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, pending=None, **kwargs):
+        if pending is not None:
+            # Opened on a pending change: its kept parts, then its new ones.
+            self.pending_parts, new_rows = pending
+            self.extra = self.extra + len(new_rows)
+            kwargs["initial"] = new_rows
         super().__init__(data, *args, **kwargs)
         if self.is_bound and self.instance.pk is not None:
             self.keep_vanished_rows()
@@ -99,6 +105,11 @@ class PartFormSet(BaseInlineFormSet):
         self.data = data
         for cached in ("management_form", "forms"):
             self.__dict__.pop(cached, None)
+
+    def get_queryset(self):
+        if self.pending_parts is not None:
+            return self.pending_parts
+        return super().get_queryset()
 
     def kept_instances(self):
         return [

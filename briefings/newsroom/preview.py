@@ -92,7 +92,7 @@ def preview_links(user, briefing) -> list[tuple[str, str]]:
     ]
 
 
-def preview_view(model_admin, request, object_id, audience):
+def preview_view(model_admin, request, object_id, audience, *, view_class=BriefingPreviewView):
     """
     The briefing as a reader in `audience` would see it, for any status. Anonymous
     visitors are sent to sign in; anyone signed in without the preview permission gets
@@ -104,5 +104,5 @@ def preview_view(model_admin, request, object_id, audience):
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not workflow.can_preview(request.user):
         raise PermissionDenied
-    view = model_admin.admin_site.admin_view(BriefingPreviewView.as_view())
+    view = model_admin.admin_site.admin_view(view_class.as_view())
     return view(request, pk=object_id, audience=audience)

@@ -22,8 +22,10 @@ from briefings.workflow import WRITER_STATUSES, can_publish
 # The change-form buttons that change publishing state, by POST name.
 PUBLISH, UNPUBLISH, ARCHIVE = "_publish", "_unpublish", "_archive"
 SUBMIT, TO_DRAFT = "_submit_review", "_return_to_draft"
-PUBLISHER_BUTTONS = (PUBLISH, UNPUBLISH, ARCHIVE)
-WORKFLOW_BUTTONS = (*PUBLISHER_BUTTONS, SUBMIT, TO_DRAFT)
+WORKFLOW_BUTTONS = (PUBLISH, UNPUBLISH, ARCHIVE, SUBMIT, TO_DRAFT)
+# A live briefing's pending changes (newsroom/pending.py runs these).
+PUBLISH_CHANGES, SUBMIT_CHANGES = "_publish_changes", "_submit_changes"
+PUBLISHER_BUTTONS = (PUBLISH, UNPUBLISH, ARCHIVE, PUBLISH_CHANGES)
 
 
 def workflow_button(request) -> str | None:
@@ -35,10 +37,15 @@ def workflow_button(request) -> str | None:
 def may_edit(request, briefing) -> bool:
     """
     What readers see, or will see at its time, changes only with the publish permission:
-    writers edit drafts and briefings in review; live, scheduled and archived ones are
-    read-only for them.
+    writers edit drafts and briefings in review, and prepare changes to live and
+    scheduled ones (held until an editor publishes them); archived ones are read-only
+    for them.
     """
-    return briefing is None or briefing.status in WRITER_STATUSES or can_publish(request.user)
+    return (
+        briefing is None
+        or briefing.status in (*WRITER_STATUSES, *Briefing.LIVE_STATUSES)
+        or can_publish(request.user)
+    )
 
 
 def going_live(request, briefing) -> bool:
@@ -48,8 +55,10 @@ def going_live(request, briefing) -> bool:
         return True
     if button in (UNPUBLISH, ARCHIVE):
         return False
+    # A live briefing's edits are held as pending changes: checked when they go live.
     return (
         request.method == "POST"
+        and PUBLISH_CHANGES in request.POST
         and briefing is not None
         and briefing.status in Briefing.LIVE_STATUSES
     )

@@ -155,7 +155,9 @@ def test_writer_cannot_publish_by_posting_a_status(client, writer):
     assert not Briefing.objects.published().filter(pk=briefing.pk).exists()
 
 
-def test_writer_can_submit_for_review_but_not_edit_a_live_briefing(client, writer, editor):
+def test_writer_can_submit_for_review_and_only_prepare_changes_to_a_live_briefing(
+    client, writer, editor
+):
     briefing = ready_briefing()
     signed_in(client, writer)
     response = client.post(
@@ -168,13 +170,14 @@ def test_writer_can_submit_for_review_but_not_edit_a_live_briefing(client, write
     workflow.briefing_publish(briefing=briefing, by=editor)
     briefing.refresh_from_db()
     response = client.post(change_url(briefing), form_data(briefing, title="Sneaky edit"))
-    assert response.status_code == 403
+    assert response.status_code == 302
     briefing.refresh_from_db()
     assert briefing.title != "Sneaky edit"
-    # Reading it is still fine, and the page says why it is read-only.
+    # The edit waits for an editor, and the form says so.
     response = client.get(change_url(briefing))
-    assert response.status_code == 200
-    assert "only editors can change it" in response.content.decode()
+    assert "These changes are not live yet" in response.content.decode()
+    publish_changes = form_data(briefing, _publish_changes="Publish")
+    assert client.post(change_url(briefing), publish_changes).status_code == 403
 
 
 def test_editor_publishes_with_the_button(client, editor):
@@ -254,7 +257,8 @@ def test_a_live_briefing_cannot_lose_its_last_public_section(client, editor):
         }
         for s in briefing.sections.all()
     ]
-    response = client.post(change_url(briefing), form_data(briefing, sections=rows))
+    data = form_data(briefing, sections=rows, _publish_changes="Save and publish changes")
+    response = client.post(change_url(briefing), data)
     assert response.status_code == 200
     assert "at least one public section" in response.content.decode()
     assert briefing.sections.count() == 1
@@ -417,8 +421,10 @@ def test_moving_the_publish_time_of_a_live_briefing(client, editor):
     briefing.refresh_from_db()
     signed_in(client, editor)
 
+    publish_changes = {"_publish_changes": "Save and publish changes"}
     response = client.post(
-        change_url(briefing), form_data(briefing, published_at_0="", published_at_1="")
+        change_url(briefing),
+        form_data(briefing, published_at_0="", published_at_1="", **publish_changes),
     )
     assert response.status_code == 200
     assert "needs its publish time" in response.content.decode()
@@ -428,6 +434,7 @@ def test_moving_the_publish_time_of_a_live_briefing(client, editor):
         briefing,
         published_at_0=later.strftime("%Y-%m-%d"),
         published_at_1=later.strftime("%H:%M:%S"),
+        **publish_changes,
     )
     assert client.post(change_url(briefing), data).status_code == 302
     briefing.refresh_from_db()

@@ -261,7 +261,9 @@ def editor_client(client):
     class Editor:
         @staticmethod
         def rename(briefing, title):
-            response = client.post(change_url(briefing), form_data(briefing, title=title))
+            # Saved and published at once: a live briefing's edit waits until then.
+            data = form_data(briefing, title=title, _publish_changes="Save and publish changes")
+            response = client.post(change_url(briefing), data)
             assert response.status_code == 302, response.content.decode()[:2000]
 
     return Editor

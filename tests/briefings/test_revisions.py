@@ -111,7 +111,8 @@ def test_restore_keeps_the_publishing_state_and_can_itself_be_undone(client, edi
     briefing = ready_briefing(title="Draft title")
     original = briefing.history.first()
     workflow.briefing_publish(briefing=briefing, by=editor)
-    rewrite(client, briefing, title="Live title")
+    # A live briefing's edit goes live when the editor publishes the changes.
+    rewrite(client, briefing, title="Live title", _publish_changes="Save and publish changes")
     workflow.briefing_restore(briefing=briefing, record=original, by=editor)
     briefing.refresh_from_db()
     assert briefing.title == "Draft title"

@@ -150,6 +150,7 @@ def test_moving_a_scheduled_briefing_to_now_in_admin_sends_it(
                 send_to="followers",
                 published_at_0=earlier.strftime("%Y-%m-%d"),
                 published_at_1=earlier.strftime("%H:%M:%S"),
+                _publish_changes="Save and publish changes",
             ),
         )
     assert response.status_code == 302
