@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from briefings.models import Briefing, ReviewNote
+from briefings.pending.models import PendingChange
 from members.tasks import email_queue
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,18 @@ def awaiting_review():
             submitted_by=Subquery(latest.values("history_user__email")[:1]),
         )
         .order_by("submitted_at", "pk")
+    )
+
+
+def changes_awaiting_review():
+    """
+    Changes to live briefings that writers submitted for review (`PendingChange`), oldest
+    first, with their briefing and who saved them. One query.
+    """
+    return (
+        PendingChange.objects.filter(submitted_for_review=True)
+        .select_related("briefing", "by")
+        .order_by("updated_at", "pk")
     )
 
 

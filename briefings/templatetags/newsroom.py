@@ -20,3 +20,12 @@ def awaiting_review(context):
     if request is None or not can_publish(request.user):
         return None
     return list(reviewing.awaiting_review()[:AWAITING_SHOWN])
+
+
+@register.simple_tag(takes_context=True)
+def changes_awaiting_review(context):
+    """Submitted changes to live briefings, oldest first, for someone who may publish them."""
+    request = context.get("request")
+    if request is None or not can_publish(request.user):
+        return None
+    return list(reviewing.changes_awaiting_review()[:AWAITING_SHOWN])

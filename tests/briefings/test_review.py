@@ -12,6 +12,7 @@ from django.urls import reverse
 from briefings import workflow
 from briefings.models import Briefing, ReviewNote
 from briefings.newsroom import publishing
+from briefings.pending.workflow import pending_change_save
 from tests.briefings.newsroom import change_url, form_data
 from tests.factories import StaffFactory, ready_briefing
 from tests.smtp import SMTPServer
@@ -214,6 +215,20 @@ def test_publishers_see_what_awaits_review_oldest_first(client, editor, writer):
     assert writer.email in page
     assert "Still a draft" not in page
     assert "Already published" not in page
+
+
+def test_publishers_see_changes_to_live_briefings_submitted_for_review(client, editor, writer):
+    live = submitted(writer, title="Live with changes")
+    workflow.briefing_publish(briefing=live, by=editor)
+    kept = submitted(writer, title="Live with unsubmitted changes")
+    workflow.briefing_publish(briefing=kept, by=editor)
+    pending_change_save(briefing=live, data={"title": "Changed"}, by=writer, submit=True)
+    pending_change_save(briefing=kept, data={"title": "Changed"}, by=writer)
+
+    client.force_login(editor)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Live with changes" in page and "changes to a live briefing" in page
+    assert "Live with unsubmitted changes" not in page
 
 
 def test_writers_see_no_awaiting_list(client, writer):
