@@ -129,6 +129,9 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     page = phone(browser_page)
     page.goto(path)
     page.get_by_role("link", name="Already a member? Sign in").first.click()
+    # The sign-in page itself, not the briefing while it is being left.
+    page.wait_for_url("**/accounts/login/**")
+    page.wait_for_load_state()
     assert no_horizontal_scroll(page)
     sign_in_with_password(page, member.email)
     page.wait_for_url(f"**{path}")
