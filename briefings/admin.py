@@ -19,7 +19,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
-from briefings import reviewing
+from briefings import presence, reviewing
 from briefings.models import Briefing, Category, Region, Source, Topic
 from briefings.newsroom import (
     filters,
@@ -345,7 +345,10 @@ class BriefingAdmin(admin.ModelAdmin):
             blockers = list(form.publish_problems)
             for inline in context.get("inline_admin_formsets", []):
                 blockers.extend(inline.formset.non_form_errors())
+        if may_change:
+            presence.mark_open(obj, request.user)
         context.update(
+            others_editing=presence.others_open(obj, request.user) if obj is not None else [],
             publish_blockers=blockers,
             workflow_buttons=[
                 *pending.buttons(request.user, obj, may_change=may_change),
@@ -367,11 +370,13 @@ class BriefingAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
+        presence.mark_open(obj, request.user)
         if workflow_button(request):
             return publishing.run_workflow_button(self, request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        presence.mark_open(obj, request.user)
         if getattr(request, "_pending_saved", None) is not None:
             return pending.respond(self, request, obj)
         if workflow_button(request):
