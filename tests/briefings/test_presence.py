@@ -88,3 +88,12 @@ def test_the_notice_costs_at_most_two_queries(django_assert_max_num_queries):
         mark_open(briefing, grace)  # still fresh: one update
     with django_assert_max_num_queries(1):
         assert [s.user for s in others_open(briefing, grace)] == [ada]
+
+
+def test_opening_the_form_keeps_the_readers_caches(client):
+    from config.caching import content_generation
+
+    briefing = ready_briefing()
+    generation = content_generation()
+    opened_by(StaffFactory(group="editors"), briefing)  # creates the mark
+    assert content_generation() == generation
