@@ -1,0 +1,29 @@
+"""
+Signals the members app sends.
+
+`reader_changed` (sender: the model class, `user_ids`: the accounts concerned) is sent
+after anything that can change what an account may read is saved: a membership added,
+changed or removed. Whatever remembers a reader's standing (a cache, a session) listens
+and forgets it; whatever grants reading by other means (seats, for instance) sends it.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal, receiver
+
+reader_changed = Signal()
+
+
+def send_reader_changed(sender, user_ids) -> None:
+    """Sends `reader_changed` for `user_ids` once the transaction commits."""
+    user_ids = frozenset(uid for uid in user_ids if uid is not None)
+    if user_ids:
+        transaction.on_commit(
+            lambda: reader_changed.send(sender=sender, user_ids=user_ids), robust=False
+        )
+
+
+@receiver(post_save, sender="members.Membership", dispatch_uid="membership-saved")
+@receiver(post_delete, sender="members.Membership", dispatch_uid="membership-deleted")
+def membership_changed(sender, instance, **kwargs):
+    send_reader_changed(sender, [instance.user_id])
