@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "members",
     "briefings",
     "delivery",
+    "organisations",
 ]
 
 # The order matters: a request passes down this list and its response back up it.
@@ -111,6 +112,8 @@ INSTALLED_APPS = [
 # 11. Common and 12. Csrf: Django's documented places, before any view runs.
 # 13. Authentication needs the session; 14. Audience needs request.user and puts the
 #     reader (lazily) on the request.
+#     SeatVisit (organisations): a seat holder's last visit, at most once an hour per
+#     session; needs the session, not the user, so costs nothing more on other requests.
 # 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
 # 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
@@ -131,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.AudienceMiddleware",
+    "organisations.visits.SeatVisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
