@@ -119,6 +119,12 @@ class LicenceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.licence_save(licence=obj, by=request.user, changed=form.changed_data)
 
+    def get_deleted_objects(self, objs, request):
+        # Seats are protected from a plain delete (their memberships must end first);
+        # `licence_delete` ends them, then deletes the seats, invitations and log with it.
+        deleted, counts, _, _ = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
+
     def delete_model(self, request, obj):
         services.licence_delete(licence=obj, by=request.user)
 
