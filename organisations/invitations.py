@@ -112,8 +112,8 @@ def invitation_create(*, licence, email: str, by, by_domain: bool = False):
 
 
 def invitation_withdraw(*, invitation, by) -> bool:
-    withdrawn = SeatInvitation.objects.usable().filter(pk=invitation.pk).update(
-        revoked_at=timezone.now()
+    withdrawn = (
+        SeatInvitation.objects.usable().filter(pk=invitation.pk).update(revoked_at=timezone.now())
     )
     if withdrawn:
         event_record(
@@ -131,7 +131,9 @@ def _refuse_unusable(state) -> None:
     if state == SeatInvitation.State.REVOKED:
         raise OrganisationError("This invitation has been withdrawn.")
     if state == SeatInvitation.State.EXPIRED:
-        raise OrganisationError("This invitation has expired. Ask your administrator for a new one.")
+        raise OrganisationError(
+            "This invitation has expired. Ask your administrator for a new one."
+        )
 
 
 def invitation_accept(

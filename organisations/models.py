@@ -282,3 +282,6 @@ class LicenceReminder(models.Model):
                 fields=["licence", "ends_at", "days_before"], name="one_reminder_per_window"
             )
         ]
+
+    def __str__(self):
+        return f"{self.licence}: {self.days_before} days before {self.ends_at:%Y-%m-%d}"

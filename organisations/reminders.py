@@ -47,7 +47,9 @@ def licence_reminders_send(*, at=None) -> int:
     for licence, days in reminders_due(at=at):
         try:
             with transaction.atomic():
-                LicenceReminder.objects.create(licence=licence, ends_at=licence.ends_at, days_before=days)
+                LicenceReminder.objects.create(
+                    licence=licence, ends_at=licence.ends_at, days_before=days
+                )
                 event_record(
                     licence=licence,
                     action=LicenceEvent.Action.REMINDED,

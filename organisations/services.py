@@ -262,8 +262,8 @@ def seat_remove(*, seat, by, at=None, left: bool = False):
     """
     at = at or timezone.now()
     with transaction.atomic():
-        seat = Seat.objects.select_for_update().select_related("membership", "licence").get(
-            pk=seat.pk
+        seat = (
+            Seat.objects.select_for_update().select_related("membership", "licence").get(pk=seat.pk)
         )
         if seat.removed_at is not None:
             return seat

@@ -119,7 +119,10 @@ def administrator_add(request, licence):
     user = (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email, emailaddress__verified=True))
+        .filter(
+            Q(email__iexact=email)
+            | Q(emailaddress__email__iexact=email, emailaddress__verified=True)
+        )
         .distinct()
         .first()
     )
@@ -174,8 +177,7 @@ class InvitationView(TemplateView):
             invitation=self.invitation,
             licence=self.invitation.licence,
             tier_name=Audience(self.invitation.licence.tier).label,
-            accepted_by_reader=user.is_authenticated
-            and self.invitation.accepted_by_id == user.pk,
+            accepted_by_reader=user.is_authenticated and self.invitation.accepted_by_id == user.pk,
             for_another_address=user.is_authenticated
             and not user_holds_address(user, self.invitation.email),
             other_seat=other_seat,

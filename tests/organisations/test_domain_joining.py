@@ -139,4 +139,7 @@ def test_an_ended_licence_and_a_seat_elsewhere_get_nothing(licence):
     licence.ends_at = timezone.now() - timedelta(seconds=1)
     licence.save()
     reader = UserFactory(email="reader@client.example")
-    assert invitations.domain_join(user=reader, email_address=EmailAddress.objects.get(user=reader)) is None
+    assert (
+        invitations.domain_join(user=reader, email_address=EmailAddress.objects.get(user=reader))
+        is None
+    )

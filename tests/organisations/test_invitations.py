@@ -92,7 +92,9 @@ def test_a_seat_holder_elsewhere_is_told_and_moves_only_by_saying_so(client):
     old = services.seat_take(licence=old_licence, user=user, via=Seat.Via.INVITATION)
     _, url = invited(LicenceFactory(name="New Employer Ltd"))
     client.force_login(user)
-    assert "You hold a seat on <strong>Old Employer plc</strong>" in client.get(url).content.decode()
+    assert (
+        "You hold a seat on <strong>Old Employer plc</strong>" in client.get(url).content.decode()
+    )
     refused = client.post(url, follow=True).content.decode()
     assert "taking this one gives that one up" in refused
     old.refresh_from_db()
@@ -130,7 +132,8 @@ def test_two_invitations_accepted_at_once_for_the_last_seat_give_one_seat():
             connection.close()
 
     threads = [
-        threading.Thread(target=accept, args=pair) for pair in zip(invitations_made, users)
+        threading.Thread(target=accept, args=pair)
+        for pair in zip(invitations_made, users, strict=True)
     ]
     for thread in threads:
         thread.start()
