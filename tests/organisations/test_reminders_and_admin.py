@@ -186,3 +186,9 @@ def test_deleting_a_licence_in_admin_ends_its_seats(admin_client):
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert not Licence.objects.exists()
     assert reader_status(holder).audience == 0
+
+
+def test_membership_managers_may_manage_licences(manager):
+    for codename in ("add_licence", "change_licence", "delete_licence", "view_seat"):
+        assert manager.has_perm(f"organisations.{codename}"), codename
+    assert not manager.has_perm("organisations.change_seat")

@@ -191,3 +191,17 @@ def test_last_visit_is_recorded_at_sign_in_and_at_most_hourly(client, django_ass
     client.get("/membership/")
     seat.refresh_from_db()
     assert seat.last_seen_at == first  # within the hour: no write
+
+
+def test_an_hour_later_the_next_request_stamps_the_visit_once(client, django_assert_num_queries):
+    from organisations.visits import SEEN_SESSION_KEY
+
+    seat = take(LicenceFactory())
+    client.force_login(seat.user)
+    session = client.session
+    session[SEEN_SESSION_KEY] -= 3601
+    session.save()
+    Seat.objects.filter(pk=seat.pk).update(last_seen_at=None)
+    client.get("/membership/")
+    seat.refresh_from_db()
+    assert seat.last_seen_at is not None
