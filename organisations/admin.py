@@ -97,7 +97,7 @@ class LicenceAdmin(admin.ModelAdmin):
     ]
     list_filter = [EndingSoonFilter, "tier"]
     search_fields = ["name", "domains__domain", "administrators__email"]
-    filter_horizontal = ["administrators"]
+    autocomplete_fields = ["administrators"]
     inlines = [VerifiedDomainInline, SeatInline, LicenceEventInline]
     actions = ["download_seat_holders"]
 

@@ -227,6 +227,9 @@ def members_migration_data():
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
+    import_module("organisations.migrations.0002_membership_managers_manage_licences").grant(
+        apps, None
+    )
 
 
 def gated_briefing(
