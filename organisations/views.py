@@ -45,7 +45,7 @@ class TeamView(LoginRequiredMixin, TemplateView):
             user=self.request.user, licence_id=self.kwargs["pk"]
         )
         kwargs.setdefault("invite_form", InviteForm())
-        kwargs.setdefault("administrator_form", AdministratorForm())
+        kwargs.setdefault("administrator_form", AdministratorForm(prefix="administrator"))
         return super().get_context_data(
             **selectors.team(licence),
             tier_name=Audience(licence.tier).label,
@@ -112,7 +112,7 @@ def invitation_withdraw(request, licence, invitation_id):
 
 @_team_action
 def administrator_add(request, licence):
-    form = AdministratorForm(request.POST)
+    form = AdministratorForm(request.POST, prefix="administrator")
     if not form.is_valid():
         return _render_team_with(request, licence, administrator_form=form)
     email = form.cleaned_data["email"]

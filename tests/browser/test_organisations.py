@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from organisations.models import Licence, Seat
@@ -27,7 +28,13 @@ from tests.browser.helpers import (
     sign_in_with_password,
     sign_up_with_code,
 )
-from tests.factories import StaffFactory, UserFactory, members_migration_data, totp_code
+from tests.factories import (
+    LicenceFactory,
+    StaffFactory,
+    UserFactory,
+    members_migration_data,
+    totp_code,
+)
 
 
 @pytest.fixture
@@ -61,7 +68,7 @@ def invitation_link(email: str) -> str:
 
 
 def invite(page, email):
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("E-mail address", exact=True).fill(email)
     page.get_by_role("button", name="Send the invitation").click()
     page.wait_for_load_state()
 
@@ -149,3 +156,51 @@ def test_a_licence_from_admin_to_the_team_and_back(fresh, browser_page):
     text = team.locator("main").inner_text()
     assert "new.hire@client.example" in text and colleague.email in text  # the log names both
     assert problems(team) == []
+
+
+def team_with_history():
+    """A licence ending soon with a holder, an open invitation and a log."""
+    from organisations import invitations, services
+
+    chief = UserFactory(email="chief@client.example")
+    licence = LicenceFactory(name="Client Grid Ltd", seat_count=5, administrators=[chief])
+    licence.ends_at = timezone.now() + timedelta(days=12)
+    licence.save()
+    services.seat_take(
+        licence=licence, user=UserFactory(email="ada@client.example"), via=Seat.Via.INVITATION
+    )
+    invitation, token, _ = invitations.invitation_create(
+        licence=licence, email="grace.hopper-with-a-long-address@client.example", by=chief
+    )
+    return chief, licence, token
+
+
+@pytest.mark.parametrize("mode", ["desktop", "phone-dark"])
+def test_the_team_and_invitation_pages_meet_the_standards(fresh, browser_page, mode):
+    from tests.browser.standards import axe_violations, vnu_errors
+
+    chief, licence, token = team_with_history()
+    options = (
+        {"viewport": DESKTOP}
+        if mode == "desktop"
+        else {"viewport": PHONE, "is_mobile": True, "color_scheme": "dark"}
+    )
+    documents = {}
+    for name, user, path in (
+        ("team", chief, licence.get_absolute_url()),
+        ("invitation", UserFactory(), f"/team/invitations/{token}/"),
+    ):
+        page = browser_page(user=user, **options)
+        response = page.goto(path)
+        assert response.status == 200, name
+        assert problems(page) == [], name
+        assert no_horizontal_scroll(page), name
+        assert axe_violations(page) == [], name
+        documents[name] = page.content()
+    if mode == "desktop":
+        client = Client()
+        client.force_login(chief)
+        documents = {"team": client.get(licence.get_absolute_url()).text}
+        sent_back = client.post(f"/team/{licence.pk}/invite/", {"email": "not an address"})
+        documents["team-with-errors"] = sent_back.text
+        assert {name: errors for name, errors in vnu_errors(documents).items() if errors} == {}

@@ -175,9 +175,9 @@ def test_administrators_are_added_and_the_last_cannot_leave(signed_in, licence, 
 
     colleague = UserFactory(email="deputy@client.example")
     add = reverse("organisations:administrator-add", args=[licence.pk])
-    assert signed_in.post(add, {"email": "Deputy@Client.example"}).status_code == 302
+    assert signed_in.post(add, {"administrator-email": "Deputy@Client.example"}).status_code == 302
     assert licence.administrators.filter(pk=colleague.pk).exists()
-    response = signed_in.post(add, {"email": "nobody@client.example"})
+    response = signed_in.post(add, {"administrator-email": "nobody@client.example"})
     assert response.status_code == 400
     assert "No account has this address" in response.content.decode()
 
