@@ -169,7 +169,7 @@ def team_with_history():
     services.seat_take(
         licence=licence, user=UserFactory(email="ada@client.example"), via=Seat.Via.INVITATION
     )
-    invitation, token, _ = invitations.invitation_create(
+    _, token, _ = invitations.invitation_create(
         licence=licence, email="grace.hopper-with-a-long-address@client.example", by=chief
     )
     return chief, licence, token

@@ -214,3 +214,8 @@ def test_the_team_page_costs_the_same_queries_however_big_the_team(
     invitations.invitation_create(licence=licence, email="waiting@client.example", by=None)
     with django_assert_num_queries(len(few)):
         signed_in.get(team_url(licence))
+
+
+def test_the_account_page_links_to_the_team(signed_in, licence):
+    body = signed_in.get(reverse("members:account")).content.decode()
+    assert f'href="{team_url(licence)}"' in body
