@@ -286,6 +286,25 @@ def seat_remove(*, seat, by, at=None, left: bool = False):
     return seat
 
 
+def seat_release_if_membership_ended(*, membership) -> None:
+    """
+    Release the held seat whose membership was ended before its licence ends by something
+    other than this app (an account deleted, a manager's "End now" on the membership).
+    """
+    seat = Seat.objects.held().filter(membership=membership).select_related("licence").first()
+    if seat is None or membership.ends_at is None or membership.ends_at >= seat.licence.ends_at:
+        return
+    seat.removed_at = membership.ends_at
+    seat.save(update_fields=["removed_at"])
+    send_reader_changed(Seat, [seat.user_id])
+    event_record(
+        licence=seat.licence,
+        action=LicenceEvent.Action.LEFT,
+        subject=seat.user.email,
+        detail=f"Seat {seat.number}: the membership ended (account closed or ended by us).",
+    )
+
+
 def seat_mark_seen(*, user_id, at=None) -> None:
     """Stamp the last visit of the seat the account holds (none: nothing happens)."""
     Seat.objects.held().filter(user_id=user_id).update(last_seen_at=at or timezone.now())

@@ -205,3 +205,40 @@ def test_an_hour_later_the_next_request_stamps_the_visit_once(client, django_ass
     client.get("/membership/")
     seat.refresh_from_db()
     assert seat.last_seen_at is not None
+
+
+def test_a_deleted_account_gives_its_seat_up():
+    from members.services import account_delete
+
+    licence = LicenceFactory(seat_count=1)
+    seat = take(licence)
+    account_delete(user=seat.user)
+    seat.refresh_from_db()
+    assert seat.removed_at is not None
+    assert licence.events.filter(action=LicenceEvent.Action.LEFT).exists()
+    take(licence)  # the seat is free again
+
+
+def test_a_licence_edit_that_ends_seats_earlier_keeps_them_held():
+    licence = LicenceFactory()
+    seat = take(licence)
+    licence.ends_at = timezone.now() + timedelta(days=3)
+    services.licence_save(licence=licence, by=None)
+    seat.refresh_from_db()
+    assert seat.removed_at is None and seat.membership.ends_at == licence.ends_at
+
+
+def test_a_seat_membership_is_read_only_in_the_membership_admin(client):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from tests.factories import StaffFactory
+
+    manager = StaffFactory()
+    manager.groups.add(Group.objects.get(name="Membership managers"))
+    seat = take(LicenceFactory())
+    client.force_login(manager)
+    url = reverse("admin:members_membership_change", args=[seat.membership.pk])
+    body = client.get(url).content.decode()
+    assert 'name="ends_at_0"' not in body
+    assert client.post(url, {"ends_at_0": "2020-01-01"}).status_code == 403
