@@ -117,7 +117,19 @@ class LicenceAdmin(admin.ModelAdmin):
         return licence.state_at(timezone.now()).replace("-", " ")
 
     def save_model(self, request, obj, form, change):
+        # Who administered the licence before this save, for the log (save_related).
+        request.licence_administrators_before = (
+            set(obj.administrators.values_list("pk", flat=True)) if change else set()
+        )
         services.licence_save(licence=obj, by=request.user, changed=form.changed_data)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.administrators_changed_record(
+            licence=form.instance,
+            before=getattr(request, "licence_administrators_before", set()),
+            by=request.user,
+        )
 
     def get_deleted_objects(self, objs, request):
         # Seats are protected from a plain delete (their memberships must end first);

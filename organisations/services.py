@@ -323,6 +323,23 @@ def administrator_add(*, licence, user, by):
         )
 
 
+def administrators_changed_record(*, licence, before: set[int], by) -> None:
+    """Log who became or stopped being an administrator in a change made in admin."""
+    after = {user.pk: user for user in licence.administrators.all()}
+    for pk in sorted(set(after) - before):
+        event_record(
+            licence=licence,
+            action=LicenceEvent.Action.ADMIN_ADDED,
+            by=by,
+            subject=after[pk].email,
+        )
+    gone = licence.administrators.model.objects.filter(pk__in=before - set(after))
+    for user in gone:
+        event_record(
+            licence=licence, action=LicenceEvent.Action.ADMIN_REMOVED, by=by, subject=user.email
+        )
+
+
 def administrator_remove(*, licence, user, by):
     """Remove an administrator; the last one stays, so a team is never left unmanaged."""
     with transaction.atomic():

@@ -140,6 +140,8 @@ def test_a_licence_from_admin_to_the_team_and_back(fresh, browser_page):
     reader.goto(path)
     main = reader.locator("main").inner_text()
     assert PUBLIC_TEXT in main and ALLIANCE_TEXT not in main
+    # Treated as a lapsed member: the lock card offers to renew.
+    assert reader.get_by_role("link", name="Renew Leadership Alliance").count() == 1
     assert problems(reader) == []
 
     # A reader at the verified domain joins while a seat is free: the licence gives it.

@@ -80,6 +80,7 @@ def admin_client(client, manager):
 
 def test_managers_create_a_licence_in_admin_and_it_is_logged(admin_client, manager):
     now = timezone.now()
+    chief = UserFactory(email="chief@client.example")
     response = admin_client.post(
         reverse("admin:organisations_licence_add"),
         {
@@ -90,7 +91,7 @@ def test_managers_create_a_licence_in_admin_and_it_is_logged(admin_client, manag
             "starts_at_1": "00:00:00",
             "ends_at_0": (now + timedelta(days=365)).strftime("%Y-%m-%d"),
             "ends_at_1": "00:00:00",
-            "administrators": [],
+            "administrators": [chief.pk],
             "domains-TOTAL_FORMS": 1,
             "domains-INITIAL_FORMS": 0,
             "domains-0-domain": "Client.Example",
@@ -103,8 +104,10 @@ def test_managers_create_a_licence_in_admin_and_it_is_logged(admin_client, manag
     assert response.status_code == 302, response.content.decode()[:3000]
     licence = Licence.objects.get()
     assert list(licence.domains.values_list("domain", flat=True)) == ["client.example"]
-    event = licence.events.get()
-    assert event.action == LicenceEvent.Action.CREATED and event.actor == manager
+    created = licence.events.get(action=LicenceEvent.Action.CREATED)
+    assert created.actor == manager
+    added = licence.events.get(action=LicenceEvent.Action.ADMIN_ADDED)
+    assert added.subject == chief.email and added.actor == manager
 
 
 def test_the_list_shows_seats_used_and_available_and_filters_ending_soon(admin_client):
