@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "members",
     "briefings",
     "delivery",
+    "organisations",
 ]
 
 # The order matters: a request passes down this list and its response back up it.
@@ -111,11 +112,13 @@ INSTALLED_APPS = [
 # 11. Common and 12. Csrf: Django's documented places, before any view runs.
 # 13. Authentication needs the session; 14. Audience needs request.user and puts the
 #     reader (lazily) on the request.
-# 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
+# 15. SeatVisit (organisations): a seat holder's last visit, at most once an hour per
+#     session; needs the session, not the user, so costs nothing more on other requests.
+# 16. Messages, 17. XFrameOptions, 18. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
-# 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
-# 19. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 20. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 19. StaffMFARequired: needs the user, messages and allauth, so comes after them.
+# 20. AdminTimeZone: needs the user; activates their own zone for admin's views only.
+# 21. HistoryRequest: innermost, beside the views, so admin edits record their author.
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -131,6 +134,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.AudienceMiddleware",
+    "organisations.visits.SeatVisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -121,6 +121,10 @@ class Membership(models.Model):
         APPLICATION = "application", "Approved application"
         INVITATION = "invitation", "Invitation"
         COMPLIMENTARY = "complimentary", "Complimentary"
+        # A seat on an organisation's licence: its dates follow the licence and the seat
+        # (kept in step by the organisations app), so every channel counts it as it
+        # counts any membership.
+        SEAT = "seat", "Organisation seat"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -162,16 +162,16 @@ def site_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def email_send(*, template: str, to: str, context: dict) -> bool:
+def email_send(*, template: str, to: str, context: dict, folder: str = "members/email") -> bool:
     """
-    Render a plain-text and HTML e-mail from templates/members/email/<template>_* and
+    Render a plain-text and HTML e-mail from templates/<folder>/<template>_* and
     queue it for the task worker (members.tasks), which sends it and retries while the
     mail server is away. These are transactional e-mails: the briefing suppression list
     does not apply. Called after the change it reports has been committed; a queue that
     cannot take it is logged and reported back rather than undoing the change.
     """
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    prefix = f"members/email/{template}"
+    prefix = f"{folder}/{template}"
     subject = render_to_string(f"{prefix}_subject.txt", context).strip()
     subject = " ".join(subject.splitlines())
     message = EmailMultiAlternatives(

@@ -19,6 +19,8 @@ worker=$!
 while true; do
   $py manage.py send_digests || true
   $py manage.py send_due_emails || true
+  # Daily in production; each reminder goes once, so running it often is harmless.
+  $py manage.py send_licence_reminders || true
   sleep 300
 done &
 digests=$!

@@ -8,6 +8,7 @@ from django.utils import timezone
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 from members.models import Application, Membership, User
+from organisations.models import Licence
 
 PASSWORD = "a-long-test-password-42"
 
@@ -104,6 +105,25 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     organisation = "Example Grid Partners"
     role = "Head of infrastructure investment"
     reason = "We underwrite data centre projects and need the relationship evidence."
+
+
+class LicenceFactory(factory.django.DjangoModelFactory):
+    """A Leadership Alliance licence for two seats, running for a year from yesterday."""
+
+    class Meta:
+        model = Licence
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    tier = Audience.LEADERSHIP_ALLIANCE
+    seat_count = 2
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=365))
+
+    @factory.post_generation
+    def administrators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.administrators.add(*extracted)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -207,6 +227,9 @@ def members_migration_data():
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
+    import_module("organisations.migrations.0002_membership_managers_manage_licences").grant(
+        apps, None
+    )
 
 
 def gated_briefing(

@@ -34,15 +34,19 @@ from delivery.private_feeds import private_feed_create, private_feed_revoke
 from members import access
 from members.access import Audience
 from members.selectors import reader_status
+from organisations import services as organisation_services
+from organisations.models import Seat
 from tests.factories import (
     BriefingFactory,
     CategoryFactory,
     CitationFactory,
+    LicenceFactory,
     MembershipFactory,
     RegionFactory,
     SectionFactory,
     StaffFactory,
     TopicFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +239,16 @@ def audience_readers():
     )
     readers["leadership alliance from tomorrow"] = membership(
         tier=Audience.LEADERSHIP_ALLIANCE, starts_at=now + timedelta(days=1)
+    )
+    # A seat on an organisation's licence reads as its tier; a person their administrator
+    # removed reads the public parts again, everywhere, at once.
+    licence = LicenceFactory(tier=Audience.LEADERSHIP_ALLIANCE, seat_count=2)
+    for name in ("seat holder", "removed seat holder"):
+        readers[name] = organisation_services.seat_take(
+            licence=licence, user=UserFactory(password=NO_PASSWORD), via=Seat.Via.INVITATION
+        ).user
+    organisation_services.seat_remove(
+        seat=readers["removed seat holder"].seats.get(), by=UserFactory(password=NO_PASSWORD)
     )
     # Staff read the public site as their own memberships (none here), whatever their
     # newsroom permissions.

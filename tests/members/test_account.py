@@ -164,7 +164,8 @@ def test_account_pages_are_private(client, db, path):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        (ACCOUNT, 4),
+        # The fifth: the teams the member administers (organisations), for the link to each.
+        (ACCOUNT, 5),
         (reverse("members:tier", args=["leadership-alliance"]), 4),
         (reverse("members:tier", args=["strategic-circle"]), 4),
     ],
