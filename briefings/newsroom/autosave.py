@@ -23,7 +23,6 @@ from django.forms.formsets import all_valid
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from briefings import presence
 from briefings.autosave import autosave_discard, autosave_write
@@ -63,8 +62,11 @@ def _parts(form, formsets) -> dict:
     return parts
 
 
-@require_POST
 def autosave_view(model_admin, request, object_id):
+    if request.method != "POST":
+        response = _answer(405, saved=False, message="Autosave takes the form as a POST.")
+        response["Allow"] = "POST"
+        return response
     briefing = model_admin.get_object(request, str(object_id))
     if briefing is None:
         return _answer(404, saved=False, message="This briefing has been deleted.")
@@ -114,11 +116,12 @@ def autosave_view(model_admin, request, object_id):
     )
 
 
-@require_POST
 def discard_view(model_admin, request, object_id):
-    """Throw one's own autosave away and open the briefing as saved."""
+    """Throw one's own autosave away (a POST) and open the briefing as saved."""
     briefing = model_admin.get_object(request, str(object_id))
     change_url = reverse("admin:briefings_briefing_change", args=[object_id])
+    if request.method != "POST":
+        return HttpResponseRedirect(change_url)
     if briefing is not None and autosave_discard(briefing=briefing, user=request.user):
         model_admin.message_user(
             request, "Your autosaved changes are discarded: this is the saved version.", messages.INFO
