@@ -26,7 +26,7 @@ def cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return head.rstrip(" ,;:.-") + " …"
+    return head.rstrip(" ,;:.·-") + " …"
 
 
 def preview_html(briefing: Briefing) -> str:

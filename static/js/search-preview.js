@@ -25,7 +25,7 @@
     if (space > 0) {
       head = head.slice(0, space);
     }
-    return head.replace(/[ ,;:.\-]+$/, "") + " …";
+    return head.replace(/[ ,;:.·\-]+$/, "") + " …";
   }
   function show(name, text) {
     var node = preview.querySelector("[data-preview='" + name + "']");
@@ -69,7 +69,8 @@
   var descriptionCounter = counter("meta_description", descriptionGuide, "the summary");
 
   function update() {
-    var resultTitle = value("meta_title") || value("title") + " · " + siteName;
+    var resultTitle =
+      value("meta_title") || (value("title") ? value("title") + " · " : "") + siteName;
     var cardTitle = value("meta_title") || value("title");
     var description = value("meta_description") || value("summary");
     var slug = value("slug");
