@@ -488,8 +488,9 @@ class SearchDocument(models.Model):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
 
 
-# A live briefing's changes not yet published (briefings.pending): a model of this app,
-# kept in its own package with the code that reads and applies it.
+# A live briefing's changes not yet published (briefings.pending), who has a change form
+# open (briefings.presence) and editors' autosaves (briefings.autosave): models of this
+# app, kept beside the code that reads and writes them.
+from briefings.autosave import Autosave  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401
-from briefings.autosave import Autosave  # noqa: E402, F401, I001

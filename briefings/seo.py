@@ -58,7 +58,7 @@ def share_title(briefing: Briefing) -> str:
 
 
 def description(briefing: Briefing) -> str:
-    """The meta description, og:description and twitter:description: the editor's, else the summary."""
+    """The meta, og: and twitter: description: the editor's, else the summary."""
     return briefing.meta_description.strip() or briefing.summary
 
 

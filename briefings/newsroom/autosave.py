@@ -124,7 +124,9 @@ def discard_view(model_admin, request, object_id):
         return HttpResponseRedirect(change_url)
     if briefing is not None and autosave_discard(briefing=briefing, user=request.user):
         model_admin.message_user(
-            request, "Your autosaved changes are discarded: this is the saved version.", messages.INFO
+            request,
+            "Your autosaved changes are discarded: this is the saved version.",
+            messages.INFO,
         )
     return HttpResponseRedirect(change_url)
 

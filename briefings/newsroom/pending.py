@@ -83,10 +83,7 @@ def opens_with_autosave(request, briefing) -> bool:
     return (
         request.method == "GET"
         and autosave is not None
-        and (
-            autosave.is_current(briefing)
-            or request.GET.get("autosave") == RESTORE_AUTOSAVE
-        )
+        and (autosave.is_current(briefing) or request.GET.get("autosave") == RESTORE_AUTOSAVE)
     )
 
 

@@ -31,9 +31,12 @@ CHANGED = (
         "  - title: A new reference\n    url: https://example.org/new\n"
         "  - title: Public reference title\n",
     )
-    .replace("summary: One or two public sentences.", "summary: A rewritten summary.\n"
-             "meta_title: Cranes and compute in Hong Kong\n"
-             "meta_description: What the AI data centre adds.")
+    .replace(
+        "summary: One or two public sentences.",
+        "summary: A rewritten summary.\n"
+        "meta_title: Cranes and compute in Hong Kong\n"
+        "meta_description: What the AI data centre adds.",
+    )
 )
 
 
@@ -91,9 +94,7 @@ def test_a_draft_file_over_a_live_briefing_becomes_its_pending_change(client, ed
 
 def test_a_published_file_over_a_live_briefing_still_replaces_it_live(client, editor, live):
     client.force_login(editor)
-    post_files(
-        client, upload("a.md", GOOD.replace("Public text.", "Replaced live.")), update="on"
-    )
+    post_files(client, upload("a.md", GOOD.replace("Public text.", "Replaced live.")), update="on")
     assert report(client)["lines"][0]["text"].startswith("updated: ")
     assert not PendingChange.objects.exists()
     assert Section.objects.filter(briefing=live, body="Replaced live.").exists()

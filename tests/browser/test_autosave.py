@@ -51,7 +51,8 @@ def test_a_drafts_typing_is_autosaved_and_comes_back_after_a_reload(
     page.reload()  # autosaved is safe: no "leave the page?" question
     assert dialogs == []
     assert page.locator("#id_sections-0-body").input_value() == TYPED
-    assert "Your autosaved changes, not saved yet" in page.locator(".newsroom-autosave-notice").inner_text()
+    notice = page.locator(".newsroom-autosave-notice").inner_text()
+    assert "Your autosaved changes, not saved yet" in notice
 
     page.get_by_role("button", name="Save and continue editing").click()
     page.wait_for_url(f"**{change}")
