@@ -25,9 +25,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from briefings.autosave import autosave_write
 from briefings.feeds import FORMATS
 from briefings.models import Briefing, Section
-from briefings.autosave import autosave_write
 from briefings.pending import data as pending_data
 from briefings.pending.workflow import pending_change_save
 from briefings.search import briefings_reindex
