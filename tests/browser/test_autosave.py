@@ -114,3 +114,56 @@ def test_a_live_briefings_typing_is_autosaved_as_its_changes_and_readers_see_non
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"
     ]
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hiding_the_page_autosaves_at_once(chromium, live_server, settings):
+    settings.NEWSROOM_AUTOSAVE_SECONDS = 600  # only hiding the page saves in this test
+    writer = StaffFactory(group="writers")
+    briefing = ready_briefing(title="Harbour cranes")
+    context, page = signed_in_page(chromium, live_server, writer)
+    page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
+    page.fill("#id_sections-0-body", TYPED)
+    assert not Autosave.objects.exists()
+
+    # Another tab, or the window closed: the browser says the page is hidden.
+    page.evaluate(
+        """() => {
+          Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    wait_for_autosave(page)
+    assert Autosave.objects.get(briefing=briefing).data["sections"][0]["body"] == TYPED
+    assert problems(page) == []
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_while_an_autosave_is_on_its_way_waits_for_it_and_is_no_conflict(
+    chromium, live_server, quick_autosave
+):
+    editor = StaffFactory(group="editors")
+    briefing = ready_briefing(title="Harbour cranes go remote")
+    workflow.briefing_publish(briefing=briefing, by=editor, at=timezone.now())
+    context, page = signed_in_page(chromium, live_server, editor)
+    held = []
+    page.route("**/autosave/", lambda route: held.append(route))
+    page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
+    page.fill("#id_sections-0-body", TYPED)
+    page.wait_for_function(
+        "() => document.getElementById('autosave-status').dataset.state === 'saving'"
+    )
+    assert len(held) == 1
+
+    # Pressed while the autosave (which raises the version) is still on its way.
+    page.get_by_role("button", name="Save and continue editing").click(no_wait_after=True)
+    assert page.evaluate("() => document.readyState") == "complete"  # still this page
+    assert not PendingChange.objects.exists()  # nothing posted while the autosave is held
+    held[0].continue_()
+    page.wait_for_selector(".messagelist")
+    assert "saved but not live yet" in page.locator(".messagelist").inner_text()
+    assert page.locator(".newsroom-conflict").count() == 0
+    assert PendingChange.objects.get(briefing=briefing).data["sections"][0]["body"] == TYPED
+    assert problems(page) == []
+    context.close()
