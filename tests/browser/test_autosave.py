@@ -151,9 +151,10 @@ def test_saving_while_an_autosave_is_on_its_way_waits_for_it_and_is_no_conflict(
     page.route("**/autosave/", lambda route: held.append(route))
     page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
     page.fill("#id_sections-0-body", TYPED)
-    page.wait_for_function(
-        "() => document.getElementById('autosave-status').dataset.state === 'saving'"
-    )
+    for _ in range(200):  # until the browser hands the autosave to the route
+        if held:
+            break
+        page.wait_for_timeout(50)
     assert len(held) == 1
 
     # Pressed while the autosave (which raises the version) is still on its way.
