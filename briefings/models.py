@@ -187,6 +187,10 @@ class Briefing(models.Model):
         max_length=300, blank=True, help_text="Public byline: names separated by commas."
     )
 
+    # Search and sharing (briefings.seo): empty means the title and summary stand in.
+    meta_title = models.CharField(max_length=200, blank=True)
+    meta_description = TextField(max_length=320, blank=True)
+
     # Publishing
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -484,7 +488,9 @@ class SearchDocument(models.Model):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
 
 
-# A live briefing's changes not yet published (briefings.pending): a model of this app,
-# kept in its own package with the code that reads and applies it.
+# A live briefing's changes not yet published (briefings.pending), who has a change form
+# open (briefings.presence) and editors' autosaves (briefings.autosave): models of this
+# app, kept beside the code that reads and writes them.
+from briefings.autosave import Autosave  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401

@@ -25,6 +25,8 @@ CONTENT_FIELDS = [
     "title",
     "summary",
     "authors",
+    "meta_title",
+    "meta_description",
     "category",
     "region",
     "topic",

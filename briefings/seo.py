@@ -2,15 +2,20 @@
 Markup for search engines and sharing, built from public fields only.
 
 The meta description, OpenGraph and Twitter tags and the JSON-LD all describe a briefing
-from its title, public summary, byline, dates and taxonomy: never from a section or a
-source note, so they are the same for every reader. The only reader-dependent part is
+from its title, public summary, byline, dates and taxonomy, or from the search and
+sharing fields an editor may fill in instead (`meta_title`, `meta_description`): never
+from a section or a source note, so they are the same for every reader. The newsroom's
+preview of the search result and the share card (briefings/newsroom/search_preview.py)
+asks the same functions. The only reader-dependent part is
 whether the page renders gated parts, which is the `hasPart` Google asks paywalled pages
 to declare (https://developers.google.com/search/docs/appearance/structured-data/paywalled-content).
 """
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -25,6 +30,10 @@ from members.access import Audience
 # to read it (briefings.reading); lock cards never carry it.
 GATED_SELECTOR = f".{GATED_SECTION_CLASS}"
 HEADLINE_MAX = 110  # Google truncates longer headlines in article rich results
+# What search results show before cutting (Yoast's guidance, in characters rather than
+# pixels): the newsroom warns beyond these, and never refuses.
+TITLE_GUIDE = 60
+DESCRIPTION_GUIDE = 155
 
 # Characters that could end the script element or start an HTML comment inside it, as
 # JSON escapes (the same set Django's json_script escapes), plus the JavaScript line
@@ -36,6 +45,39 @@ _SCRIPT_ESCAPES = {
     ord("\u2028"): "\\u2028",
     ord("\u2029"): "\\u2029",
 }
+
+
+def page_title(briefing: Briefing) -> str:
+    """The page's <title>: the editor's search title as written, else the headline and site."""
+    return briefing.meta_title.strip() or f"{briefing.title} · {settings.SITE_NAME}"
+
+
+def share_title(briefing: Briefing) -> str:
+    """og:title and twitter:title: the search title, else the headline (the site is named apart)."""
+    return briefing.meta_title.strip() or briefing.title
+
+
+def description(briefing: Briefing) -> str:
+    """The meta, og: and twitter: description: the editor's, else the summary."""
+    return briefing.meta_description.strip() or briefing.summary
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    url: str  # absolute, or a path on this site
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+def share_image(briefing: Briefing | None) -> ShareImage | None:
+    """
+    The image of the briefing's share card (og:image, twitter:image) and of the
+    newsroom's preview of it: the site's default (SHARE_IMAGE_URL), or none.
+    """
+    if not settings.SHARE_IMAGE_URL:
+        return None
+    return ShareImage(url=settings.SHARE_IMAGE_URL, alt=settings.SHARE_IMAGE_ALT)
 
 
 def keywords(briefing: Briefing) -> list[str]:
@@ -88,7 +130,7 @@ def briefing_structured_data(
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": Truncator(briefing.title).chars(HEADLINE_MAX),
-        "description": briefing.summary,
+        "description": description(briefing),
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "dateModified": modified_at(briefing),

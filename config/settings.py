@@ -69,6 +69,10 @@ else:
 # built by commands). Requests themselves use their own host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Meridian Briefings")
+# The image share cards show (og:image) where a page has none of its own: an absolute URL
+# or a path on this site, ideally 1200x630 PNG or JPEG; empty for none.
+SHARE_IMAGE_URL = os.environ.get("SHARE_IMAGE_URL", "").strip()
+SHARE_IMAGE_ALT = os.environ.get("SHARE_IMAGE_ALT", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -451,6 +455,10 @@ PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
 # memory; a per-process cache cannot hear other processes' edits, so there they live no
 # longer than a public page.
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
+
+# Seconds the briefing change form waits after a change before autosaving it (to the
+# editor's autosave, or a live briefing's pending change; briefings/newsroom/autosave.py).
+NEWSROOM_AUTOSAVE_SECONDS = env_int("NEWSROOM_AUTOSAVE_SECONDS", 10)
 
 # Logs go to standard output: JSON lines in production (one a request, from
 # config.middleware.RequestLogMiddleware, plus errors), plain text in development. Every

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from briefings.autosave import autosave_write
 from briefings.feeds import FORMATS
 from briefings.models import Briefing, Section
 from briefings.pending import data as pending_data
@@ -74,6 +75,9 @@ def public(word, place):
 # Public control words (they prove the crawl reads the live briefing's pages).
 TITLE = public("zephyrtitleword", "live briefing title")
 SUMMARY = public("quillsummaryword", "live briefing summary")
+# The page's own search title and description: its head carries them (not e-mails or
+# feeds, which show the headline and summary), so the page test below checks them.
+SEARCH_META = public("jacanametaword", "live briefing's search title and description")
 PUBLIC_SECTION = public("lanternpublicword", "public section")
 # Gated words: who may read them is the access rule's answer for the part's audience.
 CIRCLE_SECTION = Marker("marmosetcircleword", "Strategic Circle section", Audience.STRATEGIC_CIRCLE)
@@ -88,6 +92,7 @@ SCHEDULED = Marker("ibexscheduledword", "briefing scheduled for tomorrow", None)
 ARCHIVED = Marker("tapirarchivedword", "archived briefing", None)
 HISTORY = Marker("geckohistoryword", "older version in revision history", None)
 PENDING = Marker("narwhalpendingword", "live briefing's changes not yet published", None)
+AUTOSAVE = Marker("okapiautosaveword", "an editor's autosave, never saved", None)
 
 MARKERS = [
     TITLE,
@@ -102,6 +107,7 @@ MARKERS = [
     ARCHIVED,
     HISTORY,
     PENDING,
+    AUTOSAVE,
 ]
 # A word in no briefing: a search for it shows how often a page echoes the query.
 ABSENT_WORD = "vicunaabsentword"
@@ -122,6 +128,8 @@ def build_content():
         confidence=80,
         title=f"Grid operators {TITLE.word} the connection queue",
         summary=f"A {SUMMARY.word} change to how connections are granted.",
+        meta_title=f"Connection queues: the {SEARCH_META.word} reform",
+        meta_description=f"How the {SEARCH_META.word} reform grants grid connections.",
         **taxonomy,
     )
     SectionFactory(briefing=live, position=1, body=f"Public {PUBLIC_SECTION.word} fact.")
@@ -156,6 +164,8 @@ def build_content():
             slug=f"unpublished-{status}",
             title=f"Unpublished {marker.word} headline",
             summary=f"The {marker.word} summary.",
+            meta_title=f"The {marker.word} search title",
+            meta_description=f"The {marker.word} search description.",
             **taxonomy,
         )
         SectionFactory(briefing=briefing, position=1, body=f"The {marker.word} public text.")
@@ -185,7 +195,14 @@ def build_content():
     pending_change_save(
         briefing=live,
         data=pending_data.data_from(
-            Briefing(**{**_fields(live), "summary": f"Pending {PENDING.word} summary."}),
+            Briefing(
+                **{
+                    **_fields(live),
+                    "summary": f"Pending {PENDING.word} summary.",
+                    "meta_title": f"Pending {PENDING.word} search title",
+                    "meta_description": f"Pending {PENDING.word} search description.",
+                }
+            ),
             sections=[
                 Section(
                     id=s.pk,
@@ -209,6 +226,25 @@ def build_content():
         by=StaffFactory(group="editors"),
     )
     assert PENDING.word in str(live.pending_change.data)
+
+    # An editor's autosave of the live briefing, made before it was published and never
+    # saved (briefings.autosave): it stays theirs.
+    autosave_write(
+        briefing=live,
+        user=StaffFactory(group="writers"),
+        data=pending_data.data_from(
+            Briefing(
+                **{
+                    **_fields(live),
+                    "title": f"Autosaved {AUTOSAVE.word} title",
+                    "meta_description": f"Autosaved {AUTOSAVE.word} description.",
+                }
+            ),
+            sections=[Section(position=1, body=f"Autosaved {AUTOSAVE.word} text.")],
+            citations=[],
+        ),
+        base_version=live.version - 1,
+    )
 
     briefings_reindex(briefing_ids=list(Briefing.objects.values_list("pk", flat=True)))
     return live, hidden, taxonomy
@@ -462,6 +498,8 @@ def test_each_audience_reads_its_own_parts_on_the_briefing_page():
             SOURCE_NOTE,
             HISTORY,
             PENDING,
+            AUTOSAVE,
+            SEARCH_META,
         ):
             assert (marker.word in body) == may_read(audience, marker), (name, marker.place)
 

@@ -32,6 +32,8 @@ from members.access import Audience
 TEXT_KEYS = {
     "title": "title",
     "summary": "summary",
+    "meta_title": "meta_title",
+    "meta_description": "meta_description",
     "category_rationale": "category_rationale",
     "region_rationale": "region_rationale",
     "signal_focus": "signal_focus",

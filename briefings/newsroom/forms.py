@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from briefings import revisions, slugs, workflow
+from briefings import revisions, seo, slugs, workflow
 from briefings.models import Briefing, Citation, Section, Source
 from briefings.newsroom import conflict
 from members import access
@@ -121,6 +121,16 @@ class BriefingForm(forms.ModelForm):
             "slug": "The page's address. Leave empty to make one from the title.",
             "summary": "Public: the standfirst under the title, in lists, feeds and search.",
             "authors": "Public byline: names separated by commas.",
+            "meta_title": (
+                "Public: the page's title in search results and on share cards, instead of "
+                f"the headline and the site's name. About {seo.TITLE_GUIDE} characters show "
+                "in search results."
+            ),
+            "meta_description": (
+                "Public: the description in search results and on share cards, instead of "
+                f"the summary. About {seo.DESCRIPTION_GUIDE} characters show in search "
+                "results."
+            ),
             "category": "Public. The breadcrumb and the category coverage page.",
             "region": "Public. The region coverage page.",
             "topic": "Public. The topic coverage page.",
@@ -163,6 +173,7 @@ class BriefingForm(forms.ModelForm):
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
+            "meta_description": forms.Textarea(attrs={"rows": 3}),
             "reporting_summary": forms.Textarea(attrs={"rows": 4}),
         }
 

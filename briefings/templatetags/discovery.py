@@ -81,6 +81,35 @@ def briefing_jsonld(context, briefing):
     return seo.json_ld_script(data)
 
 
+@register.simple_tag(takes_context=True)
+def share_image(context, briefing=None):
+    """The share card's image (seo.share_image), its address made absolute for crawlers."""
+    image = seo.share_image(briefing or None)
+    request = context.get("request")
+    if image is None or request is None or "://" in image.url:
+        return image
+    try:
+        url = request.build_absolute_uri(image.url)
+    except DisallowedHost:
+        url = settings.SITE_URL + image.url
+    return seo.ShareImage(url=url, alt=image.alt, width=image.width, height=image.height)
+
+
+@register.simple_tag
+def seo_page_title(briefing):
+    return seo.page_title(briefing)
+
+
+@register.simple_tag
+def seo_share_title(briefing):
+    return seo.share_title(briefing)
+
+
+@register.simple_tag
+def seo_description(briefing):
+    return seo.description(briefing)
+
+
 @register.simple_tag
 def briefing_keywords(briefing):
     return seo.keywords(briefing)
