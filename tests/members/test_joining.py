@@ -227,4 +227,8 @@ def test_the_migration_gives_earlier_granted_accounts_their_address_row():
     user = UserFactory(verified=False, email="Earlier@Example.org")
     call_command("migrate", "members", verbosity=0)
     address = EmailAddress.objects.get(user=user)
-    assert (address.email, address.primary, address.verified) == ("earlier@example.org", True, False)
+    assert (address.email, address.primary, address.verified) == (
+        "earlier@example.org",
+        True,
+        False,
+    )
