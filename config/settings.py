@@ -249,6 +249,9 @@ LOGIN_REDIRECT_URL = "briefings:home"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Our English over allauth's and Django's: "Sign in", "E-mail", sentence case
+# (locale/en_GB/LC_MESSAGES/django.po; compile with `make messages`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
