@@ -238,7 +238,7 @@ def test_reading_and_signing_in_without_javascript(site, chromium, live_server):
     assert page.get_by_role("link", name="Join Strategic Circle").is_visible()
     assert CIRCLE_TEXT not in page.content()
     page.get_by_role("link", name="Already a member? Sign in").first.click()
-    page.get_by_label("Email").fill(site["member"].email)
+    page.get_by_label("E-mail address").fill(site["member"].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form.auth-form button[type=submit]").click()
     page.wait_for_load_state()
