@@ -26,7 +26,7 @@ def test_seed_briefing_on_a_phone(demo, phone_page):
 def test_seed_briefing_on_a_desktop_puts_the_fact_file_beside_the_text(demo, page):
     page.goto(URL)
     fact_file = page.locator(".fact-file").bounding_box()
-    body = page.locator(".briefing__body").bounding_box()
+    body = page.locator(".briefing__body").first.bounding_box()
     assert fact_file["x"] > body["x"] + body["width"]
     assert page.console_errors == []
 
