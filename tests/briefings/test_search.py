@@ -525,7 +525,7 @@ SNIPPET_PROSE = (
 )
 
 
-@pytest.mark.parametrize("offset", range(0, 12))
+@pytest.mark.parametrize("offset", range(12))
 def test_snippets_are_cut_at_word_boundaries(client, offset):
     """
     However far into the text the searched word is, the snippet starts and ends on whole
