@@ -520,3 +520,17 @@ def test_briefing_and_coverage_addresses_follow_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert briefing.get_absolute_url() == "/briefings/prefixed/"
+
+
+def test_list_filters_fold_behind_a_summary_that_counts_those_on(client):
+    url = reverse("briefings:list")
+    html = client.get(url).content.decode()
+    panel = html.split('<details class="filters-panel"')[1].split("</details>")[0]
+    assert panel.startswith(">"), "closed unless asked: on a phone it would fill the screen"
+    assert '<summary class="filters-panel__summary">Filters</summary>' in panel
+    assert '<form class="filters"' in panel
+    html = client.get(url, {"kind": "article", "impact": "high"}).content.decode()
+    assert "Filters <span class=\"filters-panel__count\">(2 on)</span>" in html
+    # A filter that was not understood opens the panel, so its message is seen.
+    html = client.get(url, {"impact": "enormous"}).content.decode()
+    assert '<details class="filters-panel" open>' in html
