@@ -530,7 +530,7 @@ def test_list_filters_fold_behind_a_summary_that_counts_those_on(client):
     assert '<summary class="filters-panel__summary">Filters</summary>' in panel
     assert '<form class="filters"' in panel
     html = client.get(url, {"kind": "article", "impact": "high"}).content.decode()
-    assert "Filters <span class=\"filters-panel__count\">(2 on)</span>" in html
+    assert 'Filters <span class="filters-panel__count">(2 on)</span>' in html
     # A filter that was not understood opens the panel, so its message is seen.
     html = client.get(url, {"impact": "enormous"}).content.decode()
     assert '<details class="filters-panel" open>' in html
