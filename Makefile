@@ -8,10 +8,12 @@ LOCAL_ENV := DEBUG=true
 run: setup
 	scripts/run.sh
 
-# Load the demo briefings (idempotent: existing briefings are left alone).
+# Load the demo briefings and the demo accounts (idempotent: existing briefings and
+# accounts are left alone; the accounts' sign-in details are printed).
 demo: setup
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
 	$(LOCAL_ENV) $(PY) manage.py load_demo
+	$(LOCAL_ENV) $(PY) manage.py demo_accounts
 
 test:
 	scripts/test.sh
