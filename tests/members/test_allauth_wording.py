@@ -37,6 +37,12 @@ def title_of(body: str) -> str:
     return html.unescape(" ".join(match.group(1).split()))
 
 
+def heading_of(response) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", response.content.decode(), re.S)
+    assert match, response.content.decode()
+    return html.unescape(" ".join(match.group(1).split()))
+
+
 def assert_house_wording(response, *, title: str | None = None):
     assert response.status_code == 200, response
     body = response.content.decode()
@@ -106,6 +112,7 @@ def test_the_sign_in_code_page(client):
     response = client.post(reverse("account_request_login_code"), {"email": user.email})
     page = client.get(response["Location"])
     assert_house_wording(page, title="Enter your sign-in code")
+    assert heading_of(page) == "Enter your sign-in code"
     wrong = client.post(response["Location"], {"code": "WRONG-CODE"})
     assert_house_wording(wrong, title="Enter your sign-in code")
     assert "Incorrect code" in wrong.content.decode()
@@ -116,6 +123,7 @@ def test_the_confirmation_code_page_after_joining(client):
     response = client.post(reverse("account_signup"), {"email": "new@example.org"})
     page = client.get(response["Location"])
     assert_house_wording(page, title="Enter your confirmation code")
+    assert heading_of(page) == "Enter your confirmation code"
     assert "new@example.org" in page.content.decode()
     assert_house_wording(client.post(response["Location"], {"code": "WRONG-CODE"}))
 
@@ -126,6 +134,7 @@ def test_the_password_reset_code_pages(client):
     response = client.post(reverse("account_reset_password"), {"email": user.email})
     page = client.get(response["Location"])
     assert_house_wording(page, title="Enter your password reset code")
+    assert heading_of(page) == "Enter your password reset code"
     response = client.post(response["Location"], {"code": code_from(mail.outbox[-1])})
     assert_house_wording(client.get(response["Location"]))
     response = client.post(
