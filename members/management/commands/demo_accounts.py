@@ -3,8 +3,8 @@
 editor, on a development machine (`make run` makes them). DEBUG only: their password is
 written here and printed, so with DEBUG off the command refuses and creates nothing.
 
-- a Strategic Circle member, a Leadership Alliance member (for a year), and a lapsed
-  Leadership Alliance member (ended a month ago, still in the free Strategic Circle);
+- a member of the tier signing up grants, a member of the tier granted on application
+  (for a year), and a lapsed one of that tier (ended a month ago, still in the free one);
 - an editor: staff in the `editors` group. Admin asks staff for a second factor
   (StaffMFARequiredMiddleware) on every machine, this one too, so the editor has an
   authenticator (TOTP) whose secret this machine made and the command prints, with an
@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members import services
-from members.access import Audience
+from members.access import APPLICATION_TIER, SIGNUP_TIER
 from members.models import Membership, User
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a development machine's demo accounts only
@@ -85,20 +85,20 @@ class Command(BaseCommand):
             self.member_of_signup_tier(circle)
             alliance = self.account(ALLIANCE)
             self.member_of_signup_tier(alliance)
-            if not alliance.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists():
+            if not alliance.memberships.filter(tier=APPLICATION_TIER).exists():
                 services.membership_grant(
                     user=alliance,
-                    tier=Audience.LEADERSHIP_ALLIANCE,
+                    tier=APPLICATION_TIER,
                     source=Membership.Source.COMPLIMENTARY,
                     ends_at=services.months_after(now, 12),
                     note=NOTE,
                 )
             lapsed = self.account(LAPSED)
             self.member_of_signup_tier(lapsed)
-            if not lapsed.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists():
+            if not lapsed.memberships.filter(tier=APPLICATION_TIER).exists():
                 services.membership_grant(
                     user=lapsed,
-                    tier=Audience.LEADERSHIP_ALLIANCE,
+                    tier=APPLICATION_TIER,
                     source=Membership.Source.COMPLIMENTARY,
                     starts_at=now - dt.timedelta(days=395),
                     ends_at=now - dt.timedelta(days=30),
@@ -120,18 +120,17 @@ class Command(BaseCommand):
         return user
 
     def member_of_signup_tier(self, user):
-        if not user.memberships.filter(tier=Audience.STRATEGIC_CIRCLE).exists():
-            services.membership_grant(
-                user=user, tier=Audience.STRATEGIC_CIRCLE, source=Membership.Source.SIGNUP
-            )
+        if not user.memberships.filter(tier=SIGNUP_TIER).exists():
+            services.membership_grant(user=user, tier=SIGNUP_TIER, source=Membership.Source.SIGNUP)
 
     def report(self, secret: str):
         issuer = quote(settings.MFA_TOTP_ISSUER)
         otpauth = f"otpauth://totp/{issuer}:{quote(EDITOR)}?secret={secret}&issuer={issuer}"
+        free, granted = SIGNUP_TIER.label, APPLICATION_TIER.label
         rows = [
-            (CIRCLE, "Strategic Circle member"),
-            (ALLIANCE, "Leadership Alliance member for a year"),
-            (LAPSED, "Leadership Alliance ended a month ago; still Strategic Circle"),
+            (CIRCLE, f"{free} member"),
+            (ALLIANCE, f"{granted} member for a year"),
+            (LAPSED, f"{granted} ended a month ago; still {free}"),
             (EDITOR, "editor: staff in the 'editors' group, for /admin/"),
         ]
         self.stdout.write(
