@@ -25,7 +25,18 @@ def pending_invitation_remember(request, token: str) -> None:
 
 def pending_invitation_take(request) -> str | None:
     """The token of an invitation opened in this session within the last half hour."""
-    pending = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    return _pending_token(request.session.pop(PENDING_INVITATION_SESSION_KEY, None))
+
+
+def pending_invitation_peek(request) -> str | None:
+    """The same token, left in the session: for the pages on the way to accepting it."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    return _pending_token(session.get(PENDING_INVITATION_SESSION_KEY))
+
+
+def _pending_token(pending) -> str | None:
     if not isinstance(pending, dict):
         return None
     if time.time() - pending.get("at", 0) > PENDING_INVITATION_SECONDS:

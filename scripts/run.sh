@@ -10,6 +10,9 @@ py=.venv/bin/python
 
 $py manage.py migrate --noinput
 $py manage.py load_demo
+# Members of each tier and an editor to sign in as; it refuses (and `make run` goes on)
+# when DEBUG is off, since their password is printed.
+$py manage.py demo_accounts || true
 # The worker reloads itself when the code changes, as runserver does (DEBUG).
 $py manage.py db_worker &
 worker=$!

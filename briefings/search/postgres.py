@@ -135,12 +135,17 @@ _HEADLINE_OPTIONS = (
     f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
     f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
 )
-_SNIPPET_SQL = """(
-SELECT ts_headline(%(config)s::regconfig, substr(d.body, greatest(1, coalesce(least(
+# The stretch is cut from the body with a space added at each end and one character more
+# on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
+# "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
+_SNIPPET_SQL = r"""(
+SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
+    substr(' ' || d.body || ' ', greatest(1, coalesce(least(
         nullif(strpos(d.body, %(word)s), 0),
         nullif(strpos(d.body, initcap(%(word)s)), 0),
         nullif(strpos(d.body, upper(%(word)s)), 0)),
-    strpos(lower(d.body), %(word)s)) - %(before)s), %(length)s), {query}, %(options)s)
+    strpos(lower(d.body), %(word)s)) - %(before)s), %(length)s + 2),
+    '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
 FROM {documents} d WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
 )"""
 
