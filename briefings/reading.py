@@ -9,6 +9,7 @@ annotations (which gated audiences exist), never from gated text.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.urls import reverse
 from briefings.caching import remember
 from briefings.models import Briefing, Citation, Section
 from members import access
-from members.access import Audience, LockAction
+from members.access import Audience, LockAction, ReaderStatus
 from members.models import Tier
 from members.redirects import with_next
 
@@ -32,6 +33,9 @@ class VisibleSection:
     is_gated: bool
     # The section's Markdown source: the plain-text part of e-mails (delivery.rendering).
     text: str = ""
+    # The section's id on the page: `unlocked-<tier>` for the first of each tier (where a
+    # reader who just joined is taken), `section-<n>` for the others.
+    anchor: str = ""
 
     @property
     def css_class(self) -> str:
@@ -51,6 +55,63 @@ class VisibleCitation:
     note_css_class = f"source__note {GATED_SECTION_CLASS}"
 
 
+def unlocked_anchor(tier) -> str:
+    """The id of the first section of `tier` on a page that shows it."""
+    return f"unlocked-{Audience(tier).slug}"
+
+
+def lock_card_anchor(tier) -> str:
+    """The id of the lock card for `tier`."""
+    return f"unlock-{Audience(tier).slug}"
+
+
+# Characters a reader reads in a minute: about 220 words of six characters with the space.
+CHARACTERS_A_MINUTE = 1300
+
+
+def reading_time(characters: int) -> str:
+    """A section's length as a reader weighs it: "~3 min read"."""
+    minutes = max(1, round(characters / CHARACTERS_A_MINUTE))
+    return f"~{minutes} min read"
+
+
+@dataclass(frozen=True)
+class LockedPart:
+    """
+    What a tier would unlock, named by public facts only: the tier's kind of content (its
+    editable `section_label`), how many sections and how long. Gated headings are part of
+    the gated text (search indexes them with the section), so they are never named.
+    """
+
+    tier: Audience
+    label: str
+    sections: int
+    length: str = ""
+    is_source_notes: bool = False
+
+    @property
+    def description(self) -> str:
+        if self.is_source_notes:
+            return self.label
+        count = f"{self.sections} section{'s' if self.sections != 1 else ''}"
+        return f"{self.label}: {count}" + (f", {self.length}" if self.length else "")
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """One line of "In this briefing": a section (or the source notes) and its audience."""
+
+    label: str
+    audience: Audience
+    anchor: str
+    is_locked: bool
+    length: str = ""
+
+    @property
+    def audience_label(self) -> str:
+        return self.audience.label if access.is_gated(self.audience) else "Free to read"
+
+
 @dataclass(frozen=True)
 class LockCard:
     """One tier that would unlock more of the page, and what this reader should do."""
@@ -58,10 +119,23 @@ class LockCard:
     tier: Audience
     name: str
     pitch: str
-    action: LockAction
-    label: str
+    offer: access.LockOffer
     url: str
     sign_in_url: str = ""
+    unlocks: tuple[LockedPart, ...] = ()
+
+    @property
+    def action(self) -> LockAction:
+        return self.offer.action
+
+    @property
+    def label(self) -> str:
+        """The button's words, or where the reader stands when there is no button."""
+        return self.offer.button or self.offer.status
+
+    @property
+    def anchor(self) -> str:
+        return lock_card_anchor(self.tier)
 
 
 @dataclass(frozen=True)
@@ -73,6 +147,7 @@ class ReaderBriefing:
     citations: list[VisibleCitation] = field(default_factory=list)
     shows_source_notes: bool = False
     lock_cards: list[LockCard] = field(default_factory=list)
+    outline: list[OutlineItem] = field(default_factory=list)
 
     @property
     def sections(self) -> list[VisibleSection]:
@@ -81,6 +156,15 @@ class ReaderBriefing:
     @property
     def is_fully_readable(self) -> bool:
         return not self.lock_cards
+
+    @property
+    def has_member_parts(self) -> bool:
+        return any(item.audience != Audience.PUBLIC for item in self.outline)
+
+    @property
+    def first_offer(self) -> LockCard | None:
+        """The lowest tier's card: its button is repeated at the top of the page."""
+        return self.lock_cards[0] if self.lock_cards else None
 
 
 def readable_parts(audience) -> list[Prefetch]:
@@ -100,11 +184,17 @@ def readable_parts(audience) -> list[Prefetch]:
 
 def reader_briefing_queryset(audience, *, queryset=None):
     """
-    Briefings with their taxonomy, which gated parts exist (for lock cards), and what a
-    reader with `audience` may read prefetched: three queries whatever the size.
+    Briefings with their taxonomy, which gated parts exist and how long they are (for lock
+    cards and "In this briefing"), and what a reader with `audience` may read prefetched:
+    three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    return queryset.with_taxonomy().with_gated_parts().prefetch_related(*readable_parts(audience))
+    return (
+        queryset.with_taxonomy()
+        .with_gated_parts()
+        .with_gated_outline()
+        .prefetch_related(*readable_parts(audience))
+    )
 
 
 TIER_WORDING_KEY = "content:tier-wording"
@@ -118,24 +208,74 @@ def tier_wording() -> dict:
     return remember(TIER_WORDING_KEY, lambda: {Audience(t.audience): t for t in Tier.objects.all()})
 
 
-def lock_card_url(tier: Audience, action: LockAction, *, next_path: str) -> str:
+# The query parameter that names the lock card a reader followed (members.conversions).
+CONVERSION_PARAMETER = "from"
+
+
+def conversion_source(briefing, tier) -> str:
+    """The `from` value of a lock card: which briefing, which tier."""
+    return f"{briefing.pk}:{Audience(tier).slug}" if briefing.pk else ""
+
+
+def lock_card_url(
+    tier: Audience, offer: access.LockOffer, *, next_path: str, source: str = ""
+) -> str:
     """Where a lock card's button leads; the reader comes back to `next_path` after."""
-    if access.lock_card_signs_up(tier, action):
-        return with_next(reverse("account_signup"), next_path)
-    return with_next(reverse("members:tier", args=[tier.slug]), next_path)
+    if offer.signs_up:
+        # Back on the briefing at the first section the new membership unlocks.
+        url = with_next(reverse("account_signup"), f"{next_path}#{unlocked_anchor(tier)}")
+    elif offer.action == LockAction.ACCEPT:
+        return reverse("members:invitation-opened")
+    else:
+        url = with_next(reverse("members:tier", args=[tier.slug]), next_path)
+    if source:
+        url += ("&" if "?" in url else "?") + urlencode({CONVERSION_PARAMETER: source})
+    return url
 
 
-def _button_label(tier_record, tier: Audience, action: LockAction) -> str:
-    name = tier_record.name if tier_record else tier.label
-    if action == LockAction.RENEW:
-        return f"Renew {name}"
-    if action == LockAction.APPLY:
-        return f"Apply for {name}"
-    return tier_record.join_label if tier_record else f"Join {name}"
+def locked_parts(briefing, *, audience, tier, tiers) -> tuple[LockedPart, ...]:
+    """What `tier` unlocks of `briefing` for a reader with `audience`, lowest tier first."""
+    outline = briefing.gated_outline()
+    parts = []
+    for part in access.TIERS:
+        if access.can_read(audience, part) or not access.can_read(tier, part):
+            continue
+        if part in outline:
+            count, characters = outline[part]
+            parts.append(
+                LockedPart(
+                    tier=part,
+                    label=section_label(tiers, part),
+                    sections=count,
+                    length=reading_time(characters),
+                )
+            )
+    notes = access.SOURCE_NOTE_AUDIENCE
+    if (
+        getattr(briefing, "has_source_notes", False)
+        and not access.can_read(audience, notes)
+        and access.can_read(tier, notes)
+    ):
+        parts.append(LockedPart(tier=notes, label="Source notes", sections=0, is_source_notes=True))
+    return tuple(parts)
+
+
+def section_label(tiers, tier) -> str:
+    record = tiers.get(Audience(tier))
+    return (record.section_label if record else "") or f"{Audience(tier).label} sections"
 
 
 def lock_cards_for(
-    *, audience, gated_audiences, is_authenticated: bool, lapsed=(), next_path: str = "", tiers
+    *,
+    audience,
+    gated_audiences,
+    is_authenticated: bool,
+    lapsed=(),
+    pending=(),
+    invited=(),
+    next_path: str = "",
+    tiers,
+    briefing=None,
 ) -> list[LockCard]:
     """
     One card per tier that would unlock more of the page, lowest first. `tiers` maps an
@@ -144,50 +284,134 @@ def lock_cards_for(
     """
     cards = []
     for tier in access.tiers_that_unlock(audience, gated_audiences):
-        action = access.lock_action(tier, is_authenticated=is_authenticated, lapsed=lapsed)
+        action = access.lock_action(
+            tier,
+            is_authenticated=is_authenticated,
+            lapsed=lapsed,
+            pending=pending,
+            invited=invited,
+        )
         record = tiers.get(tier)
+        name = record.name if record else tier.label
+        offer = access.lock_offer(tier, action=action, name=name, is_authenticated=is_authenticated)
+        source = conversion_source(briefing, tier) if briefing is not None else ""
         cards.append(
             LockCard(
                 tier=tier,
-                name=record.name if record else tier.label,
+                name=name,
                 pitch=record.pitch if record else "",
-                action=action,
-                label=_button_label(record, tier, action),
-                url=lock_card_url(tier, action, next_path=next_path),
+                offer=offer,
+                url=lock_card_url(tier, offer, next_path=next_path, source=source),
                 sign_in_url=(
-                    "" if is_authenticated else with_next(reverse("account_login"), next_path)
+                    with_next(reverse("account_login"), next_path) if offer.offers_sign_in else ""
+                ),
+                unlocks=(
+                    locked_parts(briefing, audience=audience, tier=tier, tiers=tiers)
+                    if briefing is not None
+                    else ()
                 ),
             )
         )
     return cards
 
 
+def outline_for(briefing, *, audience, public, member, tiers) -> list[OutlineItem]:
+    """
+    "In this briefing": every section in page order with its audience. Sections the
+    reader reads are named by their headings; the others by their tier's kind of content
+    and length, linking to the card that unlocks them.
+    """
+    items = [
+        OutlineItem(
+            label=s.heading or "Briefing", audience=s.audience, anchor=s.anchor, is_locked=False
+        )
+        for s in public
+        if s.heading
+    ]
+    items += [
+        OutlineItem(
+            label=s.heading or s.audience_label,
+            audience=s.audience,
+            anchor=s.anchor,
+            is_locked=False,
+        )
+        for s in member
+    ]
+    cards_for = access.tiers_that_unlock(audience, briefing.gated_audiences())
+    for tier, (count, characters) in briefing.gated_outline().items():
+        if access.can_read(audience, tier):
+            continue
+        # Linked to the lowest card that unlocks it.
+        card = next((t for t in cards_for if access.can_read(t, tier)), tier)
+        items.append(
+            OutlineItem(
+                label=LockedPart(
+                    tier=tier, label=section_label(tiers, tier), sections=count
+                ).description,
+                audience=tier,
+                anchor=lock_card_anchor(card),
+                is_locked=True,
+                length=reading_time(characters),
+            )
+        )
+    if getattr(briefing, "has_source_notes", False):
+        notes = access.SOURCE_NOTE_AUDIENCE
+        readable = access.can_read(audience, notes)
+        card = next((t for t in cards_for if access.can_read(t, notes)), notes)
+        items.append(
+            OutlineItem(
+                label="Source notes",
+                audience=notes,
+                anchor="sources-title" if readable else lock_card_anchor(card),
+                is_locked=not readable,
+            )
+        )
+    return items
+
+
 def briefing_for_reader(
     briefing: Briefing,
     *,
-    audience,
+    audience=None,
     is_authenticated: bool = False,
     lapsed=(),
     next_path: str = "",
     tiers=None,
+    reader=None,
 ) -> ReaderBriefing:
     """
     What the reader may see of `briefing`, fetched by `reader_briefing_queryset(audience)`.
-    `tiers` is a mapping of audience to Tier record; when None and lock cards are needed
-    it comes from the cache (`tier_wording`).
+    `reader` (a `members.access.ReaderStatus`) stands for `audience`, `is_authenticated`
+    and `lapsed` and adds the reader's pending applications and invitations. `tiers` is a
+    mapping of audience to Tier record; when None it comes from the cache (`tier_wording`).
     """
-    audience = Audience(audience)
+    if reader is None:
+        reader = ReaderStatus(
+            audience=Audience(audience or Audience.PUBLIC),
+            is_authenticated=is_authenticated,
+            lapsed=frozenset(Audience(t) for t in lapsed),
+        )
+    audience = Audience(reader.audience)
     public, member = [], []
+    first_of_tier = set()
     for section in briefing.sections.all():
         # The query already filtered; asking again keeps a wrongly prefetched briefing safe.
         if not access.can_read(audience, section.audience):
             continue
+        gated = access.is_gated(section.audience)
+        part = Audience(section.audience)
+        if gated and part not in first_of_tier:
+            first_of_tier.add(part)
+            anchor = unlocked_anchor(part)
+        else:
+            anchor = f"section-{len(public) + len(member) + 1}"
         visible = VisibleSection(
             heading=section.heading,
             html=section.body_html,
-            audience=Audience(section.audience),
-            is_gated=access.is_gated(section.audience),
+            audience=part,
+            is_gated=gated,
             text=section.body,
+            anchor=anchor,
         )
         (member if visible.is_gated else public).append(visible)
 
@@ -199,16 +423,20 @@ def briefing_for_reader(
 
     gated = briefing.gated_audiences()
     cards = []
-    if access.tiers_that_unlock(audience, gated):
-        if tiers is None:
-            tiers = tier_wording()
+    locked = access.tiers_that_unlock(audience, gated)
+    if locked and tiers is None:
+        tiers = tier_wording()
+    if locked:
         cards = lock_cards_for(
             audience=audience,
             gated_audiences=gated,
-            is_authenticated=is_authenticated,
-            lapsed=lapsed,
+            is_authenticated=reader.is_authenticated,
+            lapsed=reader.lapsed,
+            pending=reader.pending,
+            invited=reader.invited,
             next_path=next_path,
             tiers=tiers,
+            briefing=briefing,
         )
     return ReaderBriefing(
         briefing=briefing,
@@ -218,4 +446,11 @@ def briefing_for_reader(
         citations=citations,
         shows_source_notes=shows_notes,
         lock_cards=cards,
+        outline=(
+            outline_for(
+                briefing, audience=audience, public=public, member=member, tiers=tiers or {}
+            )
+            if gated
+            else []
+        ),
     )

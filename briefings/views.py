@@ -164,11 +164,7 @@ class BriefingDetailView(DetailView):
         reader = self.request.reader
         context = self.get_context_data(
             reading=briefing_for_reader(
-                self.object,
-                audience=reader.audience,
-                is_authenticated=reader.is_authenticated,
-                lapsed=reader.lapsed,
-                next_path=self.request.get_full_path(),
+                self.object, reader=reader, next_path=self.request.get_full_path()
             ),
         )
         parts = {

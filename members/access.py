@@ -145,6 +145,10 @@ class ReaderStatus:
     audience: Audience = Audience.PUBLIC
     is_authenticated: bool = False
     lapsed: frozenset[Audience] = field(default_factory=frozenset)
+    # Tiers the reader has applied for, the applications waiting for review.
+    pending: frozenset[Audience] = field(default_factory=frozenset)
+    # Tiers whose invitation this browser opened and has yet to accept (signed out).
+    invited: frozenset[Audience] = field(default_factory=frozenset)
 
     def cache_key(self) -> str:
         """
@@ -156,13 +160,19 @@ class ReaderStatus:
         return hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
 
 
-def reader_at(terms: Iterable[Term], at: datetime) -> ReaderStatus:
-    """A signed-in reader's status at `at`, from the plain facts of their memberships."""
+def reader_at(terms: Iterable[Term], at: datetime, *, pending: Iterable[int] = ()) -> ReaderStatus:
+    """
+    A signed-in reader's status at `at`, from the plain facts of their memberships and
+    the tiers of their applications waiting for review (`pending`).
+    """
     terms = list(terms)
+    audience = audience_at(terms, at)
     return ReaderStatus(
-        audience=audience_at(terms, at),
+        audience=audience,
         is_authenticated=True,
         lapsed=frozenset(lapsed_tiers(terms, at)),
+        # An application for a tier the reader reads already changes nothing on a page.
+        pending=frozenset(Audience(t) for t in pending if not can_read(audience, t)),
     )
 
 
@@ -178,21 +188,137 @@ def tiers_that_unlock(audience: int, gated: Iterable[int]) -> list[Audience]:
 class LockAction(StrEnum):
     """What a lock card asks this reader to do to reach a tier."""
 
-    JOIN = "join"  # anonymous: create an account (Strategic Circle) or apply after joining
-    APPLY = "apply"  # signed in below the tier: apply for it
-    RENEW = "renew"  # held the tier once and it lapsed
+    JOIN = "join"  # an open tier: sign up free (or, signed in, verify the address)
+    APPLY = "apply"  # a tier the publisher grants: apply (signing up first if need be)
+    RENEW = "renew"  # held the tier once and it lapsed: apply again
+    PENDING = "pending"  # an application for it is waiting for review: nothing to do
+    ACCEPT = "accept"  # an invitation to it was opened in this browser: accept it
 
 
-def lock_action(tier: int, *, is_authenticated: bool, lapsed: Iterable[int] = ()) -> LockAction:
+def lock_action(
+    tier: int,
+    *,
+    is_authenticated: bool,
+    lapsed: Iterable[int] = (),
+    pending: Iterable[int] = (),
+    invited: Iterable[int] = (),
+) -> LockAction:
     """The right call to action on the lock card for `tier`, for this reader."""
-    if Audience(tier) in {Audience(t) for t in lapsed}:
+    tier = Audience(tier)
+    if tier in {Audience(t) for t in pending}:
+        return LockAction.PENDING
+    if tier in {Audience(t) for t in invited}:
+        return LockAction.ACCEPT
+    if tier in {Audience(t) for t in lapsed}:
         return LockAction.RENEW
-    if not is_authenticated:
-        return LockAction.JOIN
-    if Audience(tier) in OPEN_TIERS:
-        # An open tier is open to all readers: a signed-in reader without it joins.
+    if tier in OPEN_TIERS:
+        # An open tier is open to all readers, signed in or not.
         return LockAction.JOIN
     return LockAction.APPLY
+
+
+def reader_lock_action(tier: int, reader: "ReaderStatus") -> LockAction:
+    """`lock_action` for a whole reader: the one call pages make."""
+    return lock_action(
+        tier,
+        is_authenticated=reader.is_authenticated,
+        lapsed=reader.lapsed,
+        pending=reader.pending,
+        invited=reader.invited,
+    )
+
+
+@dataclass(frozen=True)
+class LockOffer:
+    """
+    The words of one lock card, for one reader state: every page and e-mail that shows a
+    lock card prints these and decides nothing. `name` is the tier's (editable) name.
+    """
+
+    action: LockAction
+    # Over the card: where the reader stands ("Free for every reader", "Application pending").
+    status: str
+    # How the tier is reached, for this reader.
+    how: str
+    # The button's words; empty when there is nothing to press (an application pending).
+    button: str
+    # Whether an "Already a member? Sign in" link belongs under the button.
+    offers_sign_in: bool
+    # Whether the button leads to signing up (an open tier) rather than the tier's page.
+    signs_up: bool
+
+
+def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bool) -> LockOffer:
+    """What a lock card for `tier` says to a reader whose action is `action`."""
+    tier = Audience(tier)
+    by_application = joins_by_application(tier)
+    sign_in = not is_authenticated
+    if action == LockAction.PENDING:
+        return LockOffer(
+            action,
+            status="Application pending",
+            how=(
+                f"Your application for {name} is with our membership team. We will "
+                "e-mail you when it has been reviewed; these sections unlock on approval."
+            ),
+            button="",
+            offers_sign_in=False,
+            signs_up=False,
+        )
+    if action == LockAction.ACCEPT:
+        return LockOffer(
+            action,
+            status="You are invited",
+            how=(
+                f"You have been invited to {name}. Accept the invitation, signing up or "
+                "in with the address it was sent to, to unlock these sections."
+            ),
+            button="Accept your invitation",
+            offers_sign_in=False,
+            signs_up=False,
+        )
+    if action == LockAction.RENEW:
+        return LockOffer(
+            action,
+            status="Your membership has ended",
+            how=(
+                f"Your {name} membership has ended. Apply to renew it; our membership "
+                "team reviews every application and approval restores your access."
+                if by_application
+                else f"Your {name} membership has ended. Renew it to read these sections again."
+            ),
+            button=f"Renew {name}",
+            offers_sign_in=False,
+            signs_up=False,
+        )
+    if action == LockAction.JOIN:
+        return LockOffer(
+            action,
+            status="Free for every reader",
+            how=(
+                "Verify your e-mail address to join for free."
+                if is_authenticated
+                else "Join free with your e-mail address: we send you a code, no password needed."
+            ),
+            button=f"Join {name} free" if not is_authenticated else f"Join {name}",
+            offers_sign_in=sign_in,
+            signs_up=tier in OPEN_TIERS and not is_authenticated,
+        )
+    return LockOffer(
+        action,
+        status="By application",
+        how=(
+            "Membership is granted by application, reviewed by our membership team."
+            if is_authenticated
+            else (
+                "Membership is granted by application: create a free account (or sign in), "
+                "then apply. Our membership team reviews every application."
+            )
+        ),
+        button=f"Apply for {name}",
+        offers_sign_in=sign_in,
+        signs_up=False,
+    )
 
 
 def preview_audience(requested: str | None, *, may_preview: bool, default: int) -> Audience:
@@ -421,8 +547,3 @@ def search_documents_holding(required: int) -> tuple[Audience, ...]:
     `SOURCE_NOTE_AUDIENCE`.
     """
     return tuple(document for document in SEARCH_DOCUMENT_AUDIENCES if can_read(document, required))
-
-
-def lock_card_signs_up(tier: int, action: LockAction) -> bool:
-    """Whether a lock card's button for `tier` leads to signing up rather than the tier's page."""
-    return Audience(tier) in OPEN_TIERS and action == LockAction.JOIN

@@ -15,12 +15,26 @@ from members.tasks import email_queue
 # The invitation a reader opened before signing up or in; accepted once they are signed
 # in, if they do it soon (the session may be a shared browser's: a link opened and left
 # must not go to whoever signs in there next) and as the address it was sent to.
-PENDING_INVITATION_SESSION_KEY = "members_pending_invitation"
-PENDING_INVITATION_SECONDS = 30 * 60
+PENDING_INVITATION_SESSION_KEY = selectors.PENDING_INVITATION_SESSION_KEY
+PENDING_INVITATION_SECONDS = selectors.PENDING_INVITATION_SECONDS
 
 
-def pending_invitation_remember(request, token: str) -> None:
-    request.session[PENDING_INVITATION_SESSION_KEY] = {"token": token, "at": time.time()}
+def pending_invitation_remember(request, token: str, tier: int | None = None) -> None:
+    """Remember the invitation; its tier lets lock cards say "You are invited" meanwhile."""
+    opened = {"token": token, "at": time.time()}
+    if tier is not None:
+        opened["tier"] = int(tier)
+    request.session[PENDING_INVITATION_SESSION_KEY] = opened
+
+
+def pending_invitation_peek(request) -> str | None:
+    """The token of the invitation opened in this session, left in place."""
+    opened = request.session.get(PENDING_INVITATION_SESSION_KEY)
+    if not isinstance(opened, dict):
+        return None
+    if time.time() - opened.get("at", 0) > PENDING_INVITATION_SECONDS:
+        return None
+    return opened.get("token")
 
 
 def pending_invitation_take(request) -> str | None:

@@ -93,6 +93,14 @@ class Tier(models.Model):
     join_label = models.CharField(
         max_length=80, help_text='Button text, e.g. "Join Strategic Circle".'
     )
+    section_label = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=(
+            'What this tier\'s sections hold, e.g. "Trend context": lock cards and "In this '
+            'briefing" name locked sections by it (their own headings stay members-only).'
+        ),
+    )
 
     class Meta:
         ordering = ["audience"]

@@ -206,6 +206,7 @@ def members_migration_data():
     from django.apps import apps
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
+    import_module("members.migrations.0006_tier_offer_wording").update_wording(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
 
 
