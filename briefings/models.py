@@ -106,11 +106,11 @@ class BriefingQuerySet(models.QuerySet):
         What a card in a list shows, and nothing more: the long signal-brief text stays
         in the database, so a page of cards reads narrow rows.
         """
-        return self.with_taxonomy().only(*CARD_FIELDS)
+        return self.with_taxonomy().only(*CARD_FIELDS).with_gated_parts()
 
     def for_search_results(self):
         """What a search result shows: a card's headline, with the category alone."""
-        return self.select_related("category").only(*RESULT_FIELDS)
+        return self.select_related("category").only(*RESULT_FIELDS).with_gated_parts()
 
     def with_gated_parts(self):
         """

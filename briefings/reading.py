@@ -8,10 +8,12 @@ plain values a template renders without comparing tiers. Lock cards are worked o
 annotations (which gated audiences exist), never from gated text.
 """
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from briefings.caching import remember
@@ -109,7 +111,7 @@ class OutlineItem:
 
     @property
     def audience_label(self) -> str:
-        return self.audience.label if access.is_gated(self.audience) else "Free to read"
+        return self.audience.label if access.is_gated(self.audience) else "Free"
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,53 @@ def reader_briefing_queryset(audience, *, queryset=None):
         .with_gated_outline()
         .prefetch_related(*readable_parts(audience))
     )
+
+
+# --- Card markers ------------------------------------------------------------------------
+# Cards are rendered once and shared by every reader (briefings.caching.shared_content),
+# so a card holds a placeholder naming its member audiences (`<!--access:1.2-->`: public
+# facts, as its lock cards are) and each reader's page fills it in: no query, no cache per
+# reader. Text from the database is escaped in templates, so it can never spell one.
+ACCESS_MARKER = re.compile(r"<!--access:([0-9.]*)-->")
+
+
+def access_marker_placeholder(gated) -> str:
+    audiences = sorted(int(a) for a in gated if access.is_gated(a))
+    return f"<!--access:{'.'.join(str(a) for a in audiences)}-->" if audiences else ""
+
+
+def access_markers_fill(html: str, reader) -> str:
+    """`html` with every card's placeholder replaced by its marker for `reader`."""
+    words = {}
+
+    def marker(match) -> str:
+        key = match.group(1)
+        if key not in words:
+            try:
+                gated = [Audience(int(a)) for a in key.split(".") if a]
+            except ValueError:
+                gated = []
+            label, state = access.card_access_words(reader.audience, gated)
+            words[key] = (
+                ""
+                if not label
+                else render_to_string(
+                    "includes/card/access.html", {"label": label, "state": state}
+                ).strip()
+            )
+        return words[key]
+
+    return ACCESS_MARKER.sub(marker, html)
+
+
+def access_markers_filled(response, reader):
+    """A TemplateResponse whose cards are marked for `reader` once it is rendered."""
+
+    def fill(rendered):
+        rendered.content = access_markers_fill(rendered.content.decode(), reader).encode()
+
+    response.add_post_render_callback(fill)
+    return response
 
 
 TIER_WORDING_KEY = "content:tier-wording"
@@ -343,15 +392,14 @@ def outline_for(briefing, *, audience, public, member, tiers) -> list[OutlineIte
             continue
         # Linked to the lowest card that unlocks it.
         card = next((t for t in cards_for if access.can_read(t, tier)), tier)
+        sections = f"{count} section{'s' if count != 1 else ''}"
         items.append(
             OutlineItem(
-                label=LockedPart(
-                    tier=tier, label=section_label(tiers, tier), sections=count
-                ).description,
+                label=section_label(tiers, tier),
                 audience=tier,
                 anchor=lock_card_anchor(card),
                 is_locked=True,
-                length=reading_time(characters),
+                length=f"{sections}, {reading_time(characters)}",
             )
         )
     if getattr(briefing, "has_source_notes", False):

@@ -238,6 +238,8 @@ class LockOffer:
     action: LockAction
     # Over the card: where the reader stands ("Free for every reader", "Application pending").
     status: str
+    # One line for the top of the page: "Read on free with Strategic Circle".
+    headline: str
     # How the tier is reached, for this reader.
     how: str
     # The button's words; empty when there is nothing to press (an application pending).
@@ -257,6 +259,7 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
         return LockOffer(
             action,
             status="Application pending",
+            headline=f"Your {name} application is pending",
             how=(
                 f"Your application for {name} is with our membership team. We will "
                 "e-mail you when it has been reviewed; these sections unlock on approval."
@@ -269,6 +272,7 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
         return LockOffer(
             action,
             status="You are invited",
+            headline=f"You are invited to {name}",
             how=(
                 f"You have been invited to {name}. Accept the invitation, signing up or "
                 "in with the address it was sent to, to unlock these sections."
@@ -281,6 +285,7 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
         return LockOffer(
             action,
             status="Your membership has ended",
+            headline=f"Renew {name} to read on",
             how=(
                 f"Your {name} membership has ended. Apply to renew it; our membership "
                 "team reviews every application and approval restores your access."
@@ -295,6 +300,7 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
         return LockOffer(
             action,
             status="Free for every reader",
+            headline=f"Read on free with {name}",
             how=(
                 "Verify your e-mail address to join for free."
                 if is_authenticated
@@ -307,6 +313,7 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
     return LockOffer(
         action,
         status="By application",
+        headline=f"Read everything with {name}",
         how=(
             "Membership is granted by application, reviewed by our membership team."
             if is_authenticated
@@ -318,6 +325,51 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
         button=f"Apply for {name}",
         offers_sign_in=sign_in,
         signs_up=False,
+    )
+
+
+class CardAccess(StrEnum):
+    """What a briefing's card says to this reader about its member parts."""
+
+    NONE = "none"  # no member parts: nothing to say
+    LOCKED = "locked"  # member parts, none of which the reader reads
+    PARTLY = "partly"  # the reader reads some member parts, not all
+    UNLOCKED = "unlocked"  # the reader reads every member part
+
+
+def card_access(audience: int, gated: Iterable[int]) -> CardAccess:
+    """Whether a reader with `audience` opens the member parts (audiences `gated`) of a briefing."""
+    gated = {Audience(part) for part in gated if is_gated(part)}
+    if not gated:
+        return CardAccess.NONE
+    readable = {part for part in gated if can_read(audience, part)}
+    if readable == gated:
+        return CardAccess.UNLOCKED
+    return CardAccess.PARTLY if readable else CardAccess.LOCKED
+
+
+def card_access_words(audience: int, gated: Iterable[int]) -> tuple[str, str]:
+    """
+    A card's marker for a briefing with member parts, for this reader: ("Members · Strategic
+    Circle", "Unlocked"); empty strings for a briefing without member parts.
+    """
+    gated = sorted({Audience(part) for part in gated if is_gated(part)})
+    state = card_access(audience, gated)
+    if state == CardAccess.NONE:
+        return "", ""
+    tiers = " & ".join(tier.label for tier in gated)
+    return f"Members · {tiers}", {
+        CardAccess.UNLOCKED: "Unlocked",
+        CardAccess.PARTLY: "Partly unlocked",
+        CardAccess.LOCKED: "",
+    }[state]
+
+
+def welcome_message(name: str) -> str:
+    """What a reader who has just joined a tier is told, on the page they came back to."""
+    return (
+        f"Welcome to {name}. Your membership is active: the sections it unlocks are "
+        "open below, and on every briefing."
     )
 
 

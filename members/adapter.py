@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.urls import reverse
 
-from members import selectors, services
+from members import access, selectors, services
 from members.access import Audience
+from members.models import Tier
 from members.tasks import email_queue
 
 # The invitation a reader opened before signing up or in; accepted once they are signed
@@ -58,16 +59,42 @@ class AccountAdapter(DefaultAccountAdapter):
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
-            services.membership_grant_on_signup(user=email_address.user)
+            self.welcome(request, services.membership_grant_on_signup(user=email_address.user))
         return confirmed
 
     def post_login(self, request, user, **kwargs):
         # Verification by a sign-in or reset code bypasses `confirm_email`; every sign-in
         # passes here, so a reader whose address is verified is always a member by now.
         if EmailAddress.objects.filter(user=user, verified=True).exists():
-            services.membership_grant_on_signup(user=user)
+            self.welcome(request, services.membership_grant_on_signup(user=user))
         self.invitation_accept_pending(request, user)
         return super().post_login(request, user, **kwargs)
+
+    def welcome(self, request, membership) -> None:
+        """
+        A new member's welcome, naming the tier they joined: it stands in for allauth's
+        "You have confirmed…" and "Successfully signed in…". The reader is on their way
+        back to the briefing they came from, at the first section it unlocks (the lock
+        card's `next` names it: briefings.reading.lock_card_url).
+        """
+        if membership is None or request is None:
+            return
+        messages.success(request, access.welcome_message(Tier.name_of(membership.tier)))
+        request.members_welcomed = True
+
+    # allauth's own messages that a welcome replaces.
+    WELCOME_REPLACES = {
+        "account/messages/email_confirmed.txt",
+        "account/messages/logged_in.txt",
+    }
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if (
+            getattr(request, "members_welcomed", False)
+            and message_template in self.WELCOME_REPLACES
+        ):
+            return
+        return super().add_message(request, level, message_template, *args, **kwargs)
 
     def invitation_accept_pending(self, request, user):
         token = pending_invitation_take(request)

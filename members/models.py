@@ -112,6 +112,12 @@ class Tier(models.Model):
     def slug(self) -> str:
         return Audience(self.audience).slug
 
+    @classmethod
+    def name_of(cls, audience) -> str:
+        """The tier's name as staff wrote it, or the access rule's label without a row."""
+        record = cls.objects.filter(audience=audience).only("name").first()
+        return record.name if record else Audience(audience).label
+
 
 class MembershipQuerySet(models.QuerySet):
     def active_at(self, when):

@@ -46,8 +46,10 @@ def reader_status_with_applications(user, *, at: datetime | None = None) -> Read
     """
     if not user.is_authenticated:
         return ReaderStatus()
-    memberships = Membership.objects.filter(user=user).order_by().values_list(
-        "tier", "starts_at", "ends_at", Value(False, output_field=BooleanField())
+    memberships = (
+        Membership.objects.filter(user=user)
+        .order_by()
+        .values_list("tier", "starts_at", "ends_at", Value(False, output_field=BooleanField()))
     )
     applications = (
         Application.objects.pending()

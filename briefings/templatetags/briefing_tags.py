@@ -1,6 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from briefings import hot_paths
+from briefings.reading import access_marker_placeholder
 
 register = template.Library()
 
@@ -20,3 +22,14 @@ def time_element(moment):
     if not moment:
         return ""
     return hot_paths.time_element(moment)
+
+
+@register.filter
+def access_marker(briefing):
+    """
+    Where a card says whether the briefing has member parts and whether this reader opens
+    them: a placeholder naming the gated audiences (public facts), filled for each reader
+    by `briefings.reading.access_markers_fill`, so the cards stay shared by every reader.
+    """
+    # Digits and dots only (access_marker_placeholder): nothing from the database.
+    return mark_safe(access_marker_placeholder(briefing.gated_audiences()))  # noqa: S308
