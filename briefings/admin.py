@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from briefings import presence, reviewing
 from briefings.models import Briefing, Category, Region, Source, Topic
 from briefings.newsroom import (
+    conversions,  # noqa: F401  (registers the conversions' admin)
     filters,
     history,
     importing,

@@ -526,5 +526,6 @@ class SearchDocument(models.Model):
 
 # A live briefing's changes not yet published (briefings.pending): a model of this app,
 # kept in its own package with the code that reads and applies it.
+from briefings.conversions import LockCardConversion  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401

@@ -115,7 +115,8 @@ INSTALLED_APPS = [
 #     documented places, inside session and authentication.
 # 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
 # 19. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 20. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 20. HistoryRequest: beside the views, so admin edits record their author.
+# 21. ConversionSource: needs the session; keeps the lock card a reader followed (`?from=`).
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -137,6 +138,7 @@ MIDDLEWARE = [
     "members.middleware.StaffMFARequiredMiddleware",
     "members.middleware.AdminTimeZoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "briefings.conversions.ConversionSourceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from members import access, selectors, services
 from members.access import Audience
 from members.models import Tier
+from members.signals import reader_converted
 from members.tasks import email_queue
 
 # The invitation a reader opened before signing up or in; accepted once they are signed
@@ -81,6 +82,13 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         messages.success(request, access.welcome_message(Tier.name_of(membership.tier)))
         request.members_welcomed = True
+        reader_converted.send(
+            sender=type(self),
+            request=request,
+            user=membership.user,
+            kind="signup",
+            tier=membership.tier,
+        )
 
     # allauth's own messages that a welcome replaces.
     WELCOME_REPLACES = {

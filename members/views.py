@@ -25,6 +25,7 @@ from members.adapter import pending_invitation_peek, pending_invitation_remember
 from members.forms import AccountDeleteForm, ApplicationForm, TimeZoneForm
 from members.models import Invitation, Tier
 from members.redirects import safe_next, with_next
+from members.signals import reader_converted
 
 
 class MembershipOverviewView(TemplateView):
@@ -135,10 +136,17 @@ class TierView(FormMixin, DetailView):
         if not form.is_valid():
             return self.form_invalid(form)
         try:
-            services.application_submit(user=request.user, **form.cleaned_data)
+            application = services.application_submit(user=request.user, **form.cleaned_data)
         except services.MembershipError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        reader_converted.send(
+            sender=type(self),
+            request=request,
+            user=request.user,
+            kind="application",
+            tier=application.tier,
+        )
         messages.success(
             request,
             f"Thank you. Your application for the {self.object.name} is with our membership "
