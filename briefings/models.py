@@ -13,8 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Length
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history import register as register_history
 
@@ -129,26 +128,6 @@ class BriefingQuerySet(models.QuerySet):
         )
         return self.annotate(**annotations)
 
-    def with_gated_outline(self):
-        """
-        Annotate, for each tier, how many sections the briefing has at that audience and
-        how long they are in characters, for the "In this briefing" list and lock cards:
-        numbers worked out in the database, never a word of the text.
-        """
-        annotations = {}
-        for tier in access.TIERS:
-            at_tier = (
-                Section.objects.filter(briefing=OuterRef("pk"), audience=tier)
-                .order_by()
-                .values("briefing")
-            )
-            count_name, length_name = gated_outline_annotations(tier)
-            annotations[count_name] = Subquery(at_tier.annotate(n=Count("pk")).values("n")[:1])
-            annotations[length_name] = Subquery(
-                at_tier.annotate(n=Sum(Length("body"))).values("n")[:1]
-            )
-        return self.annotate(**annotations)
-
 
 # What a search result shows: the headline of a card, with the category alone.
 RESULT_FIELDS = (
@@ -175,12 +154,6 @@ CARD_FIELDS = (
 def gated_annotation(tier) -> str:
     """The name of the `with_gated_parts()` annotation for sections at `tier`."""
     return f"has_{Audience(tier).slug.replace('-', '_')}_sections"
-
-
-def gated_outline_annotations(tier) -> tuple[str, str]:
-    """The names of the `with_gated_outline()` annotations (count, length) for `tier`."""
-    slug = Audience(tier).slug.replace("-", "_")
-    return f"{slug}_section_count", f"{slug}_section_length"
 
 
 class Briefing(models.Model):
@@ -366,19 +339,6 @@ class Briefing(models.Model):
         if self.has_source_notes:
             gated.add(access.SOURCE_NOTE_AUDIENCE)
         return gated
-
-    def gated_outline(self) -> dict[Audience, tuple[int, int]]:
-        """
-        (number of sections, characters) at each tier that has sections, from the
-        `with_gated_outline()` annotations; tiers are missing when fetched without them.
-        """
-        outline = {}
-        for tier in access.TIERS:
-            count_name, length_name = gated_outline_annotations(tier)
-            count = getattr(self, count_name, None)
-            if count:
-                outline[tier] = (count, getattr(self, length_name, None) or 0)
-        return outline
 
     def lines(self, field: str) -> list[str]:
         """A one-item-per-line field as a list, blank lines and bullets dropped."""

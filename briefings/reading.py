@@ -8,19 +8,27 @@ plain values a template renders without comparing tiers. Lock cards are worked o
 annotations (which gated audiences exist), never from gated text.
 """
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from briefings.caching import remember
 from briefings.models import Briefing, Citation, Section
+from briefings.outline import (
+    LockedPart,
+    OutlineItem,
+    lock_card_anchor,
+    locked_parts,
+    outline_for,
+    unlocked_anchor,
+    with_gated_outline,
+)
 from members import access
 from members.access import Audience, LockAction, ReaderStatus
 from members.models import Tier
+from members.offers import LockOffer, lock_offer
 from members.redirects import with_next
 
 # The CSS class on every rendered section above public; structured data points at it.
@@ -57,63 +65,6 @@ class VisibleCitation:
     note_css_class = f"source__note {GATED_SECTION_CLASS}"
 
 
-def unlocked_anchor(tier) -> str:
-    """The id of the first section of `tier` on a page that shows it."""
-    return f"unlocked-{Audience(tier).slug}"
-
-
-def lock_card_anchor(tier) -> str:
-    """The id of the lock card for `tier`."""
-    return f"unlock-{Audience(tier).slug}"
-
-
-# Characters a reader reads in a minute: about 220 words of six characters with the space.
-CHARACTERS_A_MINUTE = 1300
-
-
-def reading_time(characters: int) -> str:
-    """A section's length as a reader weighs it: "~3 min read"."""
-    minutes = max(1, round(characters / CHARACTERS_A_MINUTE))
-    return f"~{minutes} min read"
-
-
-@dataclass(frozen=True)
-class LockedPart:
-    """
-    What a tier would unlock, named by public facts only: the tier's kind of content (its
-    editable `section_label`), how many sections and how long. Gated headings are part of
-    the gated text (search indexes them with the section), so they are never named.
-    """
-
-    tier: Audience
-    label: str
-    sections: int
-    length: str = ""
-    is_source_notes: bool = False
-
-    @property
-    def description(self) -> str:
-        if self.is_source_notes:
-            return self.label
-        count = f"{self.sections} section{'s' if self.sections != 1 else ''}"
-        return f"{self.label}: {count}" + (f", {self.length}" if self.length else "")
-
-
-@dataclass(frozen=True)
-class OutlineItem:
-    """One line of "In this briefing": a section (or the source notes) and its audience."""
-
-    label: str
-    audience: Audience
-    anchor: str
-    is_locked: bool
-    length: str = ""
-
-    @property
-    def audience_label(self) -> str:
-        return self.audience.label if access.is_gated(self.audience) else "Free"
-
-
 @dataclass(frozen=True)
 class LockCard:
     """One tier that would unlock more of the page, and what this reader should do."""
@@ -121,7 +72,7 @@ class LockCard:
     tier: Audience
     name: str
     pitch: str
-    offer: access.LockOffer
+    offer: LockOffer
     url: str
     sign_in_url: str = ""
     unlocks: tuple[LockedPart, ...] = ()
@@ -160,10 +111,6 @@ class ReaderBriefing:
         return not self.lock_cards
 
     @property
-    def has_member_parts(self) -> bool:
-        return any(item.audience != Audience.PUBLIC for item in self.outline)
-
-    @property
     def first_offer(self) -> LockCard | None:
         """The lowest tier's card: its button is repeated at the top of the page."""
         return self.lock_cards[0] if self.lock_cards else None
@@ -191,59 +138,8 @@ def reader_briefing_queryset(audience, *, queryset=None):
     three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    return (
-        queryset.with_taxonomy()
-        .with_gated_parts()
-        .with_gated_outline()
-        .prefetch_related(*readable_parts(audience))
-    )
-
-
-# --- Card markers ------------------------------------------------------------------------
-# Cards are rendered once and shared by every reader (briefings.caching.shared_content),
-# so a card holds a placeholder naming its member audiences (`<!--access:1.2-->`: public
-# facts, as its lock cards are) and each reader's page fills it in: no query, no cache per
-# reader. Text from the database is escaped in templates, so it can never spell one.
-ACCESS_MARKER = re.compile(r"<!--access:([0-9.]*)-->")
-
-
-def access_marker_placeholder(gated) -> str:
-    audiences = sorted(int(a) for a in gated if access.is_gated(a))
-    return f"<!--access:{'.'.join(str(a) for a in audiences)}-->" if audiences else ""
-
-
-def access_markers_fill(html: str, reader) -> str:
-    """`html` with every card's placeholder replaced by its marker for `reader`."""
-    words = {}
-
-    def marker(match) -> str:
-        key = match.group(1)
-        if key not in words:
-            try:
-                gated = [Audience(int(a)) for a in key.split(".") if a]
-            except ValueError:
-                gated = []
-            label, state = access.card_access_words(reader.audience, gated)
-            words[key] = (
-                ""
-                if not label
-                else render_to_string(
-                    "includes/card/access.html", {"label": label, "state": state}
-                ).strip()
-            )
-        return words[key]
-
-    return ACCESS_MARKER.sub(marker, html)
-
-
-def access_markers_filled(response, reader):
-    """A TemplateResponse whose cards are marked for `reader` once it is rendered."""
-
-    def fill(rendered):
-        rendered.content = access_markers_fill(rendered.content.decode(), reader).encode()
-
-    response.add_post_render_callback(fill)
-    return response
+    queryset = with_gated_outline(queryset.with_taxonomy().with_gated_parts())
+    return queryset.prefetch_related(*readable_parts(audience))
 
 
 TIER_WORDING_KEY = "content:tier-wording"
@@ -266,9 +162,7 @@ def conversion_source(briefing, tier) -> str:
     return f"{briefing.pk}:{Audience(tier).slug}" if briefing.pk else ""
 
 
-def lock_card_url(
-    tier: Audience, offer: access.LockOffer, *, next_path: str, source: str = ""
-) -> str:
+def lock_card_url(tier: Audience, offer: LockOffer, *, next_path: str, source: str = "") -> str:
     """Where a lock card's button leads; the reader comes back to `next_path` after."""
     if offer.signs_up:
         # Back on the briefing at the first section the new membership unlocks.
@@ -280,38 +174,6 @@ def lock_card_url(
     if source:
         url += ("&" if "?" in url else "?") + urlencode({CONVERSION_PARAMETER: source})
     return url
-
-
-def locked_parts(briefing, *, audience, tier, tiers) -> tuple[LockedPart, ...]:
-    """What `tier` unlocks of `briefing` for a reader with `audience`, lowest tier first."""
-    outline = briefing.gated_outline()
-    parts = []
-    for part in access.TIERS:
-        if access.can_read(audience, part) or not access.can_read(tier, part):
-            continue
-        if part in outline:
-            count, characters = outline[part]
-            parts.append(
-                LockedPart(
-                    tier=part,
-                    label=section_label(tiers, part),
-                    sections=count,
-                    length=reading_time(characters),
-                )
-            )
-    notes = access.SOURCE_NOTE_AUDIENCE
-    if (
-        getattr(briefing, "has_source_notes", False)
-        and not access.can_read(audience, notes)
-        and access.can_read(tier, notes)
-    ):
-        parts.append(LockedPart(tier=notes, label="Source notes", sections=0, is_source_notes=True))
-    return tuple(parts)
-
-
-def section_label(tiers, tier) -> str:
-    record = tiers.get(Audience(tier))
-    return (record.section_label if record else "") or f"{Audience(tier).label} sections"
 
 
 def lock_cards_for(
@@ -342,7 +204,7 @@ def lock_cards_for(
         )
         record = tiers.get(tier)
         name = record.name if record else tier.label
-        offer = access.lock_offer(tier, action=action, name=name, is_authenticated=is_authenticated)
+        offer = lock_offer(tier, action=action, name=name, is_authenticated=is_authenticated)
         source = conversion_source(briefing, tier) if briefing is not None else ""
         cards.append(
             LockCard(
@@ -364,57 +226,42 @@ def lock_cards_for(
     return cards
 
 
-def outline_for(briefing, *, audience, public, member, tiers) -> list[OutlineItem]:
-    """
-    "In this briefing": every section in page order with its audience. Sections the
-    reader reads are named by their headings; the others by their tier's kind of content
-    and length, linking to the card that unlocks them.
-    """
-    items = [
-        OutlineItem(
-            label=s.heading or "Briefing", audience=s.audience, anchor=s.anchor, is_locked=False
-        )
-        for s in public
-        if s.heading
-    ]
-    items += [
-        OutlineItem(
-            label=s.heading or s.audience_label,
-            audience=s.audience,
-            anchor=s.anchor,
-            is_locked=False,
-        )
-        for s in member
-    ]
-    cards_for = access.tiers_that_unlock(audience, briefing.gated_audiences())
-    for tier, (count, characters) in briefing.gated_outline().items():
-        if access.can_read(audience, tier):
+def visible_sections(briefing, audience) -> tuple[list[VisibleSection], list[VisibleSection]]:
+    """The public and the member sections a reader with `audience` reads, in order."""
+    public, member = [], []
+    first_of_tier = set()
+    for section in briefing.sections.all():
+        # The query already filtered; asking again keeps a wrongly prefetched briefing safe.
+        if not access.can_read(audience, section.audience):
             continue
-        # Linked to the lowest card that unlocks it.
-        card = next((t for t in cards_for if access.can_read(t, tier)), tier)
-        sections = f"{count} section{'s' if count != 1 else ''}"
-        items.append(
-            OutlineItem(
-                label=section_label(tiers, tier),
-                audience=tier,
-                anchor=lock_card_anchor(card),
-                is_locked=True,
-                length=f"{sections}, {reading_time(characters)}",
-            )
+        gated = access.is_gated(section.audience)
+        part = Audience(section.audience)
+        if gated and part not in first_of_tier:
+            first_of_tier.add(part)
+            anchor = unlocked_anchor(part)
+        else:
+            anchor = f"section-{len(public) + len(member) + 1}"
+        visible = VisibleSection(
+            heading=section.heading,
+            html=section.body_html,
+            audience=part,
+            is_gated=gated,
+            text=section.body,
+            anchor=anchor,
         )
-    if getattr(briefing, "has_source_notes", False):
-        notes = access.SOURCE_NOTE_AUDIENCE
-        readable = access.can_read(audience, notes)
-        card = next((t for t in cards_for if access.can_read(t, notes)), notes)
-        items.append(
-            OutlineItem(
-                label="Source notes",
-                audience=notes,
-                anchor="sources-title" if readable else lock_card_anchor(card),
-                is_locked=not readable,
-            )
-        )
-    return items
+        (member if visible.is_gated else public).append(visible)
+
+    return public, member
+
+
+def reader_facts(reader) -> dict:
+    """The facts about a reader that choose each lock card's action."""
+    return {
+        "is_authenticated": reader.is_authenticated,
+        "lapsed": reader.lapsed,
+        "pending": reader.pending,
+        "invited": reader.invited,
+    }
 
 
 def briefing_for_reader(
@@ -440,28 +287,7 @@ def briefing_for_reader(
             lapsed=frozenset(Audience(t) for t in lapsed),
         )
     audience = Audience(reader.audience)
-    public, member = [], []
-    first_of_tier = set()
-    for section in briefing.sections.all():
-        # The query already filtered; asking again keeps a wrongly prefetched briefing safe.
-        if not access.can_read(audience, section.audience):
-            continue
-        gated = access.is_gated(section.audience)
-        part = Audience(section.audience)
-        if gated and part not in first_of_tier:
-            first_of_tier.add(part)
-            anchor = unlocked_anchor(part)
-        else:
-            anchor = f"section-{len(public) + len(member) + 1}"
-        visible = VisibleSection(
-            heading=section.heading,
-            html=section.body_html,
-            audience=part,
-            is_gated=gated,
-            text=section.body,
-            anchor=anchor,
-        )
-        (member if visible.is_gated else public).append(visible)
+    public, member = visible_sections(briefing, audience)
 
     shows_notes = access.can_read_source_notes(audience)
     citations = [
@@ -471,17 +297,12 @@ def briefing_for_reader(
 
     gated = briefing.gated_audiences()
     cards = []
-    locked = access.tiers_that_unlock(audience, gated)
-    if locked and tiers is None:
-        tiers = tier_wording()
-    if locked:
+    if access.tiers_that_unlock(audience, gated):
+        tiers = tier_wording() if tiers is None else tiers
         cards = lock_cards_for(
             audience=audience,
             gated_audiences=gated,
-            is_authenticated=reader.is_authenticated,
-            lapsed=reader.lapsed,
-            pending=reader.pending,
-            invited=reader.invited,
+            **reader_facts(reader),
             next_path=next_path,
             tiers=tiers,
             briefing=briefing,

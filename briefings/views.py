@@ -7,8 +7,9 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
+from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
-from briefings.reading import access_markers_filled, briefing_for_reader, reader_briefing_queryset
+from briefings.reading import briefing_for_reader, reader_briefing_queryset
 from config.caching import cache_address, digest
 
 

@@ -228,106 +228,6 @@ def reader_lock_action(tier: int, reader: "ReaderStatus") -> LockAction:
     )
 
 
-@dataclass(frozen=True)
-class LockOffer:
-    """
-    The words of one lock card, for one reader state: every page and e-mail that shows a
-    lock card prints these and decides nothing. `name` is the tier's (editable) name.
-    """
-
-    action: LockAction
-    # Over the card: where the reader stands ("Free for every reader", "Application pending").
-    status: str
-    # One line for the top of the page: "Read on free with Strategic Circle".
-    headline: str
-    # How the tier is reached, for this reader.
-    how: str
-    # The button's words; empty when there is nothing to press (an application pending).
-    button: str
-    # Whether an "Already a member? Sign in" link belongs under the button.
-    offers_sign_in: bool
-    # Whether the button leads to signing up (an open tier) rather than the tier's page.
-    signs_up: bool
-
-
-def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bool) -> LockOffer:
-    """What a lock card for `tier` says to a reader whose action is `action`."""
-    tier = Audience(tier)
-    by_application = joins_by_application(tier)
-    sign_in = not is_authenticated
-    if action == LockAction.PENDING:
-        return LockOffer(
-            action,
-            status="Application pending",
-            headline=f"Your {name} application is pending",
-            how=(
-                f"Your application for {name} is with our membership team. We will "
-                "e-mail you when it has been reviewed; these sections unlock on approval."
-            ),
-            button="",
-            offers_sign_in=False,
-            signs_up=False,
-        )
-    if action == LockAction.ACCEPT:
-        return LockOffer(
-            action,
-            status="You are invited",
-            headline=f"You are invited to {name}",
-            how=(
-                f"You have been invited to {name}. Accept the invitation, signing up or "
-                "in with the address it was sent to, to unlock these sections."
-            ),
-            button="Accept your invitation",
-            offers_sign_in=False,
-            signs_up=False,
-        )
-    if action == LockAction.RENEW:
-        return LockOffer(
-            action,
-            status="Your membership has ended",
-            headline=f"Renew {name} to read on",
-            how=(
-                f"Your {name} membership has ended. Apply to renew it; our membership "
-                "team reviews every application and approval restores your access."
-                if by_application
-                else f"Your {name} membership has ended. Renew it to read these sections again."
-            ),
-            button=f"Renew {name}",
-            offers_sign_in=False,
-            signs_up=False,
-        )
-    if action == LockAction.JOIN:
-        return LockOffer(
-            action,
-            status="Free for every reader",
-            headline=f"Read on free with {name}",
-            how=(
-                "Verify your e-mail address to join for free."
-                if is_authenticated
-                else "Join free with your e-mail address: we send you a code, no password needed."
-            ),
-            button=f"Join {name} free" if not is_authenticated else f"Join {name}",
-            offers_sign_in=sign_in,
-            signs_up=tier in OPEN_TIERS and not is_authenticated,
-        )
-    return LockOffer(
-        action,
-        status="By application",
-        headline=f"Read everything with {name}",
-        how=(
-            "Membership is granted by application, reviewed by our membership team."
-            if is_authenticated
-            else (
-                "Membership is granted by application: create a free account (or sign in), "
-                "then apply. Our membership team reviews every application."
-            )
-        ),
-        button=f"Apply for {name}",
-        offers_sign_in=sign_in,
-        signs_up=False,
-    )
-
-
 class CardAccess(StrEnum):
     """What a briefing's card says to this reader about its member parts."""
 
@@ -346,31 +246,6 @@ def card_access(audience: int, gated: Iterable[int]) -> CardAccess:
     if readable == gated:
         return CardAccess.UNLOCKED
     return CardAccess.PARTLY if readable else CardAccess.LOCKED
-
-
-def card_access_words(audience: int, gated: Iterable[int]) -> tuple[str, str]:
-    """
-    A card's marker for a briefing with member parts, for this reader: ("Members · Strategic
-    Circle", "Unlocked"); empty strings for a briefing without member parts.
-    """
-    gated = sorted({Audience(part) for part in gated if is_gated(part)})
-    state = card_access(audience, gated)
-    if state == CardAccess.NONE:
-        return "", ""
-    tiers = " & ".join(tier.label for tier in gated)
-    return f"Members · {tiers}", {
-        CardAccess.UNLOCKED: "Unlocked",
-        CardAccess.PARTLY: "Partly unlocked",
-        CardAccess.LOCKED: "",
-    }[state]
-
-
-def welcome_message(name: str) -> str:
-    """What a reader who has just joined a tier is told, on the page they came back to."""
-    return (
-        f"Welcome to {name}. Your membership is active: the sections it unlocks are "
-        "open below, and on every briefing."
-    )
 
 
 def preview_audience(requested: str | None, *, may_preview: bool, default: int) -> Audience:

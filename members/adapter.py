@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.urls import reverse
 
-from members import access, selectors, services
+from members import selectors, services
 from members.access import Audience
 from members.models import Tier
+from members.offers import welcome_message
 from members.signals import reader_converted
 from members.tasks import email_queue
 
@@ -67,7 +68,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # Verification by a sign-in or reset code bypasses `confirm_email`; every sign-in
         # passes here, so a reader whose address is verified is always a member by now.
         if EmailAddress.objects.filter(user=user, verified=True).exists():
-            self.welcome(request, services.membership_grant_on_signup(user=user))
+            membership = services.membership_grant_on_signup(user=user)
+            if kwargs.get("signup"):
+                self.welcome(request, membership)
         self.invitation_accept_pending(request, user)
         return super().post_login(request, user, **kwargs)
 
@@ -80,7 +83,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         if membership is None or request is None:
             return
-        messages.success(request, access.welcome_message(Tier.name_of(membership.tier)))
+        messages.success(request, welcome_message(Tier.name_of(membership.tier)))
         request.members_welcomed = True
         reader_converted.send(
             sender=type(self),

@@ -19,8 +19,8 @@ from briefings.models import (
     Section,
     Source,
     gated_annotation,
-    gated_outline_annotations,
 )
+from briefings.outline import gated_outline_annotations
 from members import access
 
 # Everything the change form edits: the content, the address and the publish time.

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from briefings import hot_paths
-from briefings.reading import access_marker_placeholder
+from briefings.markers import access_marker_placeholder
 
 register = template.Library()
 

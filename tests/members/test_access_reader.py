@@ -2,6 +2,7 @@
 
 from members import access
 from members.access import Audience, LockAction
+from members.offers import lock_offer
 
 
 def test_a_public_part_is_in_every_search_document():
@@ -26,8 +27,6 @@ def test_only_joining_an_open_tier_signed_out_leads_to_signing_up():
     for tier in access.TIERS:
         for action in LockAction:
             for signed_in in (False, True):
-                offer = access.lock_offer(
-                    tier, action=action, name=tier.label, is_authenticated=signed_in
-                )
+                offer = lock_offer(tier, action=action, name=tier.label, is_authenticated=signed_in)
                 expected = tier in access.OPEN_TIERS and action == LockAction.JOIN
                 assert offer.signs_up == (expected and not signed_in)
