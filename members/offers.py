@@ -68,6 +68,8 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
     """What a lock card for `tier` says to a reader whose action is `action`."""
     tier = Audience(tier)
     signed_in = is_authenticated
+    if action == LockAction.JOIN and joins_by_application(tier):
+        action = LockAction.APPLY  # nobody joins a tier the publisher grants
     if action == LockAction.PENDING:
         status, headline = "Application pending", f"Your {name} application is pending"
         how = (
