@@ -68,6 +68,10 @@ class StaffFactory(UserFactory):
                 )
                 migration = importlib.import_module(f"briefings.migrations.{path.stem}")
                 migration.create_groups(apps, None)
+                # Permissions later migrations give the groups.
+                importlib.import_module(
+                    "briefings.migrations.0014_lock_card_conversions"
+                ).grant_view(apps, None)
             self.groups.add(Group.objects.get(name=extracted))
 
 
