@@ -107,13 +107,14 @@ def lock_offer(tier: int, *, action: LockAction, name: str, is_authenticated: bo
 def card_access_words(audience: int, gated: Iterable[int]) -> tuple[str, str]:
     """
     A card's marker for a briefing with member parts, for this reader: ("Members · Strategic
-    Circle", "Unlocked"); empty strings for a briefing without member parts.
+    Circle and up", "Partly unlocked"); empty strings for a briefing without member parts.
     """
     gated = sorted({Audience(part) for part in gated if is_gated(part)})
     state = card_access(audience, gated)
     if state == CardAccess.NONE:
         return "", ""
-    tiers = " & ".join(tier.label for tier in gated)
+    # The lowest tier that opens any of it; "and up" when higher tiers open more.
+    tiers = gated[0].label + (" and up" if len(gated) > 1 else "")
     return f"Members · {tiers}", {
         CardAccess.UNLOCKED: "Unlocked",
         CardAccess.PARTLY: "Partly unlocked",
