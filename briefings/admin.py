@@ -25,6 +25,7 @@ from briefings.autosave import autosave_discard
 from briefings.models import Briefing, Category, Region, Source, Topic
 from briefings.newsroom import (
     autosave,
+    conversions,  # noqa: F401  (registers the conversions' admin)
     filters,
     history,
     importing,

@@ -105,11 +105,11 @@ class BriefingQuerySet(models.QuerySet):
         What a card in a list shows, and nothing more: the long signal-brief text stays
         in the database, so a page of cards reads narrow rows.
         """
-        return self.with_taxonomy().only(*CARD_FIELDS)
+        return self.with_taxonomy().only(*CARD_FIELDS).with_gated_parts()
 
     def for_search_results(self):
         """What a search result shows: a card's headline, with the category alone."""
-        return self.select_related("category").only(*RESULT_FIELDS)
+        return self.select_related("category").only(*RESULT_FIELDS).with_gated_parts()
 
     def with_gated_parts(self):
         """
@@ -489,8 +489,10 @@ class SearchDocument(models.Model):
 
 
 # A live briefing's changes not yet published (briefings.pending), who has a change form
-# open (briefings.presence) and editors' autosaves (briefings.autosave): models of this
-# app, kept beside the code that reads and writes them.
+# open (briefings.presence), editors' autosaves (briefings.autosave) and lock cards'
+# conversions (briefings.conversions): models of this app, kept beside the code that reads
+# and writes them.
 from briefings.autosave import Autosave  # noqa: E402, F401
+from briefings.conversions import LockCardConversion  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401

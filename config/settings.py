@@ -125,7 +125,8 @@ INSTALLED_APPS = [
 #     documented places, inside session and authentication.
 # 20. StaffMFARequired: needs the user, messages and allauth, so comes after them.
 # 21. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 22. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 22. HistoryRequest: beside the views, so admin edits record their author.
+# 23. ConversionSource: needs the session; keeps the lock card a reader followed (`?from=`).
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -149,6 +150,7 @@ MIDDLEWARE = [
     "members.middleware.StaffMFARequiredMiddleware",
     "members.middleware.AdminTimeZoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "briefings.conversions.ConversionSourceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

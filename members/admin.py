@@ -131,7 +131,7 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
     list_display = ["name", "audience", "join_label"]
-    fields = ["audience", "name", "pitch", "description", "join_label"]
+    fields = ["audience", "name", "pitch", "description", "join_label", "section_label"]
     readonly_fields = ["audience"]
 
     def has_add_permission(self, request):

@@ -8,21 +8,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from members.selectors import reader_status
+from members.selectors import reader_status_for_request
 
 
 class AudienceMiddleware:
     """
     Puts the reader on the request, computed on first use from their memberships (one
     query), so pages that never ask do not pay for it:
-    `request.reader` (audience, signed in, lapsed tiers) and `request.audience`.
+    `request.reader` (audience, signed in, lapsed tiers, applications pending, an
+    invitation opened) and `request.audience`.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.reader = SimpleLazyObject(lambda: reader_status(request.user))
+        request.reader = SimpleLazyObject(lambda: reader_status_for_request(request))
         request.audience = SimpleLazyObject(lambda: request.reader.audience)
         return self.get_response(request)
 

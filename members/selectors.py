@@ -5,14 +5,22 @@ what are asked of `members.access`.
 """
 
 import hashlib
+import time
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db.models import BooleanField, DateTimeField, Value
 from django.utils import timezone
 
 from members import access
 from members.access import Audience, ReaderStatus
-from members.models import Application, Invitation, User
+from members.models import Application, Invitation, Membership, User
+
+# The invitation a reader opened before signing up or in (members.adapter takes it once
+# they are signed in); kept here so that the reader of a page can say "You are invited".
+PENDING_INVITATION_SESSION_KEY = "members_pending_invitation"
+PENDING_INVITATION_SECONDS = 30 * 60
 
 # The group whose members review applications (members/migrations/0004).
 MEMBERSHIP_MANAGERS_GROUP = "Membership managers"
@@ -29,6 +37,63 @@ def reader_status(user, *, at: datetime | None = None) -> ReaderStatus:
     if not user.is_authenticated:
         return ReaderStatus()
     return access.reader_at(membership_terms(user), at or timezone.now())
+
+
+def reader_status_with_applications(user, *, at: datetime | None = None) -> ReaderStatus:
+    """
+    `reader_status`, plus the tiers of the reader's applications waiting for review (what
+    their lock cards say), from one query: memberships and pending applications together.
+    """
+    if not user.is_authenticated:
+        return ReaderStatus()
+    memberships = (
+        Membership.objects.filter(user=user)
+        .order_by()
+        .values_list("tier", "starts_at", "ends_at", Value(False, output_field=BooleanField()))
+    )
+    applications = (
+        Application.objects.pending()
+        .filter(user=user)
+        .order_by()
+        .values_list("tier", "created_at", Value(None, output_field=DateTimeField()), Value(True))
+    )
+    terms, pending = [], []
+    for tier, starts_at, ends_at, is_application in memberships.union(applications, all=True):
+        if is_application:
+            pending.append(tier)
+        else:
+            terms.append(access.Term(tier=tier, starts_at=starts_at, ends_at=ends_at))
+    return access.reader_at(terms, at or timezone.now(), pending=pending)
+
+
+def reader_status_for_request(request) -> ReaderStatus:
+    """
+    The reader of a page: a signed-in reader's memberships and applications, or for an
+    anonymous reader the tier of an invitation opened in this browser and not yet taken.
+    """
+    if request.user.is_authenticated:
+        return reader_status_with_applications(request.user)
+    invited = invitation_opened_tier(request)
+    return ReaderStatus(invited=frozenset({invited})) if invited is not None else ReaderStatus()
+
+
+def invitation_opened_tier(request) -> Audience | None:
+    """
+    The tier of an invitation opened in this browser within the last half hour, read from
+    the session only if the browser has one (a reader without a cookie costs nothing).
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    opened = request.session.get(PENDING_INVITATION_SESSION_KEY)
+    if not isinstance(opened, dict) or "tier" not in opened:
+        return None
+    if time.time() - opened.get("at", 0) > PENDING_INVITATION_SECONDS:
+        return None
+    try:
+        tier = Audience(opened["tier"])
+    except ValueError:
+        return None
+    return tier if tier in access.TIERS else None
 
 
 def audience_for_user(user, *, at: datetime | None = None) -> Audience:

@@ -1,6 +1,8 @@
 """
 Signals the members app sends.
 
+`reader_converted` (below) is sent when a reader signs up or applies.
+
 `reader_changed` (sender: the model class, `user_ids`: the accounts concerned) is sent
 after anything that can change what an account may read is saved: a membership added,
 changed or removed. Whatever remembers a reader's standing (a cache, a session) listens
@@ -12,6 +14,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
 reader_changed = Signal()
+
+# Sent when a reader joins a tier by signing up (`kind="signup"`) or applies for one
+# (`kind="application"`), with the `request`, the `user` and the `tier`: whatever wants
+# to know what led them there (briefings.conversions) listens.
+reader_converted = Signal()
 
 
 def send_reader_changed(sender, user_ids) -> None:

@@ -69,6 +69,10 @@ class StaffFactory(UserFactory):
                 )
                 migration = importlib.import_module(f"briefings.migrations.{path.stem}")
                 migration.create_groups(apps, None)
+                # Permissions later migrations give the groups.
+                importlib.import_module(
+                    "briefings.migrations.0015_lock_card_conversions"
+                ).grant_view(apps, None)
             self.groups.add(Group.objects.get(name=extracted))
 
 
@@ -226,6 +230,7 @@ def members_migration_data():
     from django.apps import apps
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
+    import_module("members.migrations.0008_tier_offer_wording").update_wording(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
     import_module("organisations.migrations.0002_membership_managers_manage_licences").grant(
         apps, None

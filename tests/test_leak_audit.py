@@ -38,6 +38,7 @@ from members.selectors import reader_status
 from organisations import services as organisation_services
 from organisations.models import Seat
 from tests.factories import (
+    ApplicationFactory,
     BriefingFactory,
     CategoryFactory,
     CitationFactory,
@@ -85,6 +86,14 @@ ALLIANCE_SECTION = Marker(
     "pangolinallianceword", "Leadership Alliance section", Audience.LEADERSHIP_ALLIANCE
 )
 SOURCE_NOTE = Marker("kestrelnoteword", "source note", access.SOURCE_NOTE_AUDIENCE)
+# A gated section's heading is gated text: "In this briefing", lock cards and card marks
+# name locked sections by their tier's kind of content, never by their headings.
+CIRCLE_HEADING = Marker(
+    "caracalcircleheading", "Strategic Circle section heading", Audience.STRATEGIC_CIRCLE
+)
+ALLIANCE_HEADING = Marker(
+    "dugongallianceheading", "Leadership Alliance section heading", Audience.LEADERSHIP_ALLIANCE
+)
 # Never on the site for anyone: unpublished briefings and text edited away.
 DRAFT = Marker("ocelotdraftword", "draft briefing", None)
 REVIEW = Marker("wombatreviewword", "briefing in review", None)
@@ -101,6 +110,8 @@ MARKERS = [
     CIRCLE_SECTION,
     ALLIANCE_SECTION,
     SOURCE_NOTE,
+    CIRCLE_HEADING,
+    ALLIANCE_HEADING,
     DRAFT,
     REVIEW,
     SCHEDULED,
@@ -136,14 +147,14 @@ def build_content():
     SectionFactory(
         briefing=live,
         position=2,
-        heading="Deeper trend context",
+        heading=f"Deeper trend context {CIRCLE_HEADING.word}",
         body=f"Member text: the {CIRCLE_SECTION.word} trend.",
         audience=Audience.STRATEGIC_CIRCLE,
     )
     SectionFactory(
         briefing=live,
         position=3,
-        heading="Failure paths",
+        heading=f"Failure paths {ALLIANCE_HEADING.word}",
         body=f"Alliance text: the {ALLIANCE_SECTION.word} failure path.",
         audience=Audience.LEADERSHIP_ALLIANCE,
     )
@@ -273,6 +284,10 @@ def audience_readers():
         starts_at=now - timedelta(days=400),
         ends_at=now - timedelta(days=1),
     )
+    # An application waiting for review changes the lock card's words, not what is read.
+    applicant = membership(tier=Audience.STRATEGIC_CIRCLE)
+    ApplicationFactory(user=applicant, tier=Audience.LEADERSHIP_ALLIANCE)
+    readers["strategic circle, leadership alliance pending"] = applicant
     readers["leadership alliance from tomorrow"] = membership(
         tier=Audience.LEADERSHIP_ALLIANCE, starts_at=now + timedelta(days=1)
     )

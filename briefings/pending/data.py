@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 from briefings import revisions
 from briefings.markdown import render_markdown
-from briefings.models import Briefing, Citation, Section, Source, gated_annotation
+from briefings.models import (
+    Briefing,
+    Citation,
+    Section,
+    Source,
+    gated_annotation,
+)
+from briefings.outline import gated_outline_annotations
 from members import access
 
 # Everything the change form edits: the content, the address and the publish time.
@@ -162,6 +169,10 @@ def reader_copy(briefing: Briefing, data: dict, *, audience) -> Briefing:
     pending = pending_briefing(briefing, data)
     for tier in access.TIERS:
         setattr(briefing, gated_annotation(tier), any(s.audience == tier for s in pending.sections))
+        at_tier = [s for s in pending.sections if s.audience == tier]
+        count_name, length_name = gated_outline_annotations(tier)
+        setattr(briefing, count_name, len(at_tier))
+        setattr(briefing, length_name, sum(len(s.body or "") for s in at_tier))
     briefing.has_source_notes = any(c.note for c in pending.citations)
     if not hasattr(briefing, "_prefetched_objects_cache"):
         briefing._prefetched_objects_cache = {}

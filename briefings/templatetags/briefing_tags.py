@@ -1,6 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from briefings import hot_paths
+from briefings.markers import access_marker_placeholder
 
 register = template.Library()
 
@@ -57,3 +59,14 @@ def fact_file_rows(briefing) -> list[dict]:
         said.add(key)
         shown.append({"label": label, "value": name, "url": url, "rationale": rationale})
     return shown
+
+
+@register.filter
+def access_marker(briefing):
+    """
+    Where a card says whether the briefing has member parts and whether this reader opens
+    them: a placeholder naming the gated audiences (public facts), filled for each reader
+    by `briefings.reading.access_markers_fill`, so the cards stay shared by every reader.
+    """
+    # Digits and dots only (access_marker_placeholder): nothing from the database.
+    return mark_safe(access_marker_placeholder(briefing.gated_audiences()))  # noqa: S308

@@ -17,7 +17,7 @@ def test_seed_briefing_on_a_phone(demo, phone_page):
     assert response.status == 200
     assert no_horizontal_scroll(phone_page)
     assert phone_page.get_by_role("heading", name="Member Briefing").is_visible()
-    join = phone_page.get_by_role("link", name="Join Strategic Circle")
+    join = phone_page.locator(".lock-card").get_by_role("link", name="Join Strategic Circle")
     assert join.is_visible()
     assert "/accounts/signup/?next=" in join.get_attribute("href")
     assert phone_page.console_errors == []
