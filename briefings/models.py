@@ -19,6 +19,8 @@ from simple_history import register as register_history
 
 from briefings.fields import TextField
 from briefings.hot_paths import slug_url
+from briefings.images.models import Image
+from briefings.images.references import section_html
 from briefings.markdown import render_markdown
 from briefings.slugs import slug_from, title_slug
 from members import access
@@ -100,16 +102,21 @@ class BriefingQuerySet(models.QuerySet):
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
 
+    def with_images(self):
+        """The lead and social images, in the same query (the page and its share card)."""
+        return self.select_related("lead_image", "social_image")
+
     def for_cards(self):
         """
         What a card in a list shows, and nothing more: the long signal-brief text stays
-        in the database, so a page of cards reads narrow rows.
+        in the database, so a page of cards reads narrow rows. The lead image comes in
+        the same query.
         """
-        return self.with_taxonomy().only(*CARD_FIELDS)
+        return self.with_taxonomy().select_related("lead_image").only(*CARD_FIELDS)
 
     def for_search_results(self):
         """What a search result shows: a card's headline, with the category alone."""
-        return self.select_related("category").only(*RESULT_FIELDS)
+        return self.select_related("category", "lead_image").only(*RESULT_FIELDS)
 
     def with_gated_parts(self):
         """
@@ -139,6 +146,9 @@ RESULT_FIELDS = (
     "published_at",
     "category__name",
     "category__slug",
+    # The card's picture: what markup.picture reads.
+    "lead_image__alt_text",
+    "lead_image__renditions",
 )
 CARD_FIELDS = (
     *RESULT_FIELDS,
@@ -185,6 +195,25 @@ class Briefing(models.Model):
     )
     authors = models.CharField(
         max_length=300, blank=True, help_text="Public byline: names separated by commas."
+    )
+
+    # Images (briefings.images): the lead image heads the page and its cards; the social
+    # image, when set, is what sharing the page shows instead (briefings.seo.share_image).
+    lead_image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="briefings_led",
+        help_text="Public. Heads the page and its cards in lists and search results.",
+    )
+    social_image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="briefings_shared",
+        help_text="Public. What a shared link shows; the lead image when empty.",
     )
 
     # Publishing
@@ -380,7 +409,7 @@ class Section(models.Model):
         return self.heading
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        self.body_html = section_html(self.body)
         super().save(*args, **kwargs)
 
 
