@@ -31,6 +31,7 @@ from briefings.newsroom import (
     publishing,
     review,
 )
+from briefings.newsroom import images as image_library  # noqa: F401 - registers ImageAdmin
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
@@ -134,7 +135,7 @@ class SourceAdmin(SharedPartAdmin):
 class BriefingAdmin(admin.ModelAdmin):
     form = BriefingForm
     inlines = [SectionInline, CitationInline]
-    autocomplete_fields = ["category", "region", "topic"]
+    autocomplete_fields = ["category", "region", "topic", "lead_image", "social_image"]
     readonly_fields = ["publishing_state"]
     list_display = [
         "title_column",
@@ -176,6 +177,16 @@ class BriefingAdmin(admin.ModelAdmin):
             publishing.append("base_version")
         return [
             self.headline,
+            (
+                "Images",
+                {
+                    "description": (
+                        "From the image library. To place an image inside a section, copy "
+                        "its snippet from the library into the section's text."
+                    ),
+                    "fields": ["lead_image", "social_image"],
+                },
+            ),
             (
                 "Classification",
                 {

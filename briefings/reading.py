@@ -104,7 +104,12 @@ def reader_briefing_queryset(audience, *, queryset=None):
     reader with `audience` may read prefetched: three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    return queryset.with_taxonomy().with_gated_parts().prefetch_related(*readable_parts(audience))
+    return (
+        queryset.with_taxonomy()
+        .with_images()
+        .with_gated_parts()
+        .prefetch_related(*readable_parts(audience))
+    )
 
 
 TIER_WORDING_KEY = "content:tier-wording"

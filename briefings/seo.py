@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from briefings.images import markup
+from briefings.images.markup import ShareImage
 from briefings.models import Briefing
 from briefings.reading import GATED_SECTION_CLASS
 from members import access
@@ -46,6 +48,28 @@ def keywords(briefing: Briefing) -> list[str]:
         if term and term not in seen:
             seen.append(term)
     return seen
+
+
+def share_image(briefing: Briefing, *, absolute) -> ShareImage | None:
+    """
+    The image a shared link to the briefing shows (OpenGraph, Twitter, JSON-LD, the
+    newsroom's share-card preview): its social image, else its lead image, else none
+    (the site's cards then show the title and description alone). Both are public fields
+    chosen in admin; an image placed inside a section never is one. The JPEG rendition,
+    which every network reads; `absolute` turns a media path into a full address.
+    """
+    image = briefing.social_image if briefing.social_image_id else None
+    if image is None and briefing.lead_image_id:
+        image = briefing.lead_image
+    rendition = markup.fallback(image) if image is not None else None
+    if rendition is None:
+        return None
+    return ShareImage(
+        url=absolute(image.url(rendition)),
+        width=rendition["width"],
+        height=rendition["height"],
+        alt=image.alt_text,
+    )
 
 
 def part_audiences(briefing: Briefing) -> set[Audience]:
@@ -80,6 +104,7 @@ def briefing_structured_data(
     site_url: str,
     part_audiences: Iterable[int],
     shown_gated: Iterable[int],
+    image: ShareImage | None = None,
 ) -> dict:
     """schema.org NewsArticle for a briefing page, from public fields only."""
     publisher = {"@type": "Organization", "name": site_name, "url": site_url}
@@ -98,6 +123,8 @@ def briefing_structured_data(
         "keywords": keywords(briefing),
         "isAccessibleForFree": access.is_accessible_for_free(part_audiences),
     }
+    if image is not None:
+        data["image"] = [image.url]
     if briefing.published_at:
         data["datePublished"] = briefing.published_at
     if briefing.category:

@@ -15,6 +15,12 @@ from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
+from briefings.images.references import (
+    images_named,
+    section_html,
+    unknown_message,
+    unknown_references,
+)
 from briefings.importing.documents import BriefingDocument
 from briefings.importing.lookups import ImportLookups
 from briefings.markdown import render_markdown
@@ -209,13 +215,20 @@ def _assign_terms(briefing: Briefing, document: BriefingDocument, lookups) -> li
 
 
 def _sections(briefing: Briefing, document: BriefingDocument) -> list[Section]:
+    """The sections, with the library images they place: an unknown one fails the file."""
+    images = images_named(section.body for section in document.sections)
+    for section in document.sections:
+        unknown = unknown_references(section.body, images)
+        if unknown:
+            where = f"line {section.line}: " if section.line else ""
+            raise DocumentInvalid(f"{where}{unknown_message(unknown)}")
     return [
         Section(
             briefing=briefing,
             position=position,
             heading=section.heading,
             body=section.body,
-            body_html=render_markdown(section.body),
+            body_html=section_html(section.body, images),
             audience=section.audience,
         )
         for position, section in enumerate(document.sections)

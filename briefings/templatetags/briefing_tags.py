@@ -1,6 +1,7 @@
 from django import template
 
 from briefings import hot_paths
+from briefings.images import markup
 
 register = template.Library()
 
@@ -20,3 +21,11 @@ def time_element(moment):
     if not moment:
         return ""
     return hot_paths.time_element(moment)
+
+
+@register.simple_tag
+def picture(image, placement, eager=False):
+    """A library image drawn at `placement` (card, lead, section): `{% picture img "card" %}`."""
+    if image is None:
+        return ""
+    return markup.picture(image, placement=placement, eager=eager)

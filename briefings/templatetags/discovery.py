@@ -77,8 +77,15 @@ def briefing_jsonld(context, briefing):
         site_url=request.build_absolute_uri(reverse("briefings:home")),
         part_audiences=parts,
         shown_gated=shown,
+        image=seo.share_image(briefing, absolute=request.build_absolute_uri),
     )
     return seo.json_ld_script(data)
+
+
+@register.simple_tag(takes_context=True)
+def briefing_share_image(context, briefing):
+    """The briefing's share image (briefings.seo.share_image), its address absolute."""
+    return seo.share_image(briefing, absolute=context["request"].build_absolute_uri)
 
 
 @register.simple_tag
