@@ -19,6 +19,7 @@ an image placed in a gated section is reachable only by someone given its addres
 """
 
 import io
+import re
 import secrets
 import warnings
 from dataclasses import dataclass, field
@@ -62,8 +63,9 @@ def _refuse(message: str, code: str):
 def rendition_widths(width: int) -> list[int]:
     """The widths to make for an image `width` pixels wide: never wider than it is."""
     widths = sorted(w for w in settings.IMAGE_RENDITION_WIDTHS if w > 0)
-    smaller = [w for w in widths if w < width]
-    return [*smaller, min(width, widths[-1])] if widths else [width]
+    if not widths:
+        return [width]
+    return sorted({*(w for w in widths if w < width), min(width, widths[-1])})
 
 
 def upload_checked(upload) -> PILImage.Image:
@@ -85,8 +87,12 @@ def upload_checked(upload) -> PILImage.Image:
             # Above Pillow's own pixel limit it only warns; here that is a refusal.
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             image = PILImage.open(upload)
-    except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
-        _refuse(_too_big_message(), "too_many_pixels")
+    except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError) as exc:
+        # Pillow names the pixels it was promised, not the sides.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        _refuse(
+            _too_big_message(pixels=int(claimed.group(1)) if claimed else None), "too_many_pixels"
+        )
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         _refuse(
             f"This file is not a {ACCEPTED_NAMES} image, whatever its name says. "
@@ -123,10 +129,13 @@ def upload_checked(upload) -> PILImage.Image:
     return image
 
 
-def _too_big_message(width=None, height=None) -> str:
-    size = (
-        f"{width:,} \N{MULTIPLICATION SIGN} {height:,} pixels" if width else "far too many pixels"
-    )
+def _too_big_message(width=None, height=None, *, pixels=None) -> str:
+    if width:
+        size = f"{width:,} \N{MULTIPLICATION SIGN} {height:,} pixels"
+    elif pixels:
+        size = f"{pixels / 1_000_000:,.0f} megapixels"
+    else:
+        size = "far too many pixels"
     return (
         f"This image is {size}; an image may be at most {settings.IMAGE_MAX_SIDE:,} pixels "
         f"on its longest side and {settings.IMAGE_MAX_PIXELS / 1_000_000:g} megapixels in "
