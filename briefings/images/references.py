@@ -18,6 +18,10 @@ from briefings.markdown import IMAGE_SCHEME, render_markdown
 # Broad on purpose: a reference is checked against the library, and the Markdown parser
 # decides what is an image; this only finds the slugs a text may name.
 REFERENCE = re.compile(r"!\[[^\]\n]*\]\(\s*<?" + re.escape(IMAGE_SCHEME) + r"([^\s)>]*)")
+# The whole reference, for text shown without its images (e-mails' plain-text part).
+REFERENCE_WHOLE = re.compile(
+    r"!\[[^\]\n]*\]\(\s*<?" + re.escape(IMAGE_SCHEME) + r"[^\s)>]*>?(?:\s+\"[^\"]*\")?\s*\)"
+)
 
 
 def referenced_slugs(text: str) -> list[str]:
