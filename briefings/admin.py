@@ -131,6 +131,12 @@ class SourceAdmin(SharedPartAdmin):
 # --- Briefings ------------------------------------------------------------------------
 
 
+IMAGES_HELP = (
+    "From the image library. To place an image inside a section, copy its snippet from "
+    "the library into the section's text."
+)
+
+
 @admin.register(Briefing)
 class BriefingAdmin(admin.ModelAdmin):
     form = BriefingForm
@@ -177,16 +183,7 @@ class BriefingAdmin(admin.ModelAdmin):
             publishing.append("base_version")
         return [
             self.headline,
-            (
-                "Images",
-                {
-                    "description": (
-                        "From the image library. To place an image inside a section, copy "
-                        "its snippet from the library into the section's text."
-                    ),
-                    "fields": ["lead_image", "social_image"],
-                },
-            ),
+            ("Images", {"description": IMAGES_HELP, "fields": ["lead_image", "social_image"]}),
             (
                 "Classification",
                 {

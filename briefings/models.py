@@ -19,7 +19,7 @@ from simple_history import register as register_history
 
 from briefings.fields import TextField
 from briefings.hot_paths import slug_url
-from briefings.images.models import Image
+from briefings.images.models import image_field
 from briefings.images.references import section_html
 from briefings.markdown import render_markdown
 from briefings.slugs import slug_from, title_slug
@@ -102,15 +102,13 @@ class BriefingQuerySet(models.QuerySet):
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
 
-    def with_images(self):
-        """The lead and social images, in the same query (the page and its share card)."""
+    def with_images(self):  # the lead and social images, in the same query
         return self.select_related("lead_image", "social_image")
 
     def for_cards(self):
         """
         What a card in a list shows, and nothing more: the long signal-brief text stays
-        in the database, so a page of cards reads narrow rows. The lead image comes in
-        the same query.
+        in the database, so a page of cards reads narrow rows (and the lead image).
         """
         return self.with_taxonomy().select_related("lead_image").only(*CARD_FIELDS)
 
@@ -146,7 +144,6 @@ RESULT_FIELDS = (
     "published_at",
     "category__name",
     "category__slug",
-    # The card's picture: what markup.picture reads.
     "lead_image__alt_text",
     "lead_image__renditions",
 )
@@ -197,24 +194,8 @@ class Briefing(models.Model):
         max_length=300, blank=True, help_text="Public byline: names separated by commas."
     )
 
-    # Images (briefings.images): the lead image heads the page and its cards; the social
-    # image, when set, is what sharing the page shows instead (briefings.seo.share_image).
-    lead_image = models.ForeignKey(
-        Image,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="briefings_led",
-        help_text="Public. Heads the page and its cards in lists and search results.",
-    )
-    social_image = models.ForeignKey(
-        Image,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="briefings_shared",
-        help_text="Public. What a shared link shows; the lead image when empty.",
-    )
+    lead_image = image_field("briefings_led", "Public. Heads the page and its cards.")
+    social_image = image_field("briefings_shared", "Public. For shared links, if not the lead.")
 
     # Publishing
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)

@@ -102,8 +102,7 @@ INSTALLED_APPS = [
 #  4. Security: the HTTPS redirect before any work; its headers on every answer.
 #  5. CSP and 6. BrowserPolicies (Permissions-Policy, Cross-Origin-Resource-Policy): their
 #     headers on every answer, fresh for cached pages and static files alike.
-#  7. WhiteNoise: static files answered before any session or cache lookup is paid for;
-#     then MediaFiles, the same for image renditions in MEDIA_ROOT (config/media.py).
+#  7. WhiteNoise: static files answered before any session or cache lookup is paid for.
 #  8. AnonymousPageCache: inside 1-7 so a shared copy still gets its own id, log line
 #     and headers; outside the session so a hit loads none; outside the cache policy
 #     (10) so it sees its final word on whether a page may be shared. It also holds
@@ -258,34 +257,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded images (briefings.images): the default storage. The local file system under
-# MEDIA_ROOT unless MEDIA_STORAGE names another backend (S3-compatible storage through
-# django-storages: docs/deployment.md), whose OPTIONS come as JSON in MEDIA_STORAGE_OPTIONS.
+# Uploaded images (briefings.images) go to the default storage: MEDIA_ROOT, or the backend
+# MEDIA_STORAGE names with MEDIA_STORAGE_OPTIONS (JSON), e.g. S3 (docs/deployment.md).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = os.environ.get("MEDIA_URL") or "/media/"
 MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE") or "django.core.files.storage.FileSystemStorage"
-# The site answers MEDIA_URL itself (config.media) while the files are on its own disk.
-SERVE_MEDIA = env_bool(
-    "SERVE_MEDIA", MEDIA_STORAGE.endswith("FileSystemStorage") and MEDIA_URL.startswith("/")
-)
-# A MEDIA_URL on another origin (a bucket or a CDN): the CSP's img-src names it.
-MEDIA_ORIGINS = (
-    [f"{urlsplit(MEDIA_URL).scheme}://{urlsplit(MEDIA_URL).netloc}"]
-    if urlsplit(MEDIA_URL).netloc
-    else []
-)
-# The image library's limits (briefings.images.processing): an upload above any of
-# them is refused with the reason, before anything is written to storage.
-IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+_MEDIA_OPTIONS = json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", MEDIA_STORAGE.endswith(".FileSystemStorage"))  # config.media
+MEDIA_ORIGINS = [f"{u.scheme}://{u.netloc}" for u in [urlsplit(MEDIA_URL)] if u.netloc]  # img-src
+IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # images.processing
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 12_000)
-# Widths of the renditions made of each image (never wider than the upload).
 IMAGE_RENDITION_WIDTHS = [int(w) for w in env_list("IMAGE_RENDITION_WIDTHS", "480,960,1600")]
 STORAGES = {
-    "default": {
-        "BACKEND": MEDIA_STORAGE,
-        "OPTIONS": json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}"),
-    },
+    "default": {"BACKEND": MEDIA_STORAGE, "OPTIONS": _MEDIA_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -404,7 +389,6 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    # Media from another origin (a bucket or CDN in MEDIA_URL) is allowed by name.
     "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],

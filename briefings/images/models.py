@@ -83,3 +83,19 @@ class Image(models.Model):
     @property
     def storage_names(self) -> list[str]:
         return [self.original, *(r["name"] for r in self.renditions)]
+
+
+def image_field(related_name: str, help_text: str) -> models.ForeignKey:
+    """
+    An optional library image of another model (a briefing's lead image, which heads its
+    page and cards, and its social image, which shared links show instead: seo.share_image).
+    An image in use cannot be deleted.
+    """
+    return models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        help_text=help_text,
+    )

@@ -39,21 +39,21 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='briefing',
             name='lead_image',
-            field=models.ForeignKey(blank=True, help_text='Public. Heads the page and its cards in lists and search results.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='briefings_led', to='briefings.image'),
+            field=models.ForeignKey(blank=True, help_text='Public. Heads the page and its cards.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='briefings_led', to='briefings.image'),
         ),
         migrations.AddField(
             model_name='briefing',
             name='social_image',
-            field=models.ForeignKey(blank=True, help_text='Public. What a shared link shows; the lead image when empty.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='briefings_shared', to='briefings.image'),
+            field=models.ForeignKey(blank=True, help_text='Public. For shared links, if not the lead.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='briefings_shared', to='briefings.image'),
         ),
         migrations.AddField(
             model_name='historicalbriefing',
             name='lead_image',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Public. Heads the page and its cards in lists and search results.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='briefings.image'),
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Public. Heads the page and its cards.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='briefings.image'),
         ),
         migrations.AddField(
             model_name='historicalbriefing',
             name='social_image',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Public. What a shared link shows; the lead image when empty.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='briefings.image'),
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Public. For shared links, if not the lead.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='briefings.image'),
         ),
     ]
