@@ -47,9 +47,11 @@ def picture(image: Image, *, placement: str, alt: str = "", eager: bool = False)
         if eager
         else SafeString('loading="lazy" decoding="async"')
     )
+    # data-image names the library image, so the plain-text part of an e-mail can say
+    # which picture stood where (delivery.templatetags.channel).
     return format_html(
         '<picture class="picture picture--{}">{}<img src="{}" alt="{}" width="{}" '
-        'height="{}" {}></picture>',
+        'height="{}" {} data-image="{}"></picture>',
         placement,
         sources,
         image.url(jpeg),
@@ -57,6 +59,7 @@ def picture(image: Image, *, placement: str, alt: str = "", eager: bool = False)
         jpeg["width"],
         jpeg["height"],
         loading,
+        image.slug,
     )
 
 

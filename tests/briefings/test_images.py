@@ -20,7 +20,8 @@ from briefings.images.models import Image
 from briefings.importing.running import briefings_import
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Section
-from members.access import Audience
+from delivery.rendering import ChannelRenderer
+from members.access import Audience, ReaderStatus
 from tests.briefings.conftest import login_as
 from tests.briefings.newsroom import change_url, form_data
 from tests.factories import (
@@ -363,3 +364,17 @@ def test_cards_with_lead_images_cost_no_extra_query(client, django_assert_num_qu
         assert (
             'alt="A substation at dusk"' in client.get(reverse("briefings:home")).content.decode()
         )
+
+
+def test_an_email_has_full_image_addresses_and_its_plain_text_names_each_image(settings):
+    settings.SITE_URL = "https://briefings.example.com"
+    image = library_image(caption="Queue by <b>region</b>", credit="Demo")
+    briefing = gated_briefing(public=f"Text before.\n\n![](image:{image.slug})\n\nAfter.")
+    rendered = ChannelRenderer().briefing(briefing.pk, ReaderStatus())
+    jpeg = image.url(image.renditions_in("jpg")[0])
+    assert f'src="https://briefings.example.com{jpeg}"' in rendered.html
+    webp = image.renditions_in("webp")
+    assert f"https://briefings.example.com{image.url(webp[0])} 480w, " in rendered.html
+    assert "image:" not in rendered.text
+    expected = "[Image: A substation at dusk Queue by <b>region</b> Demo]"
+    assert f"{expected} <https://briefings.example.com{jpeg}>" in rendered.text
