@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
+from briefings.images.models import Image
 from briefings.images.references import (
     images_named,
     section_html,
@@ -22,6 +23,7 @@ from briefings.images.references import (
     unknown_references,
 )
 from briefings.importing.documents import BriefingDocument
+from briefings.importing.frontmatter import IMAGE_KEYS
 from briefings.importing.lookups import ImportLookups
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
@@ -176,6 +178,7 @@ def briefing_prepare(
         )
         raise DocumentInvalid(messages) from None
     sections = _sections(briefing, document)
+    _assign_images(briefing, document)
     # An update of a briefing that is live already stays live as the file says: the checks
     # guard the step onto the site (a test pins that such an update may clear fields).
     if briefing.status in Briefing.LIVE_STATUSES and not was_live:
@@ -212,6 +215,18 @@ def _assign_terms(briefing: Briefing, document: BriefingDocument, lookups) -> li
                 created_taxonomy.append(f"{model._meta.verbose_name} {name!r}")
         setattr(briefing, key, term)
     return created_taxonomy
+
+
+def _assign_images(briefing: Briefing, document: BriefingDocument) -> None:
+    """The lead and social images the file names (by slug); an unknown one fails the file."""
+    found = {}
+    if document.images:
+        found = {i.slug: i for i in Image.objects.filter(slug__in=document.images.values())}
+    for key in IMAGE_KEYS:
+        slug = document.images.get(key, "")
+        if slug and slug not in found:
+            raise DocumentInvalid(f"{key}: {unknown_message([slug])}")
+        setattr(briefing, key, found.get(slug))
 
 
 def _sections(briefing: Briefing, document: BriefingDocument) -> list[Section]:

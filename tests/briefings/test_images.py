@@ -17,6 +17,7 @@ from PIL import Image as PILImage
 
 from briefings.images import processing
 from briefings.images.models import Image
+from briefings.importing.exporting import briefing_to_markdown
 from briefings.importing.running import briefings_import
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Section
@@ -378,3 +379,23 @@ def test_an_email_has_full_image_addresses_and_its_plain_text_names_each_image(s
     assert "image:" not in rendered.text
     expected = "[Image: A substation at dusk Queue by <b>region</b> Demo]"
     assert f"{expected} <https://briefings.example.com{jpeg}>" in rendered.text
+
+
+def test_lead_and_social_images_are_imported_and_exported_by_slug(tmp_path):
+    lead = library_image(title="Lead photo")
+    library_image(title="Share card")
+    path = tmp_path / "with-images.md"
+    path.write_text(
+        "---\ntitle: With images\nsummary: S.\nlead_image: lead-photo\n"
+        "social_image: share-card\n---\n\n## The fact\nText.\n"
+    )
+    briefings_import(paths=[path])
+    briefing = Briefing.objects.get(title="With images")
+    assert briefing.lead_image == lead and briefing.social_image.slug == "share-card"
+    exported = briefing_to_markdown(briefing)
+    assert "lead_image: lead-photo" in exported and "social_image: share-card" in exported
+
+    path.write_text("---\ntitle: Missing lead\nsummary: S.\nlead_image: gone\n---\n\nText.\n")
+    [result] = briefings_import(paths=[path]).results
+    assert result.outcome == "failed"
+    assert "lead_image: No image “gone” in the image library" in result.message
