@@ -84,10 +84,11 @@ def upload_checked(upload) -> PILImage.Image:
     upload.seek(0)
     try:
         with warnings.catch_warnings():
-            # Above Pillow's own pixel limit it only warns; here that is a refusal.
-            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            # Pillow warns above Image.MAX_IMAGE_PIXELS and refuses above twice that; the
+            # warning is not needed, IMAGE_MAX_PIXELS is checked below from the header.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
             image = PILImage.open(upload)
-    except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError) as exc:
+    except PILImage.DecompressionBombError as exc:
         # Pillow names the pixels it was promised, not the sides.
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
         _refuse(

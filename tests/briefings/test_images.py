@@ -399,3 +399,10 @@ def test_lead_and_social_images_are_imported_and_exported_by_slug(tmp_path):
     [result] = briefings_import(paths=[path]).results
     assert result.outcome == "failed"
     assert "lead_image: No image “gone” in the image library" in result.message
+
+
+def test_a_picture_over_the_pixel_limit_but_under_pillows_is_refused_by_the_setting(settings):
+    settings.IMAGE_MAX_PIXELS = 100 * 100
+    with pytest.raises(processing.ValidationError, match="200 \N{MULTIPLICATION SIGN} 100 pixels"):
+        processing.upload_checked(image_upload(data=image_bytes(200, 100)))
+    assert processing.upload_checked(image_upload(data=image_bytes(100, 100))).size == (100, 100)
