@@ -74,6 +74,11 @@ class StaffFactory(UserFactory):
                 )
                 migration = importlib.import_module(f"briefings.migrations.{path.stem}")
                 migration.create_groups(apps, None)
+                # Permissions later migrations gave the groups (the image library).
+                [path] = Path(briefings.migrations.__file__).parent.glob(
+                    "*_image_library_permissions.py"
+                )
+                importlib.import_module(f"briefings.migrations.{path.stem}").grant(apps, None)
             self.groups.add(Group.objects.get(name=extracted))
 
 

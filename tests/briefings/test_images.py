@@ -406,3 +406,13 @@ def test_a_picture_over_the_pixel_limit_but_under_pillows_is_refused_by_the_sett
     with pytest.raises(processing.ValidationError, match="200 \N{MULTIPLICATION SIGN} 100 pixels"):
         processing.upload_checked(image_upload(data=image_bytes(200, 100)))
     assert processing.upload_checked(image_upload(data=image_bytes(100, 100))).size == (100, 100)
+
+
+@pytest.mark.parametrize(("group", "may_delete"), [("writers", False), ("editors", True)])
+def test_writers_and_editors_use_the_library_and_editors_alone_delete(client, group, may_delete):
+    image = library_image()
+    client.force_login(StaffFactory(group=group))
+    assert client.get(reverse("admin:briefings_image_add")).status_code == 200
+    assert client.get(reverse("admin:briefings_image_change", args=[image.pk])).status_code == 200
+    delete = client.get(reverse("admin:briefings_image_delete", args=[image.pk]))
+    assert delete.status_code == (200 if may_delete else 403)
