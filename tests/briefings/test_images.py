@@ -189,6 +189,7 @@ def test_renditions_are_served_and_cached_originals_never(client):
     assert response["Content-Type"] == "image/webp"
     assert response["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Content-Security-Policy" in response
+    assert response["Cross-Origin-Resource-Policy"] == "cross-origin"  # e-mails, feed readers
     assert b"".join(response.streaming_content)[:4] == b"RIFF"
     assert client.get(f"{settings.MEDIA_URL}{image.original}").status_code == 404
     assert client.get(f"{settings.MEDIA_URL}images/../image-originals/x.jpg").status_code == 404

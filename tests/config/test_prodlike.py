@@ -323,6 +323,7 @@ def test_image_renditions_are_served_by_the_site_itself_and_originals_never(clus
         assert response.headers["content-type"] == "image/webp"
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert "content-security-policy" in response.headers
+        assert response.headers["cross-origin-resource-policy"] == "cross-origin"
         assert response.body.startswith("RIFF")
         assert server.get("/media/image-originals/Q7rT2x.jpg").status == 404
         assert server.get("/media/images/Q7rT2x/../../image-originals/Q7rT2x.jpg").status == 404
