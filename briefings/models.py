@@ -19,7 +19,7 @@ from simple_history import register as register_history
 
 from briefings.fields import TextField
 from briefings.hot_paths import slug_url
-from briefings.images.models import image_field
+from briefings.images.models import PICTURE_FIELDS, image_field
 from briefings.images.references import section_html
 from briefings.markdown import render_markdown
 from briefings.slugs import slug_from, title_slug
@@ -144,8 +144,7 @@ RESULT_FIELDS = (
     "published_at",
     "category__name",
     "category__slug",
-    "lead_image__alt_text",
-    "lead_image__renditions",
+    *(f"lead_image__{name}" for name in PICTURE_FIELDS),
 )
 CARD_FIELDS = (
     *RESULT_FIELDS,

@@ -102,22 +102,22 @@ INSTALLED_APPS = [
 #  4. Security: the HTTPS redirect before any work; its headers on every answer.
 #  5. CSP and 6. BrowserPolicies (Permissions-Policy, Cross-Origin-Resource-Policy): their
 #     headers on every answer, fresh for cached pages and static files alike.
-#  7. WhiteNoise: static files answered before any session or cache lookup is paid for.
-#  8. AnonymousPageCache: inside 1-7 so a shared copy still gets its own id, log line
+#  7. WhiteNoise and 8. MediaFiles: static files, image renditions, before any session or cache.
+#  9. AnonymousPageCache: inside 1-8 so a shared copy still gets its own id, log line
 #     and headers; outside the session so a hit loads none; outside the cache policy
-#     (10) so it sees its final word on whether a page may be shared. It also holds
+#     (11) so it sees its final word on whether a page may be shared. It also holds
 #     the request's memo of the content generation.
-#  9. Session: everything below may read the reader's session.
-# 10. CacheControl: just inside the session, so it sees a session written to and the
+# 10. Session: everything below may read the reader's session.
+# 11. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
-# 11. Common and 12. Csrf: Django's documented places, before any view runs.
-# 13. Authentication needs the session; 14. Audience needs request.user and puts the
+# 12. Common and 13. Csrf: Django's documented places, before any view runs.
+# 14. Authentication needs the session; 15. Audience needs request.user and puts the
 #     reader (lazily) on the request.
-# 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
+# 16. Messages, 17. XFrameOptions, 18. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
-# 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
-# 19. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 20. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 19. StaffMFARequired: needs the user, messages and allauth, so comes after them.
+# 20. AdminTimeZone: needs the user; activates their own zone for admin's views only.
+# 21. HistoryRequest: innermost, beside the views, so admin edits record their author.
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",

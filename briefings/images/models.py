@@ -6,6 +6,9 @@ from django.db import models
 
 from briefings.slugs import slug_from
 
+# What briefings.images.markup.picture reads of an image: all a card needs fetched.
+PICTURE_FIELDS = ("alt_text", "renditions", "slug")
+
 
 class Image(models.Model):
     title = models.CharField(
