@@ -14,8 +14,8 @@ from django.utils.html import format_html, format_html_join
 
 from briefings.images import markup, processing
 from briefings.images.models import Image
-from briefings.images.references import section_html, sections_placing
-from briefings.models import Briefing, Section
+from briefings.images.references import referenced_slugs, section_html, sections_placing
+from briefings.models import Briefing, PendingChange, Section
 from briefings.search import briefings_reindex
 
 
@@ -155,7 +155,7 @@ class ImageAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         for image in objs:
-            protected += [f"{image}: {use}" for use in image_uses(image, sections_only=True)]
+            protected += [f"{image}: {use}" for use in image_uses(image, foreign_keys=False)]
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
@@ -169,13 +169,26 @@ class ImageAdmin(admin.ModelAdmin):
         transaction.on_commit(lambda: processing.files_delete(names))
 
 
-def image_uses(image: Image, *, sections_only: bool = False) -> list[str]:
-    """Where `image` shows: sections that place it, briefings it leads or is shared with."""
+def image_uses(image: Image, *, foreign_keys: bool = True) -> list[str]:
+    """
+    Where `image` shows or will: sections that place it, changes not published yet, and
+    (unless `foreign_keys` is False: deleting finds those itself) briefings it leads or
+    is shared with.
+    """
     uses = [
         f"a section of “{section.briefing.title}” ({section.briefing.get_status_display()})"
         for section in sections_placing(image, Section.objects.select_related("briefing"))
     ]
-    if not sections_only:
+    # Changes to live briefings not published yet would show it once published.
+    for change in PendingChange.objects.select_related("briefing"):
+        bodies = [row.get("body", "") for row in change.data.get("sections", [])]
+        fields = change.data.get("fields", {})
+        if any(image.slug in referenced_slugs(body) for body in bodies) or image.pk in (
+            fields.get("lead_image_id"),
+            fields.get("social_image_id"),
+        ):
+            uses.append(f"changes not yet published to “{change.briefing.title}”")
+    if foreign_keys:
         uses += [f"lead image of “{b}”" for b in Briefing.objects.filter(lead_image=image)]
         uses += [f"social image of “{b}”" for b in Briefing.objects.filter(social_image=image)]
     return uses

@@ -417,3 +417,18 @@ def test_writers_and_editors_use_the_library_and_editors_alone_delete(client, gr
     assert client.get(reverse("admin:briefings_image_change", args=[image.pk])).status_code == 200
     delete = client.get(reverse("admin:briefings_image_delete", args=[image.pk]))
     assert delete.status_code == (200 if may_delete else 403)
+
+
+def test_an_image_only_in_unpublished_changes_cannot_be_deleted(editor_client):
+    image = library_image()
+    briefing = gated_briefing()
+    data = form_data(briefing)
+    data["sections-0-body"] = f"Changed.\n\n![](image:{image.slug})"
+    assert editor_client.post(change_url(briefing), data).status_code == 302
+    briefing.refresh_from_db()
+    assert briefing.pending_change and image.slug not in briefing.sections.get(position=1).body
+    response = editor_client.post(
+        reverse("admin:briefings_image_delete", args=[image.pk]), {"post": "yes"}
+    )
+    assert "changes not yet published" in response.content.decode()
+    assert Image.objects.filter(pk=image.pk).exists()
