@@ -36,6 +36,7 @@ from briefings.newsroom import (
     review,
     search_preview,
 )
+from briefings.newsroom import images as image_library  # noqa: F401 - registers ImageAdmin
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
@@ -135,11 +136,17 @@ class SourceAdmin(SharedPartAdmin):
 # --- Briefings ------------------------------------------------------------------------
 
 
+IMAGES_HELP = (
+    "From the image library. To place an image inside a section, copy its snippet from "
+    "the library into the section's text."
+)
+
+
 @admin.register(Briefing)
 class BriefingAdmin(admin.ModelAdmin):
     form = BriefingForm
     inlines = [SectionInline, CitationInline]
-    autocomplete_fields = ["category", "region", "topic"]
+    autocomplete_fields = ["category", "region", "topic", "lead_image", "social_image"]
     readonly_fields = ["publishing_state", "search_preview"]
     list_display = [
         "title_column",
@@ -192,6 +199,7 @@ class BriefingAdmin(admin.ModelAdmin):
         return [
             self.headline,
             self.search_and_sharing,
+            ("Images", {"description": IMAGES_HELP, "fields": ["lead_image", "social_image"]}),
             (
                 "Classification",
                 {

@@ -138,7 +138,7 @@ def reader_briefing_queryset(audience, *, queryset=None):
     three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    queryset = with_gated_outline(queryset.with_taxonomy().with_gated_parts())
+    queryset = with_gated_outline(queryset.with_taxonomy().with_images().with_gated_parts())
     return queryset.prefetch_related(*readable_parts(audience))
 
 

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from briefings.images import markup
 from briefings.models import Briefing
 from briefings.reading import GATED_SECTION_CLASS
 from members import access
@@ -70,16 +71,6 @@ class ShareImage:
     height: int | None = None
 
 
-def share_image(briefing: Briefing | None) -> ShareImage | None:
-    """
-    The image of the briefing's share card (og:image, twitter:image) and of the
-    newsroom's preview of it: the site's default (SHARE_IMAGE_URL), or none.
-    """
-    if not settings.SHARE_IMAGE_URL:
-        return None
-    return ShareImage(url=settings.SHARE_IMAGE_URL, alt=settings.SHARE_IMAGE_ALT)
-
-
 def keywords(briefing: Briefing) -> list[str]:
     terms = [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
     terms += [briefing.signal_focus, briefing.primary_domain]
@@ -88,6 +79,33 @@ def keywords(briefing: Briefing) -> list[str]:
         if term and term not in seen:
             seen.append(term)
     return seen
+
+
+def share_image(briefing: Briefing | None, *, absolute=None) -> ShareImage | None:
+    """
+    The image a shared link shows (OpenGraph, Twitter, JSON-LD, the newsroom's share-card
+    preview): the briefing's social image, else its lead image, else the site's default
+    (SHARE_IMAGE_URL), else none (cards then show the title and description alone). The
+    images are public fields chosen in admin; an image placed inside a section never is
+    one. For a library image, its JPEG rendition, which every network reads. `absolute`,
+    if given, turns a path on this site into a full address.
+    """
+    image = None
+    if briefing is not None:
+        image = briefing.social_image if briefing.social_image_id else None
+        if image is None and briefing.lead_image_id:
+            image = briefing.lead_image
+    rendition = markup.fallback(image) if image is not None else None
+    if rendition is not None:
+        url, alt = image.url(rendition), image.alt_text
+        width, height = rendition["width"], rendition["height"]
+    elif settings.SHARE_IMAGE_URL:
+        url, alt, width, height = settings.SHARE_IMAGE_URL, settings.SHARE_IMAGE_ALT, None, None
+    else:
+        return None
+    if absolute is not None and "://" not in url:
+        url = absolute(url)
+    return ShareImage(url=url, alt=alt, width=width, height=height)
 
 
 def part_audiences(briefing: Briefing) -> set[Audience]:
@@ -122,6 +140,7 @@ def briefing_structured_data(
     site_url: str,
     part_audiences: Iterable[int],
     shown_gated: Iterable[int],
+    image: ShareImage | None = None,
 ) -> dict:
     """schema.org NewsArticle for a briefing page, from public fields only."""
     publisher = {"@type": "Organization", "name": site_name, "url": site_url}
@@ -140,6 +159,8 @@ def briefing_structured_data(
         "keywords": keywords(briefing),
         "isAccessibleForFree": access.is_accessible_for_free(part_audiences),
     }
+    if image is not None:
+        data["image"] = [image.url]
     if briefing.published_at:
         data["datePublished"] = briefing.published_at
     if briefing.category:

@@ -6,44 +6,18 @@ Everything that differs between a laptop and production comes from the environme
 cache. With DEBUG off the site refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.environment import env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    value = value.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {value!r}.")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -106,27 +80,28 @@ INSTALLED_APPS = [
 #  5. CSP and 6. BrowserPolicies (Permissions-Policy, Cross-Origin-Resource-Policy): their
 #     headers on every answer, fresh for cached pages and static files alike.
 #  7. Compression (config/compression.py): of pages the same for every reader only;
-#     outside the page cache, which keeps pages as made; outside WhiteNoise, whose files
-#     it leaves alone (they come compressed ahead of time).
-#  8. WhiteNoise: static files answered before any session or cache lookup is paid for.
-#  9. AnonymousPageCache: inside 1-6 so a shared copy still gets its own id, log line
+#     outside the page cache, which keeps pages as made; outside WhiteNoise and media,
+#     whose files it leaves alone (they come compressed ahead of time, or are images).
+#  8. WhiteNoise and 9. MediaFiles: static files, image renditions, before any session or
+#     cache lookup is paid for.
+# 10. AnonymousPageCache: inside 1-6 so a shared copy still gets its own id, log line
 #     and headers; outside the session so a hit loads none; outside the cache policy
-#     (11) so it sees its final word on whether a page may be shared. It also holds
+#     (12) so it sees its final word on whether a page may be shared. It also holds
 #     the request's memo of the content generation.
-# 10. Session: everything below may read the reader's session.
-# 11. CacheControl: just inside the session, so it sees a session written to and the
+# 11. Session: everything below may read the reader's session.
+# 12. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
-# 12. Common and 13. Csrf: Django's documented places, before any view runs.
-# 14. Authentication needs the session; 15. Audience needs request.user and puts the
+# 13. Common and 14. Csrf: Django's documented places, before any view runs.
+# 15. Authentication needs the session; 16. Audience needs request.user and puts the
 #     reader (lazily) on the request.
-# 16. SeatVisit (organisations): a seat holder's last visit, at most once an hour per
+# 17. SeatVisit (organisations): a seat holder's last visit, at most once an hour per
 #     session; needs the session, not the user, so costs nothing more on other requests.
-# 17. Messages, 18. XFrameOptions, 19. allauth's AccountMiddleware: Django and allauth's
+# 18. Messages, 19. XFrameOptions, 20. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
-# 20. StaffMFARequired: needs the user, messages and allauth, so comes after them.
-# 21. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 22. HistoryRequest: beside the views, so admin edits record their author.
-# 23. ConversionSource: needs the session; keeps the lock card a reader followed (`?from=`).
+# 21. StaffMFARequired: needs the user, messages and allauth, so comes after them.
+# 22. AdminTimeZone: needs the user; activates their own zone for admin's views only.
+# 23. HistoryRequest: beside the views, so admin edits record their author.
+# 24. ConversionSource: needs the session; keeps the lock card a reader followed (`?from=`).
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -136,6 +111,7 @@ MIDDLEWARE = [
     "config.middleware.BrowserPoliciesMiddleware",
     "config.compression.CompressionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.media.MediaFilesMiddleware",
     "config.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.caching.CacheControlMiddleware",
@@ -271,8 +247,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (briefings.images) go to the default storage: MEDIA_ROOT, or the backend
+# MEDIA_STORAGE names with MEDIA_STORAGE_OPTIONS (JSON), e.g. S3 (docs/deployment.md).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL") or "/media/"
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE") or "django.core.files.storage.FileSystemStorage"
+_MEDIA_OPTIONS = json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", MEDIA_STORAGE.endswith(".FileSystemStorage"))  # config.media
+MEDIA_ORIGINS = [f"{u.scheme}://{u.netloc}" for u in [urlsplit(MEDIA_URL)] if u.netloc]  # img-src
+IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # images.processing
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 12_000)
+IMAGE_RENDITION_WIDTHS = [int(w) for w in env_list("IMAGE_RENDITION_WIDTHS", "480,960,1600")]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE, "OPTIONS": _MEDIA_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -391,7 +379,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +50,7 @@ from tests.factories import (
     StaffFactory,
     TopicFactory,
     UserFactory,
+    library_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,21 @@ CIRCLE_HEADING = Marker(
 ALLIANCE_HEADING = Marker(
     "dugongallianceheading", "Leadership Alliance section heading", Audience.LEADERSHIP_ALLIANCE
 )
+# An image placed in the Strategic Circle section: its address, alt text and caption are
+# that section's, wherever they would show (page, search, feeds, e-mail, cached parts).
+CIRCLE_IMAGE_URL = Marker(
+    "yakimageurlword",
+    "address of an image in a Strategic Circle section",
+    Audience.STRATEGIC_CIRCLE,
+)
+CIRCLE_IMAGE_ALT = Marker(
+    "okapialtword", "alt text of an image in a Strategic Circle section", Audience.STRATEGIC_CIRCLE
+)
+CIRCLE_IMAGE_CAPTION = Marker(
+    "quokkacaptionword",
+    "caption of an image in a Strategic Circle section",
+    Audience.STRATEGIC_CIRCLE,
+)
 # Never on the site for anyone: unpublished briefings and text edited away.
 DRAFT = Marker("ocelotdraftword", "draft briefing", None)
 REVIEW = Marker("wombatreviewword", "briefing in review", None)
@@ -112,6 +129,9 @@ MARKERS = [
     SOURCE_NOTE,
     CIRCLE_HEADING,
     ALLIANCE_HEADING,
+    CIRCLE_IMAGE_URL,
+    CIRCLE_IMAGE_ALT,
+    CIRCLE_IMAGE_CAPTION,
     DRAFT,
     REVIEW,
     SCHEDULED,
@@ -148,7 +168,7 @@ def build_content():
         briefing=live,
         position=2,
         heading=f"Deeper trend context {CIRCLE_HEADING.word}",
-        body=f"Member text: the {CIRCLE_SECTION.word} trend.",
+        body=f"Member text: the {CIRCLE_SECTION.word} trend.\n\n![](image:{circle_image().slug})",
         audience=Audience.STRATEGIC_CIRCLE,
     )
     SectionFactory(
@@ -259,6 +279,26 @@ def build_content():
 
     briefings_reindex(briefing_ids=list(Briefing.objects.values_list("pk", flat=True)))
     return live, hidden, taxonomy
+
+
+def circle_image():
+    """
+    A library image for the Strategic Circle section, its renditions stored under a
+    folder named by the address marker (the upload's own folder name is random).
+    """
+    image = library_image(
+        title="Member chart",
+        alt_text=f"Chart of the {CIRCLE_IMAGE_ALT.word} queue",
+        caption=f"The {CIRCLE_IMAGE_CAPTION.word} queue by region",
+    )
+    renditions = []
+    for rendition in image.renditions:
+        moved = f"images/{CIRCLE_IMAGE_URL.word}/{rendition['name'].rsplit('/', 1)[1]}"
+        default_storage.save(moved, default_storage.open(rendition["name"]))
+        renditions.append({**rendition, "name": moved})
+    image.renditions = renditions
+    image.save()
+    return image
 
 
 def _fields(briefing):

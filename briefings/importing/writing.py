@@ -15,7 +15,15 @@ from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
+from briefings.images.models import Image
+from briefings.images.references import (
+    images_named,
+    section_html,
+    unknown_message,
+    unknown_references,
+)
 from briefings.importing.documents import BriefingDocument
+from briefings.importing.frontmatter import IMAGE_KEYS
 from briefings.importing.lookups import ImportLookups
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
@@ -174,6 +182,7 @@ def briefing_prepare(
         )
         raise DocumentInvalid(messages) from None
     sections = _sections(briefing, document)
+    _assign_images(briefing, document)
     # An update of a briefing that is live already stays live as the file says: the checks
     # guard the step onto the site (a test pins that such an update may clear fields).
     if briefing.status in Briefing.LIVE_STATUSES and not was_live:
@@ -212,14 +221,33 @@ def _assign_terms(briefing: Briefing, document: BriefingDocument, lookups) -> li
     return created_taxonomy
 
 
+def _assign_images(briefing: Briefing, document: BriefingDocument) -> None:
+    """The lead and social images the file names (by slug); an unknown one fails the file."""
+    found = {}
+    if document.images:
+        found = {i.slug: i for i in Image.objects.filter(slug__in=document.images.values())}
+    for key in IMAGE_KEYS:
+        slug = document.images.get(key, "")
+        if slug and slug not in found:
+            raise DocumentInvalid(f"{key}: {unknown_message([slug])}")
+        setattr(briefing, key, found.get(slug))
+
+
 def _sections(briefing: Briefing, document: BriefingDocument) -> list[Section]:
+    """The sections, with the library images they place: an unknown one fails the file."""
+    images = images_named(section.body for section in document.sections)
+    for section in document.sections:
+        unknown = unknown_references(section.body, images)
+        if unknown:
+            where = f"line {section.line}: " if section.line else ""
+            raise DocumentInvalid(f"{where}{unknown_message(unknown)}")
     return [
         Section(
             briefing=briefing,
             position=position,
             heading=section.heading,
             body=section.body,
-            body_html=render_markdown(section.body),
+            body_html=section_html(section.body, images),
             audience=section.audience,
         )
         for position, section in enumerate(document.sections)

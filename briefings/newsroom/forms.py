@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from briefings import revisions, seo, slugs, workflow
+from briefings.images.references import images_named, unknown_message, unknown_references
 from briefings.models import Briefing, Citation, Section, Source
 from briefings.newsroom import conflict
 from members import access
@@ -71,9 +72,20 @@ class SectionForm(PartForm):
                 f"Who may read this section. {audience_help()} Readers below it never "
                 "receive the text; they see a lock card for the tier instead."
             ),
-            "body": "Markdown. Only readers in the audience above receive it.",
+            "body": (
+                "Markdown. Only readers in the audience above receive it, images placed "
+                "here included (paste an image's snippet from the image library: "
+                "![](image:its-slug))."
+            ),
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 80})}
+
+    def clean_body(self):
+        body = self.cleaned_data.get("body", "")
+        unknown = unknown_references(body, images_named([body]))
+        if unknown:
+            raise forms.ValidationError(unknown_message(unknown), code="unknown_image")
+        return body
 
 
 class CitationForm(PartForm):

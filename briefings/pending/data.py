@@ -12,6 +12,7 @@ without one goes after the others. Publishing, previewing and comparing all star
 from dataclasses import dataclass, field
 
 from briefings import revisions
+from briefings.images.references import images_named, section_html
 from briefings.markdown import render_markdown
 from briefings.models import (
     Briefing,
@@ -64,9 +65,12 @@ def fields_applied(briefing: Briefing, data: dict) -> list[str]:
     for name in FIELDS:
         model_field = Briefing._meta.get_field(name)
         value = model_field.to_python(values.get(model_field.attname))
-        model = revisions.TAXONOMY.get(name)
+        model = revisions.FOREIGN_KEYS.get(name)
         if model is not None and value is not None and not model.objects.filter(pk=value).exists():
-            warnings.append(f"The {name} chosen in the changes has been deleted; it is now empty.")
+            warnings.append(
+                f"The {name.replace('_', ' ')} chosen in the changes has been deleted; "
+                "it is now empty."
+            )
             value = None
         setattr(briefing, model_field.attname, value)
     return warnings
@@ -85,9 +89,10 @@ def form_initial(data: dict) -> dict:
 
 def sections_of(data: dict, briefing: Briefing) -> list[Section]:
     sections = []
+    images = images_named(row["body"] for row in data["sections"])
     for row in data["sections"]:
         section = Section(briefing=briefing, **row)
-        section.body_html = render_markdown(section.body)
+        section.body_html = section_html(section.body, images)
         sections.append(section)
     return sections
 

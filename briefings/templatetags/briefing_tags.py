@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from briefings import hot_paths
+from briefings.images import markup
 from briefings.markers import access_marker_placeholder
 
 register = template.Library()
@@ -70,3 +71,11 @@ def access_marker(briefing):
     """
     # Digits and dots only (access_marker_placeholder): nothing from the database.
     return mark_safe(access_marker_placeholder(briefing.gated_audiences()))  # noqa: S308
+
+
+@register.simple_tag
+def picture(image, placement, eager=False):
+    """A library image drawn at `placement` (card, lead, section): `{% picture img "card" %}`."""
+    if image is None:
+        return ""
+    return markup.picture(image, placement=placement, eager=eager)

@@ -77,6 +77,7 @@ def briefing_jsonld(context, briefing):
         site_url=request.build_absolute_uri(reverse("briefings:home")),
         part_audiences=parts,
         shown_gated=shown,
+        image=seo.share_image(briefing, absolute=request.build_absolute_uri),
     )
     return seo.json_ld_script(data)
 
@@ -84,15 +85,17 @@ def briefing_jsonld(context, briefing):
 @register.simple_tag(takes_context=True)
 def share_image(context, briefing=None):
     """The share card's image (seo.share_image), its address made absolute for crawlers."""
-    image = seo.share_image(briefing or None)
     request = context.get("request")
-    if image is None or request is None or "://" in image.url:
-        return image
-    try:
-        url = request.build_absolute_uri(image.url)
-    except DisallowedHost:
-        url = settings.SITE_URL + image.url
-    return seo.ShareImage(url=url, alt=image.alt, width=image.width, height=image.height)
+
+    def absolute(path):
+        if request is None:
+            return settings.SITE_URL + path
+        try:
+            return request.build_absolute_uri(path)
+        except DisallowedHost:
+            return settings.SITE_URL + path
+
+    return seo.share_image(briefing or None, absolute=absolute)
 
 
 @register.simple_tag
