@@ -264,6 +264,24 @@ def reader_facts(reader) -> dict:
     }
 
 
+def reader_offer(reader, *, next_path: str, tiers=None) -> LockCard | None:
+    """
+    The first offer for a reader on pages that are not one briefing (home): the lowest
+    tier that would unlock more for them, worded for their state (join, apply, renew,
+    pending, invited), or None for a reader who already reads everything.
+    """
+    if not access.tiers_that_unlock(reader.audience, access.TIERS):
+        return None
+    cards = lock_cards_for(
+        audience=reader.audience,
+        gated_audiences=access.TIERS,
+        **reader_facts(reader),
+        next_path=next_path,
+        tiers=tier_wording() if tiers is None else tiers,
+    )
+    return cards[0] if cards else None
+
+
 def briefing_for_reader(
     briefing: Briefing,
     *,

@@ -9,7 +9,7 @@ from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
-from briefings.reading import briefing_for_reader, reader_briefing_queryset
+from briefings.reading import briefing_for_reader, reader_briefing_queryset, reader_offer
 from config.caching import cache_address, digest
 
 
@@ -52,6 +52,8 @@ class HomeView(CardMarkersMixin, TemplateView):
             )
 
         context["content_html"] = caching.shared_content(self.request, render)
+        # Around the shared content, the offer for this reader (none once they read all).
+        context["offer"] = reader_offer(self.request.reader, next_path=self.request.path)
         return context
 
     def content_context(self, context):

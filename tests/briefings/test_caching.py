@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from briefings.models import Briefing
+from briefings.reading import tier_wording
 from config.caching import PAGE_HEADER
 from members.access import Audience
 from members.models import Tier
@@ -218,6 +219,7 @@ def test_list_content_is_shared_by_members_yet_shows_a_new_briefing_at_once(
     member(first, Audience.LEADERSHIP_ALLIANCE)
     member(second, None)
     assert "Harbour cranes" in text(first.get(url))
+    tier_wording()  # the home's offer words, cached once for everyone (not this test's point)
     # The second reader's page is their own (their account link, no shared response),
     # but its content comes from the copy the first one's request rendered: only the
     # account and the reader (what the cards' "Unlocked" marks need) are looked up.

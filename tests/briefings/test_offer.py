@@ -188,6 +188,38 @@ def test_each_reader_state_gets_the_right_lock_card_words(client, briefing, stat
         assert "Members read on" in html or "The rest of this briefing" in html
 
 
+HOME_OFFERS = [
+    (anonymous, "Free for every reader", "Join Strategic Circle free"),
+    (signed_in_without_tier, "Free for every reader", "Join Strategic Circle"),
+    (circle_member, "By application", "Apply for Leadership Alliance"),
+    (circle_member_pending, "Application pending", None),
+    (alliance_lapsed, "Your membership has ended", "Renew Leadership Alliance"),
+    (alliance_member, None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "button"), HOME_OFFERS, ids=[s.__name__ for s, _, _ in HOME_OFFERS]
+)
+def test_home_offers_each_reader_the_next_tier_in_the_access_modules_words(
+    client, briefing, state, status, button
+):
+    state(client)
+    html = client.get(reverse("briefings:home")).content.decode()
+    offer = re.search(r'<aside class="home-offer".*?</aside>', html, re.S)
+    if status is None:  # a reader who already reads everything is offered nothing
+        assert offer is None
+        return
+    offer = offer.group(0)
+    assert f'<p class="home-offer__status">{status}</p>' in offer
+    if button:
+        assert f">{button}</a>" in offer
+    else:
+        assert 'class="button"' not in offer
+    for words in CONTRADICTIONS:
+        assert words not in offer
+
+
 def test_the_tier_page_no_longer_says_sign_in_to_unlock(client):
     for slug in ("strategic-circle", "leadership-alliance"):
         html = client.get(reverse("members:tier", args=[slug])).content.decode()
