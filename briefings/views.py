@@ -196,7 +196,14 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
     coverage_label = ""
 
     def get(self, request, *args, **kwargs):
-        self.term = get_object_or_404(self.taxonomy_model, slug=kwargs["slug"])
+        # The term (for the title, feeds and follow button) is kept per content generation,
+        # which any edit to a term raises: no query for it on a warm page. A slug that
+        # names no term is a 404, never kept.
+        model, slug = self.taxonomy_model, kwargs["slug"]
+        self.term = caching.cached(
+            f"term:{model._meta.label}:{digest(slug)}",
+            lambda: get_object_or_404(model, slug=slug),
+        )
         return super().get(request, *args, **kwargs)
 
     def page_context(self):

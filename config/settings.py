@@ -109,7 +109,7 @@ INSTALLED_APPS = [
 # 10. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
 # 11. Common and 12. Csrf: Django's documented places, before any view runs.
-# 13. Authentication needs the session; 14. Audience needs request.user and puts the
+# 13. Authentication (Django's, with the account row kept in the cache) needs the session; 14. Audience needs request.user and puts the
 #     reader (lazily) on the request.
 # 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
@@ -129,7 +129,7 @@ MIDDLEWARE = [
     "config.caching.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "members.middleware.CachedUserAuthenticationMiddleware",
     "members.middleware.AudienceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -447,6 +447,11 @@ PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
 # memory; a per-process cache cannot hear other processes' edits, so there they live no
 # longer than a public page.
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
+# Seconds a signed-in reader's account row, membership terms and follows stay in the cache
+# (members.caching). Every change to them forgets them at once on every server; this
+# bounds what a cache that was unreachable during a change could still hold when it
+# returns, and what a per-process cache keeps without hearing other processes' changes.
+READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 300 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
 
 # Logs go to standard output: JSON lines in production (one a request, from
 # config.middleware.RequestLogMiddleware, plus errors), plain text in development. Every

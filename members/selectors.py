@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience, ReaderStatus
+from members.caching import account_cached
 from members.models import Application, Invitation, User
 
 # The group whose members review applications (members/migrations/0004).
@@ -22,6 +23,18 @@ def membership_terms(user) -> list[access.Term]:
     if not user.is_authenticated:
         return []
     return [m.term for m in user.memberships.all()]
+
+
+def request_reader(user) -> ReaderStatus:
+    """
+    The reader of a page now: their membership terms from the cache (kept per account,
+    forgotten when they change: `members.caching`), their standing worked out from them
+    afresh by the access rule, so a membership ending at a moment ends exactly then.
+    """
+    if not user.is_authenticated:
+        return ReaderStatus()
+    terms = account_cached("terms", user.pk, lambda: membership_terms(user))
+    return access.reader_at(terms, timezone.now())
 
 
 def reader_status(user, *, at: datetime | None = None) -> ReaderStatus:
