@@ -113,8 +113,9 @@ class FailOpen:
         return self._call(fallback, self._cache.get, key, default)
 
     def get_many(self, keys, *, unavailable=_DEFAULT):
-        """The values found, by key (one round trip); `unavailable` ({} by default) when unreachable."""
-        return self._call({} if unavailable is _DEFAULT else unavailable, self._cache.get_many, keys)
+        """The values found, by key, in one round trip; `unavailable` ({}) when unreachable."""
+        fallback = {} if unavailable is _DEFAULT else unavailable
+        return self._call(fallback, self._cache.get_many, keys)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
         """Whether the value was stored."""

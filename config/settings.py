@@ -109,7 +109,8 @@ INSTALLED_APPS = [
 # 10. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
 # 11. Common and 12. Csrf: Django's documented places, before any view runs.
-# 13. Authentication (Django's, with the account row kept in the cache) needs the session; 14. Audience needs request.user and puts the
+# 13. Authentication (Django's, the account row kept in the cache: members.middleware)
+#     needs the session; 14. Audience needs request.user and puts the
 #     reader (lazily) on the request.
 # 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
