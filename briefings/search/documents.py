@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from briefings import caching
 from briefings.models import Briefing, Citation, Section
 from briefings.search import postgres, simple
 from briefings.search.text import clean_text, plain_text
@@ -88,6 +89,9 @@ def _reindex_batch(ids: list[int]) -> None:
         postgres.documents_save(shared, documents)
     else:
         simple.documents_save(documents)
+    # Search results are kept per content generation (briefings.caching): new documents
+    # find other briefings, so they raise it, now and when they commit, as an edit does.
+    caching.content_changed()
 
 
 def _sections(ids: list[int]) -> dict[int, list[tuple]]:
