@@ -202,6 +202,44 @@ def test_web_search_syntax_phrases_or_and_exclusion(client):
 
 
 @postgres_only
+def test_phrases_are_found_through_their_pairs_exactly_as_by_their_positions(client):
+    # Phrases of every shape against the same words in other orders: the pairs narrow the
+    # search, the positions still decide, and each answer is what PostgreSQL's own phrase
+    # match gives.
+    adjacent = BriefingFactory(title="Export control tightens", summary="Rules.")
+    apart = BriefingFactory(title="Control of export licences", summary="Rules.")
+    stop_word = BriefingFactory(title="The state of the art", summary="Rules.")
+    long_phrase = BriefingFactory(title="Chips", summary="Rules.")
+    SectionFactory(briefing=long_phrase, body="New export control rules for chips.")
+    briefings_reindex()
+    cases = {
+        '"export control"': {adjacent.slug, long_phrase.slug},
+        '"control export"': set(),
+        '"export control rules"': {long_phrase.slug},
+        '"export control" chips': {long_phrase.slug},
+        '"state of the art"': {stop_word.slug},
+        '"state art"': set(),  # "of the" leaves a gap the phrase has not
+        '"export control" OR licences': {adjacent.slug, long_phrase.slug, apart.slug},
+        'rules -"export control"': {apart.slug, stop_word.slug},
+        '"export"': {adjacent.slug, apart.slug, long_phrase.slug},
+    }
+    for query, expected in cases.items():
+        assert set(results(search(client, q=query))) == expected, query
+
+
+@postgres_only
+def test_a_phrase_in_gated_text_is_found_only_by_its_readers(client):
+    briefing = BriefingFactory(title="Grid report", summary="Power.")
+    SectionFactory(
+        briefing=briefing, body="The substation upgrade slips.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex()
+    assert results(search(client, q='"substation upgrade"')) == []
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    assert results(search(client, q='"substation upgrade"')) == [briefing.slug]
+
+
+@postgres_only
 def test_title_matches_rank_above_summary_and_body_matches(client):
     in_body = BriefingFactory(title="Quarterly review", summary="Numbers.")
     SectionFactory(briefing=in_body, body="A note on lithium prices.")
