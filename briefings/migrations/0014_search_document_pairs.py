@@ -4,14 +4,15 @@ from django.db import migrations
 # Search documents keep the pairs of neighbouring lexemes of their vector (`pairs`), with a
 # partial GIN index per audience like the vector's (0006): a quoted phrase is looked up by
 # its pairs, so only the documents that have them are checked for the phrase itself.
-# PostgreSQL only: SQLite searches with a plain match.
+# PostgreSQL only: SQLite searches with a plain match. (array_to_tsvector drops repeated
+# pairs itself: asking for DISTINCT took twice as long.)
 AUDIENCES = (0, 1, 2)
 
 PAIRS_FUNCTION = """
 CREATE OR REPLACE FUNCTION briefings_lexeme_pairs(v tsvector) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     WITH placed AS (SELECT lexeme, unnest(positions) AS position FROM unnest(v))
-    SELECT coalesce(array_to_tsvector(array_agg(DISTINCT a.lexeme || ' ' || b.lexeme)), '')
+    SELECT coalesce(array_to_tsvector(array_agg(a.lexeme || ' ' || b.lexeme)), '')
     FROM placed a JOIN placed b ON b.position = a.position + 1
 $$
 """
