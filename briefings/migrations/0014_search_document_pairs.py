@@ -17,11 +17,26 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$
 """
 
+# The pairs a || b has where a ends and b begins (|| shifts b's positions past a's last):
+# a document's vector is its briefing's shared vector followed by its own rest, whose
+# pairs are worked out apart (briefings.search.postgres).
+BOUNDARY_FUNCTION = """
+CREATE OR REPLACE FUNCTION briefings_boundary_pairs(a tsvector, b tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH ending AS (SELECT lexeme, unnest(positions) AS position FROM unnest(a)),
+         starting AS (SELECT lexeme, unnest(positions) AS position FROM unnest(b))
+    SELECT coalesce(array_to_tsvector(array_agg(e.lexeme || ' ' || s.lexeme)), '')
+    FROM ending e, starting s
+    WHERE e.position = (SELECT max(position) FROM ending) AND s.position = 1
+$$
+"""
+
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(PAIRS_FUNCTION)
+    schema_editor.execute(BOUNDARY_FUNCTION)
     schema_editor.execute(
         "UPDATE briefings_searchdocument SET pairs = briefings_lexeme_pairs(vector)"
         " WHERE vector IS NOT NULL"
@@ -38,6 +53,7 @@ def backwards(apps, schema_editor):
         return
     for audience in AUDIENCES:
         schema_editor.execute(f"DROP INDEX IF EXISTS briefings_searchdoc_pairs_a{audience}")
+    schema_editor.execute("DROP FUNCTION IF EXISTS briefings_boundary_pairs(tsvector, tsvector)")
     schema_editor.execute("DROP FUNCTION IF EXISTS briefings_lexeme_pairs(tsvector)")
 
 

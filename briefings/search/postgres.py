@@ -25,25 +25,32 @@ SNIPPET_WORDS = 30
 # may read (most of a briefing) is turned into a vector once per briefing, not once per
 # audience: that was most of an import's database time. Each document's vector is that
 # shared vector followed by its own readable rest (`extra`); its stored body keeps the
-# reading order, for snippets. Its `pairs` (neighbouring lexemes, for phrases) are worked
-# out from its vector by `briefings_lexeme_pairs` (migration 0014).
+# reading order, for snippets. Its `pairs` (neighbouring lexemes, for phrases: migration
+# 0014) are the shared vector's, worked out once per briefing too, with the rest's and the
+# pair where the two meet: the pairs of the whole vector, for a third of the work.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
-    SELECT s.briefing_id,
-           setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
-           || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
-           || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
-    FROM unnest(
-        %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
-        %(shared_bodies)s::text[]
-    ) AS s(briefing_id, title, summary, body)
+    SELECT v.briefing_id, v.vector, briefings_lexeme_pairs(v.vector) AS pairs
+    FROM (
+        SELECT s.briefing_id,
+               setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
+               || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
+               || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
+        FROM unnest(
+            %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
+            %(shared_bodies)s::text[]
+        ) AS s(briefing_id, title, summary, body)
+    ) AS v
 )
 INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector, pairs)
-SELECT v.briefing_id, v.audience, v.title, v.summary, v.body, v.published_at, v.vector,
-       briefings_lexeme_pairs(v.vector)
+SELECT v.briefing_id, v.audience, v.title, v.summary, v.body, v.published_at,
+       v.shared_vector || v.extra,
+       v.shared_pairs || briefings_lexeme_pairs(v.extra)
+       || briefings_boundary_pairs(v.shared_vector, v.extra)
 FROM (
     SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-           shared.vector || setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS vector
+           shared.vector AS shared_vector, shared.pairs AS shared_pairs,
+           setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS extra
     FROM unnest(
         %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
         %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],

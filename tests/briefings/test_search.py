@@ -228,6 +228,42 @@ def test_phrases_are_found_through_their_pairs_exactly_as_by_their_positions(cli
 
 
 @postgres_only
+def test_each_documents_pairs_are_the_pairs_of_its_whole_vector():
+    # Worked out in parts (the shared text once per briefing, each document's rest, and
+    # the pair where they meet): the same as from each document's own vector.
+    build_marked_briefing()
+    briefing = BriefingFactory(title="Rules", summary="Chips.")
+    SectionFactory(briefing=briefing, body="New rules on export", audience=Audience.PUBLIC)
+    SectionFactory(
+        briefing=briefing, body="Control of chips tightens.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT audience, pairs = briefings_lexeme_pairs(vector) FROM briefings_searchdocument"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 6
+    assert all(same for _, same in rows), rows
+
+
+@postgres_only
+def test_the_pair_where_two_vectors_meet():
+    def boundary(a, b):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT briefings_boundary_pairs(to_tsvector('english', %s),"
+                " to_tsvector('english', %s))::text",
+                [a, b],
+            )
+            return cursor.fetchone()[0]
+
+    assert boundary("New rules on export", "Control of chips") == "'export control'"
+    assert boundary("New rules on export", "The control of chips") == ""  # a stop word between
+    assert boundary("", "Control of chips") == ""
+
+
+@postgres_only
 def test_a_phrase_in_gated_text_is_found_only_by_its_readers(client):
     briefing = BriefingFactory(title="Grid report", summary="Power.")
     SectionFactory(
