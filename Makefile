@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run demo test prodlike setup lint format bench screenshots clean
+.PHONY: run demo test prodlike setup lint format bench screenshots messages clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -8,10 +8,12 @@ LOCAL_ENV := DEBUG=true
 run: setup
 	scripts/run.sh
 
-# Load the demo briefings (idempotent: existing briefings are left alone).
+# Load the demo briefings and the demo accounts (idempotent: existing briefings and
+# accounts are left alone; the accounts' sign-in details are printed).
 demo: setup
 	$(LOCAL_ENV) $(PY) manage.py migrate --noinput
 	$(LOCAL_ENV) $(PY) manage.py load_demo
+	$(LOCAL_ENV) $(PY) manage.py demo_accounts
 
 test:
 	scripts/test.sh
@@ -38,6 +40,10 @@ bench:
 # throw-away SQLite database with the demo content); also the two README images.
 screenshots: setup
 	$(PY) scripts/screenshots.py
+
+# The house's English over allauth's (locale/en_GB): compile after editing the .po.
+messages:
+	msgfmt --check-format -o locale/en_GB/LC_MESSAGES/django.mo locale/en_GB/LC_MESSAGES/django.po
 
 clean:
 	rm -rf .venv .tools node_modules staticfiles .pytest_cache .bench

@@ -13,15 +13,19 @@ refuses a save based on a version that a colleague has since replaced
 (newsroom/conflict.py).
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Subquery
-from django.urls import path
+from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from briefings import presence, reviewing
+from briefings.autosave import autosave_discard
 from briefings.models import Briefing, Category, Region, Source, Topic
 from briefings.newsroom import (
+    autosave,
+    conversions,  # noqa: F401  (registers the conversions' admin)
     filters,
     history,
     importing,
@@ -30,7 +34,9 @@ from briefings.newsroom import (
     preview,
     publishing,
     review,
+    search_preview,
 )
+from briefings.newsroom import images as image_library  # noqa: F401 - registers ImageAdmin
 from briefings.newsroom.forms import BriefingForm, SourceForm
 from briefings.newsroom.inlines import CitationInline, SectionInline
 from briefings.newsroom.publishing import PUBLISH, PUBLISHER_BUTTONS, workflow_button
@@ -130,12 +136,18 @@ class SourceAdmin(SharedPartAdmin):
 # --- Briefings ------------------------------------------------------------------------
 
 
+IMAGES_HELP = (
+    "From the image library. To place an image inside a section, copy its snippet from "
+    "the library into the section's text."
+)
+
+
 @admin.register(Briefing)
 class BriefingAdmin(admin.ModelAdmin):
     form = BriefingForm
     inlines = [SectionInline, CitationInline]
-    autocomplete_fields = ["category", "region", "topic"]
-    readonly_fields = ["publishing_state"]
+    autocomplete_fields = ["category", "region", "topic", "lead_image", "social_image"]
+    readonly_fields = ["publishing_state", "search_preview"]
     list_display = [
         "title_column",
         "kind",
@@ -165,6 +177,16 @@ class BriefingAdmin(admin.ModelAdmin):
     save_on_top = False
 
     headline = ("Headline", {"fields": ["kind", "title", "slug", "summary", "authors"]})
+    search_and_sharing = (
+        "Search and sharing",
+        {
+            "description": (
+                "How the briefing appears in search results and when shared. Leave empty to "
+                "use the title and summary."
+            ),
+            "fields": ["meta_title", "meta_description", "search_preview"],
+        },
+    )
 
     def get_fieldsets(self, request, obj=None):
         # Articles do not show the signal-brief panels, so fold those away there; the
@@ -176,6 +198,8 @@ class BriefingAdmin(admin.ModelAdmin):
             publishing.append("base_version")
         return [
             self.headline,
+            self.search_and_sharing,
+            ("Images", {"description": IMAGES_HELP, "fields": ["lead_image", "social_image"]}),
             (
                 "Classification",
                 {
@@ -290,6 +314,10 @@ class BriefingAdmin(admin.ModelAdmin):
     def last_editor(self, obj):
         return listing.person_cell(obj._last_editor)
 
+    @admin.display(description="preview")
+    def search_preview(self, obj):
+        return search_preview.preview_html(obj)
+
     @admin.display(description="status")
     def publishing_state(self, obj):
         return publishing.state_sentence(obj)
@@ -312,6 +340,8 @@ class BriefingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        # Saved now, one way or the other: the editor's autosave has served its purpose.
+        autosave_discard(briefing=form.instance, user=request.user)
         if pending.holds(request, form.instance):
             return pending.hold(request, form, formsets)
         super().save_related(request, form, formsets, change)
@@ -362,6 +392,11 @@ class BriefingAdmin(admin.ModelAdmin):
                 ),
             ],
             pending_notice=pending.notice(request, obj),
+            autosave_notice=autosave.notice(request, obj) if obj is not None else None,
+            autosave_url=(
+                reverse("admin:briefings_briefing_autosave", args=[obj.pk]) if may_change else None
+            ),
+            autosave_seconds=settings.NEWSROOM_AUTOSAVE_SECONDS,
             review_notes=reviewing.notes_to_answer(obj),
             edit_conflict=getattr(form, "conflict", None),
             preview_links=preview.preview_links(request.user, obj),
@@ -415,6 +450,7 @@ class BriefingAdmin(admin.ModelAdmin):
                 name="briefings_briefing_preview",
             ),
             *pending.urls(self),
+            *autosave.urls(self),
             *super().get_urls(),
         ]
 

@@ -14,9 +14,10 @@ class BriefingsConfig(AppConfig):
         tier = apps.get_model("members", "Tier")
         # Whatever a reader page shows: every model of this app (briefings, their parts,
         # sources, taxonomy, their history) and the tiers whose wording lock cards carry.
-        # Not a pending change nor who has a change form open (briefings.presence):
+        # Not a pending change, who has a change form open (briefings.presence), an editor's
+        # autosave (briefings.autosave) nor a lock card's conversion (briefings.conversions):
         # readers never see them, so saving them keeps every cache.
-        unseen = {"pendingchange", "editingsession"}
+        unseen = {"pendingchange", "editingsession", "autosave", "lockcardconversion"}
         shown = [m for m in self.get_models() if m._meta.model_name not in unseen]
         connect_invalidation([*shown, tier])
         forget_on_change(TIER_WORDING_KEY, tier)

@@ -102,6 +102,10 @@ class BriefingFilterForm(BriefingFacetsForm):
     def active_filters(self) -> bool:
         return any(self.data.get(name) for name in self.fields)
 
+    def active_filter_count(self) -> int:
+        """How many filters are set, for the folded filters' summary on a phone."""
+        return sum(1 for name in self.fields if self.data.get(name))
+
     def query_without_page(self) -> str:
         """The current filters as a query string, for pagination links."""
         query = {name: self.data.get(name) for name in self.fields if self.data.get(name)}

@@ -1,9 +1,14 @@
 """Markdown to safe HTML: CommonMark through markdown-it-py, then sanitised by nh3."""
 
 import re
+import secrets
+from collections.abc import Mapping
 
 import nh3
 from markdown_it import MarkdownIt
+
+from briefings.images import markup
+from briefings.images.models import Image
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     "table"
@@ -44,13 +49,64 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _LINE_BREAK = re.compile(r" ?\n[ \t]*")
 
 
-def render_markdown(text: str) -> str:
-    """Render editor Markdown to HTML that cannot carry a script, a style or a frame."""
+# A library image placed in text: ![optional alt text](image:its-slug).
+IMAGE_SCHEME = "image:"
+
+
+def _render_image(self, tokens, idx, options, env):
+    """
+    A library image becomes a marker that the sanitiser keeps as text; `_placed` puts
+    the image's HTML (ours, not the editor's) in its place after cleaning. The marker
+    carries a random value per rendering, so text cannot forge one. Any other image
+    Markdown renders as markdown-it would, and the sanitiser drops it (no <img> allowed).
+    """
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if not src.startswith(IMAGE_SCHEME):
+        return self.image(tokens, idx, options, env)
+    placed = env.setdefault("placed", [])
+    alt = self.renderInlineAsText(token.children or [], options, env).strip()
+    placed.append((src.removeprefix(IMAGE_SCHEME), alt))
+    return f"\ue000{env['marker']}:{len(placed) - 1}\ue001"
+
+
+_md.add_render_rule("image", _render_image)
+
+
+def render_markdown(text: str, *, images: Mapping[str, Image] | None = None) -> str:
+    """
+    Render editor Markdown to HTML that cannot carry a script, a style or a frame.
+    `images` (slug to library image) are the images the text may place; a reference to
+    any other is left out (section forms and the importer refuse such text first).
+    """
     text = text or ""
     # Plain prose is the bulk of every import: it gets the same HTML markdown-it would
     # make, without parsing for syntax that is not there (tests/briefings/test_markdown.py).
-    html = _render_prose(text) if is_plain_prose(text) else _md.render(text)
-    return _cleaner.clean(html).strip()
+    if is_plain_prose(text):
+        return _cleaner.clean(_render_prose(text)).strip()
+    env = {"marker": secrets.token_hex(8)}
+    html = _cleaner.clean(_md.render(text, env)).strip()
+    if env.get("placed"):
+        html = _placed(html, env, images or {})
+    return html
+
+
+def _placed(html: str, env: dict, images: Mapping[str, Image]) -> str:
+    """The markers of placed images replaced by their HTML: a paragraph of one, a figure."""
+    marker = re.escape(env["marker"])
+
+    def figure(match):
+        slug, alt = env["placed"][int(match.group(1))]
+        image = images.get(slug)
+        return markup.figure(image, alt=alt) if image is not None else ""
+
+    def inline(match):
+        slug, alt = env["placed"][int(match.group(1))]
+        image = images.get(slug)
+        return markup.picture(image, placement="section", alt=alt) if image is not None else ""
+
+    html = re.sub(f"<p>\ue000{marker}:(\\d+)\ue001</p>", figure, html)
+    return re.sub(f"\ue000{marker}:(\\d+)\ue001", inline, html)
 
 
 def is_plain_prose(text: str) -> bool:

@@ -9,7 +9,6 @@ body is its ordered sections, each with a minimum audience; sources are reusable
 cited in order, each citation with a note whose audience is fixed by the access rule.
 """
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +18,8 @@ from simple_history import register as register_history
 
 from briefings.fields import TextField
 from briefings.hot_paths import slug_url
+from briefings.images.models import PICTURE_FIELDS, image_field
+from briefings.images.references import section_html
 from briefings.markdown import render_markdown
 from briefings.slugs import slug_from, title_slug
 from members import access
@@ -100,16 +101,21 @@ class BriefingQuerySet(models.QuerySet):
     def with_taxonomy(self):
         return self.select_related("category", "region", "topic")
 
+    def with_images(self):  # the lead and social images, in the same query
+        return self.select_related("lead_image", "social_image")
+
     def for_cards(self):
         """
         What a card in a list shows, and nothing more: the long signal-brief text stays
-        in the database, so a page of cards reads narrow rows.
+        in the database, so a page of cards reads narrow rows (and the lead image).
         """
-        return self.with_taxonomy().only(*CARD_FIELDS)
+        return (
+            self.with_taxonomy().select_related("lead_image").only(*CARD_FIELDS).with_gated_parts()
+        )
 
     def for_search_results(self):
         """What a search result shows: a card's headline, with the category alone."""
-        return self.select_related("category").only(*RESULT_FIELDS)
+        return self.select_related("category", "lead_image").only(*RESULT_FIELDS).with_gated_parts()
 
     def with_gated_parts(self):
         """
@@ -139,6 +145,7 @@ RESULT_FIELDS = (
     "published_at",
     "category__name",
     "category__slug",
+    *(f"lead_image__{name}" for name in PICTURE_FIELDS),
 )
 CARD_FIELDS = (
     *RESULT_FIELDS,
@@ -186,6 +193,12 @@ class Briefing(models.Model):
     authors = models.CharField(
         max_length=300, blank=True, help_text="Public byline: names separated by commas."
     )
+
+    # Search and sharing (briefings.seo): empty means the title and summary stand in.
+    meta_title = models.CharField(max_length=200, blank=True)
+    meta_description = TextField(max_length=320, blank=True)
+    lead_image = image_field("briefings_led", "Public. Heads the page and its cards.")
+    social_image = image_field("briefings_shared", "Public. For shared links, if not the lead.")
 
     # Publishing
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -380,7 +393,7 @@ class Section(models.Model):
         return self.heading
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        self.body_html = section_html(self.body)
         super().save(*args, **kwargs)
 
 
@@ -405,24 +418,6 @@ class Citation(models.Model):
     def save(self, *args, **kwargs):
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
-
-
-class ReviewNote(models.Model):
-    """Why a briefing in review was sent back to its writer, shown until it is resubmitted."""
-
-    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="review_notes")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    reason = TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["briefing", "-created_at"], name="review_note_latest")]
-
-    def __str__(self):
-        return f"Sent back by {self.by or 'someone'} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # --- Revision history (newsroom) -------------------------------------------------------
@@ -463,7 +458,7 @@ class SearchDocument(models.Model):
     vector = SearchVectorField(null=True)
     # Every pair of lexemes that stand next to each other in `vector`, as one lexeme
     # ("export control"), on PostgreSQL: a quoted phrase finds its few candidates by
-    # their pairs in a GIN index (migration 0014) instead of checking the positions in
+    # their pairs in a GIN index (migration 0018) instead of checking the positions in
     # every document that has its words.
     pairs = SearchVectorField(null=True, editable=False)
     published_at = models.DateTimeField(null=True, editable=False)
@@ -489,7 +484,12 @@ class SearchDocument(models.Model):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
 
 
-# A live briefing's changes not yet published (briefings.pending): a model of this app,
-# kept in its own package with the code that reads and applies it.
+# A live briefing's changes not yet published (briefings.pending), who has a change form
+# open (briefings.presence), editors' autosaves (briefings.autosave), lock cards'
+# conversions (briefings.conversions) and review notes (briefings.review_notes): models
+# of this app, kept beside the code that reads and writes them.
+from briefings.autosave import Autosave  # noqa: E402, F401
+from briefings.conversions import LockCardConversion  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401
+from briefings.review_notes import ReviewNote  # noqa: E402, F401

@@ -9,15 +9,26 @@ annotations (which gated audiences exist), never from gated text.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.urls import reverse
 
 from briefings.caching import remember
 from briefings.models import Briefing, Citation, Section
+from briefings.outline import (
+    LockedPart,
+    OutlineItem,
+    lock_card_anchor,
+    locked_parts,
+    outline_for,
+    unlocked_anchor,
+    with_gated_outline,
+)
 from members import access
-from members.access import Audience, LockAction
+from members.access import Audience, LockAction, ReaderStatus
 from members.models import Tier
+from members.offers import LockOffer, lock_offer
 from members.redirects import with_next
 
 # The CSS class on every rendered section above public; structured data points at it.
@@ -32,6 +43,9 @@ class VisibleSection:
     is_gated: bool
     # The section's Markdown source: the plain-text part of e-mails (delivery.rendering).
     text: str = ""
+    # The section's id on the page: `unlocked-<tier>` for the first of each tier (where a
+    # reader who just joined is taken), `section-<n>` for the others.
+    anchor: str = ""
 
     @property
     def css_class(self) -> str:
@@ -58,10 +72,23 @@ class LockCard:
     tier: Audience
     name: str
     pitch: str
-    action: LockAction
-    label: str
+    offer: LockOffer
     url: str
     sign_in_url: str = ""
+    unlocks: tuple[LockedPart, ...] = ()
+
+    @property
+    def action(self) -> LockAction:
+        return self.offer.action
+
+    @property
+    def label(self) -> str:
+        """The button's words, or where the reader stands when there is no button."""
+        return self.offer.button or self.offer.status
+
+    @property
+    def anchor(self) -> str:
+        return lock_card_anchor(self.tier)
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,7 @@ class ReaderBriefing:
     citations: list[VisibleCitation] = field(default_factory=list)
     shows_source_notes: bool = False
     lock_cards: list[LockCard] = field(default_factory=list)
+    outline: list[OutlineItem] = field(default_factory=list)
 
     @property
     def sections(self) -> list[VisibleSection]:
@@ -81,6 +109,11 @@ class ReaderBriefing:
     @property
     def is_fully_readable(self) -> bool:
         return not self.lock_cards
+
+    @property
+    def first_offer(self) -> LockCard | None:
+        """The lowest tier's card: its button is repeated at the top of the page."""
+        return self.lock_cards[0] if self.lock_cards else None
 
 
 def readable_parts(audience) -> list[Prefetch]:
@@ -100,11 +133,13 @@ def readable_parts(audience) -> list[Prefetch]:
 
 def reader_briefing_queryset(audience, *, queryset=None):
     """
-    Briefings with their taxonomy, which gated parts exist (for lock cards), and what a
-    reader with `audience` may read prefetched: three queries whatever the size.
+    Briefings with their taxonomy, which gated parts exist and how long they are (for lock
+    cards and "In this briefing"), and what a reader with `audience` may read prefetched:
+    three queries whatever the size.
     """
     queryset = Briefing.objects.published() if queryset is None else queryset
-    return queryset.with_taxonomy().with_gated_parts().prefetch_related(*readable_parts(audience))
+    queryset = with_gated_outline(queryset.with_taxonomy().with_images().with_gated_parts())
+    return queryset.prefetch_related(*readable_parts(audience))
 
 
 TIER_WORDING_KEY = "content:tier-wording"
@@ -118,24 +153,40 @@ def tier_wording() -> dict:
     return remember(TIER_WORDING_KEY, lambda: {Audience(t.audience): t for t in Tier.objects.all()})
 
 
-def lock_card_url(tier: Audience, action: LockAction, *, next_path: str) -> str:
+# The query parameter that names the lock card a reader followed (members.conversions).
+CONVERSION_PARAMETER = "from"
+
+
+def conversion_source(briefing, tier) -> str:
+    """The `from` value of a lock card: which briefing, which tier."""
+    return f"{briefing.pk}:{Audience(tier).slug}" if briefing.pk else ""
+
+
+def lock_card_url(tier: Audience, offer: LockOffer, *, next_path: str, source: str = "") -> str:
     """Where a lock card's button leads; the reader comes back to `next_path` after."""
-    if access.lock_card_signs_up(tier, action):
-        return with_next(reverse("account_signup"), next_path)
-    return with_next(reverse("members:tier", args=[tier.slug]), next_path)
-
-
-def _button_label(tier_record, tier: Audience, action: LockAction) -> str:
-    name = tier_record.name if tier_record else tier.label
-    if action == LockAction.RENEW:
-        return f"Renew {name}"
-    if action == LockAction.APPLY:
-        return f"Apply for {name}"
-    return tier_record.join_label if tier_record else f"Join {name}"
+    if offer.signs_up:
+        # Back on the briefing at the first section the new membership unlocks.
+        url = with_next(reverse("account_signup"), f"{next_path}#{unlocked_anchor(tier)}")
+    elif offer.action == LockAction.ACCEPT:
+        return reverse("members:invitation-opened")
+    else:
+        url = with_next(reverse("members:tier", args=[tier.slug]), next_path)
+    if source:
+        url += ("&" if "?" in url else "?") + urlencode({CONVERSION_PARAMETER: source})
+    return url
 
 
 def lock_cards_for(
-    *, audience, gated_audiences, is_authenticated: bool, lapsed=(), next_path: str = "", tiers
+    *,
+    audience,
+    gated_audiences,
+    is_authenticated: bool,
+    lapsed=(),
+    pending=(),
+    invited=(),
+    next_path: str = "",
+    tiers,
+    briefing=None,
 ) -> list[LockCard]:
     """
     One card per tier that would unlock more of the page, lowest first. `tiers` maps an
@@ -144,52 +195,99 @@ def lock_cards_for(
     """
     cards = []
     for tier in access.tiers_that_unlock(audience, gated_audiences):
-        action = access.lock_action(tier, is_authenticated=is_authenticated, lapsed=lapsed)
+        action = access.lock_action(
+            tier,
+            is_authenticated=is_authenticated,
+            lapsed=lapsed,
+            pending=pending,
+            invited=invited,
+        )
         record = tiers.get(tier)
+        name = record.name if record else tier.label
+        offer = lock_offer(tier, action=action, name=name, is_authenticated=is_authenticated)
+        source = conversion_source(briefing, tier) if briefing is not None else ""
         cards.append(
             LockCard(
                 tier=tier,
-                name=record.name if record else tier.label,
+                name=name,
                 pitch=record.pitch if record else "",
-                action=action,
-                label=_button_label(record, tier, action),
-                url=lock_card_url(tier, action, next_path=next_path),
+                offer=offer,
+                url=lock_card_url(tier, offer, next_path=next_path, source=source),
                 sign_in_url=(
-                    "" if is_authenticated else with_next(reverse("account_login"), next_path)
+                    with_next(reverse("account_login"), next_path) if offer.offers_sign_in else ""
+                ),
+                unlocks=(
+                    locked_parts(briefing, audience=audience, tier=tier, tiers=tiers)
+                    if briefing is not None
+                    else ()
                 ),
             )
         )
     return cards
 
 
-def briefing_for_reader(
-    briefing: Briefing,
-    *,
-    audience,
-    is_authenticated: bool = False,
-    lapsed=(),
-    next_path: str = "",
-    tiers=None,
-) -> ReaderBriefing:
-    """
-    What the reader may see of `briefing`, fetched by `reader_briefing_queryset(audience)`.
-    `tiers` is a mapping of audience to Tier record; when None and lock cards are needed
-    it comes from the cache (`tier_wording`).
-    """
-    audience = Audience(audience)
+def visible_sections(briefing, audience) -> tuple[list[VisibleSection], list[VisibleSection]]:
+    """The public and the member sections a reader with `audience` reads, in order."""
     public, member = [], []
+    first_of_tier = set()
     for section in briefing.sections.all():
         # The query already filtered; asking again keeps a wrongly prefetched briefing safe.
         if not access.can_read(audience, section.audience):
             continue
+        gated = access.is_gated(section.audience)
+        part = Audience(section.audience)
+        if gated and part not in first_of_tier:
+            first_of_tier.add(part)
+            anchor = unlocked_anchor(part)
+        else:
+            anchor = f"section-{len(public) + len(member) + 1}"
         visible = VisibleSection(
             heading=section.heading,
             html=section.body_html,
-            audience=Audience(section.audience),
-            is_gated=access.is_gated(section.audience),
+            audience=part,
+            is_gated=gated,
             text=section.body,
+            anchor=anchor,
         )
         (member if visible.is_gated else public).append(visible)
+
+    return public, member
+
+
+def reader_facts(reader) -> dict:
+    """The facts about a reader that choose each lock card's action."""
+    return {
+        "is_authenticated": reader.is_authenticated,
+        "lapsed": reader.lapsed,
+        "pending": reader.pending,
+        "invited": reader.invited,
+    }
+
+
+def briefing_for_reader(
+    briefing: Briefing,
+    *,
+    audience=None,
+    is_authenticated: bool = False,
+    lapsed=(),
+    next_path: str = "",
+    tiers=None,
+    reader=None,
+) -> ReaderBriefing:
+    """
+    What the reader may see of `briefing`, fetched by `reader_briefing_queryset(audience)`.
+    `reader` (a `members.access.ReaderStatus`) stands for `audience`, `is_authenticated`
+    and `lapsed` and adds the reader's pending applications and invitations. `tiers` is a
+    mapping of audience to Tier record; when None it comes from the cache (`tier_wording`).
+    """
+    if reader is None:
+        reader = ReaderStatus(
+            audience=Audience(audience or Audience.PUBLIC),
+            is_authenticated=is_authenticated,
+            lapsed=frozenset(Audience(t) for t in lapsed),
+        )
+    audience = Audience(reader.audience)
+    public, member = visible_sections(briefing, audience)
 
     shows_notes = access.can_read_source_notes(audience)
     citations = [
@@ -200,15 +298,14 @@ def briefing_for_reader(
     gated = briefing.gated_audiences()
     cards = []
     if access.tiers_that_unlock(audience, gated):
-        if tiers is None:
-            tiers = tier_wording()
+        tiers = tier_wording() if tiers is None else tiers
         cards = lock_cards_for(
             audience=audience,
             gated_audiences=gated,
-            is_authenticated=is_authenticated,
-            lapsed=lapsed,
+            **reader_facts(reader),
             next_path=next_path,
             tiers=tiers,
+            briefing=briefing,
         )
     return ReaderBriefing(
         briefing=briefing,
@@ -218,4 +315,11 @@ def briefing_for_reader(
         citations=citations,
         shows_source_notes=shows_notes,
         lock_cards=cards,
+        outline=(
+            outline_for(
+                briefing, audience=audience, public=public, member=member, tiers=tiers or {}
+            )
+            if gated
+            else []
+        ),
     )

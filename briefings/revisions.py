@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
 
+from briefings.images.models import Image
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 
@@ -25,6 +26,8 @@ CONTENT_FIELDS = [
     "title",
     "summary",
     "authors",
+    "meta_title",
+    "meta_description",
     "category",
     "region",
     "topic",
@@ -50,11 +53,15 @@ CONTENT_FIELDS = [
     "operational_relevance",
     "time_horizon",
     "watch_items",
+    "lead_image",
+    "social_image",
 ]
 # Compared (so a diff tells the whole story) but never restored: restoring old text must
 # not quietly publish, unpublish or move a briefing.
 STATE_FIELDS = ["status", "published_at", "slug"]
 TAXONOMY = {"category": Category, "region": Region, "topic": Topic}
+# Every content field that points at another row, with the field that names that row.
+FOREIGN_KEYS = {**TAXONOMY, "lead_image": Image, "social_image": Image}
 SECTION_FIELDS = ["heading", "audience", "position", "body"]
 CITATION_FIELDS = ["source", "position", "note"]
 
@@ -243,7 +250,7 @@ def snapshots(briefing: Briefing) -> list[Snapshot]:
 
 def _raw(record, name: str):
     """A field's stored value; foreign keys by id, so nothing is fetched."""
-    return getattr(record, f"{name}_id" if name in {*TAXONOMY, "source"} else name)
+    return getattr(record, f"{name}_id" if name in {*FOREIGN_KEYS, "source"} else name)
 
 
 def _part_summary(old: list, new: list, fields: list, noun: str) -> list[str]:
@@ -294,11 +301,12 @@ def _display(record, name: str, names: dict) -> str:
 
 
 def _taxonomy_names(*records) -> dict:
-    """Names of the categories, regions and topics the records point at, one query each."""
+    """Names of the terms and images the records point at, one query each (none unused)."""
     names = {}
-    for name, model in TAXONOMY.items():
+    for name, model in FOREIGN_KEYS.items():
         ids = {getattr(r, f"{name}_id") for r in records} - {None}
-        names[name] = dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
+        label = "title" if model is Image else "name"
+        names[name] = dict(model.objects.filter(pk__in=ids).values_list("pk", label)) if ids else {}
     return names
 
 

@@ -2,20 +2,26 @@
 Markup for search engines and sharing, built from public fields only.
 
 The meta description, OpenGraph and Twitter tags and the JSON-LD all describe a briefing
-from its title, public summary, byline, dates and taxonomy: never from a section or a
-source note, so they are the same for every reader. The only reader-dependent part is
+from its title, public summary, byline, dates and taxonomy, or from the search and
+sharing fields an editor may fill in instead (`meta_title`, `meta_description`): never
+from a section or a source note, so they are the same for every reader. The newsroom's
+preview of the search result and the share card (briefings/newsroom/search_preview.py)
+asks the same functions. The only reader-dependent part is
 whether the page renders gated parts, which is the `hasPart` Google asks paywalled pages
 to declare (https://developers.google.com/search/docs/appearance/structured-data/paywalled-content).
 """
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from briefings.images import markup
 from briefings.models import Briefing
 from briefings.reading import GATED_SECTION_CLASS
 from members import access
@@ -25,6 +31,10 @@ from members.access import Audience
 # to read it (briefings.reading); lock cards never carry it.
 GATED_SELECTOR = f".{GATED_SECTION_CLASS}"
 HEADLINE_MAX = 110  # Google truncates longer headlines in article rich results
+# What search results show before cutting (Yoast's guidance, in characters rather than
+# pixels): the newsroom warns beyond these, and never refuses.
+TITLE_GUIDE = 60
+DESCRIPTION_GUIDE = 155
 
 # Characters that could end the script element or start an HTML comment inside it, as
 # JSON escapes (the same set Django's json_script escapes), plus the JavaScript line
@@ -38,6 +48,29 @@ _SCRIPT_ESCAPES = {
 }
 
 
+def page_title(briefing: Briefing) -> str:
+    """The page's <title>: the editor's search title as written, else the headline and site."""
+    return briefing.meta_title.strip() or f"{briefing.title} · {settings.SITE_NAME}"
+
+
+def share_title(briefing: Briefing) -> str:
+    """og:title and twitter:title: the search title, else the headline (the site is named apart)."""
+    return briefing.meta_title.strip() or briefing.title
+
+
+def description(briefing: Briefing) -> str:
+    """The meta, og: and twitter: description: the editor's, else the summary."""
+    return briefing.meta_description.strip() or briefing.summary
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    url: str  # absolute, or a path on this site
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
 def keywords(briefing: Briefing) -> list[str]:
     terms = [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
     terms += [briefing.signal_focus, briefing.primary_domain]
@@ -46,6 +79,33 @@ def keywords(briefing: Briefing) -> list[str]:
         if term and term not in seen:
             seen.append(term)
     return seen
+
+
+def share_image(briefing: Briefing | None, *, absolute=None) -> ShareImage | None:
+    """
+    The image a shared link shows (OpenGraph, Twitter, JSON-LD, the newsroom's share-card
+    preview): the briefing's social image, else its lead image, else the site's default
+    (SHARE_IMAGE_URL), else none (cards then show the title and description alone). The
+    images are public fields chosen in admin; an image placed inside a section never is
+    one. For a library image, its JPEG rendition, which every network reads. `absolute`,
+    if given, turns a path on this site into a full address.
+    """
+    image = None
+    if briefing is not None:
+        image = briefing.social_image if briefing.social_image_id else None
+        if image is None and briefing.lead_image_id:
+            image = briefing.lead_image
+    rendition = markup.fallback(image) if image is not None else None
+    if rendition is not None:
+        url, alt = image.url(rendition), image.alt_text
+        width, height = rendition["width"], rendition["height"]
+    elif settings.SHARE_IMAGE_URL:
+        url, alt, width, height = settings.SHARE_IMAGE_URL, settings.SHARE_IMAGE_ALT, None, None
+    else:
+        return None
+    if absolute is not None and "://" not in url:
+        url = absolute(url)
+    return ShareImage(url=url, alt=alt, width=width, height=height)
 
 
 def part_audiences(briefing: Briefing) -> set[Audience]:
@@ -80,6 +140,7 @@ def briefing_structured_data(
     site_url: str,
     part_audiences: Iterable[int],
     shown_gated: Iterable[int],
+    image: ShareImage | None = None,
 ) -> dict:
     """schema.org NewsArticle for a briefing page, from public fields only."""
     publisher = {"@type": "Organization", "name": site_name, "url": site_url}
@@ -88,7 +149,7 @@ def briefing_structured_data(
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": Truncator(briefing.title).chars(HEADLINE_MAX),
-        "description": briefing.summary,
+        "description": description(briefing),
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "dateModified": modified_at(briefing),
@@ -98,6 +159,8 @@ def briefing_structured_data(
         "keywords": keywords(briefing),
         "isAccessibleForFree": access.is_accessible_for_free(part_audiences),
     }
+    if image is not None:
+        data["image"] = [image.url]
     if briefing.published_at:
         data["datePublished"] = briefing.published_at
     if briefing.category:

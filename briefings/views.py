@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from briefings import caching, search
 from briefings.forms import BriefingFilterForm, SearchForm
+from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset
 from config.caching import cache_address, digest
@@ -27,7 +28,15 @@ class ForgivingPaginationMixin:
         return paginator, page, page.object_list, page.has_other_pages()
 
 
-class HomeView(TemplateView):
+class CardMarkersMixin:
+    """Cards say, for this reader, whether they open a briefing's member parts."""
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return access_markers_filled(response, self.request.reader)
+
+
+class HomeView(CardMarkersMixin, TemplateView):
     template_name = "briefings/home.html"
     rail_count = 4
     latest_count = 6
@@ -106,7 +115,8 @@ class SharedContentMixin:
 
         content = caching.shared_content(request, render)
         context = {**self.page_context(), "content_html": content}
-        return self.response_class(request, self.template_name, context)
+        response = self.response_class(request, self.template_name, context)
+        return access_markers_filled(response, request.reader)
 
     def page_context(self) -> dict:
         return {}
@@ -165,11 +175,7 @@ class BriefingDetailView(DetailView):
         reader = self.request.reader
         context = self.get_context_data(
             reading=briefing_for_reader(
-                self.object,
-                audience=reader.audience,
-                is_authenticated=reader.is_authenticated,
-                lapsed=reader.lapsed,
-                next_path=self.request.get_full_path(),
+                self.object, reader=reader, next_path=self.request.get_full_path()
             ),
         )
         parts = {
@@ -243,7 +249,7 @@ CHOICE_FACETS = frozenset({"kind", "category", "region", "topic", "impact"})
 
 # Results depend on the reader's audience: never stored in a shared cache.
 @method_decorator(cache_control(private=True), name="dispatch")
-class SearchView(ForgivingPaginationMixin, ListView):
+class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
     """
     Search over published briefings in the parts the reader may read; with an empty
     search box but facets chosen, the matching briefings newest first.

@@ -356,7 +356,7 @@ def briefing_restore(*, briefing: Briefing, record, by) -> list[str]:
         if fresh.status in Briefing.LIVE_STATUSES:
             _raise_problems(briefing_publish_problems(briefing=fresh))
     for name in revisions.CONTENT_FIELDS:
-        attname = f"{name}_id" if name in revisions.TAXONOMY else name
+        attname = f"{name}_id" if name in revisions.FOREIGN_KEYS else name
         setattr(briefing, attname, getattr(fresh, attname))
     return unrecorded + warnings
 
@@ -365,13 +365,16 @@ def _restore_fields(fresh: Briefing, record) -> list[str]:
     """The content fields as `record` had them; warns about taxonomy deleted since."""
     warnings = []
     for name in revisions.CONTENT_FIELDS:
-        if name not in revisions.TAXONOMY:
+        if name not in revisions.FOREIGN_KEYS:
             setattr(fresh, name, getattr(record, name))
             continue
         value = getattr(record, f"{name}_id")
-        model = revisions.TAXONOMY[name]
+        model = revisions.FOREIGN_KEYS[name]
         if value is not None and not model.objects.filter(pk=value).exists():
-            warnings.append(f"The {name} it had then has been deleted; the {name} is now empty.")
+            warnings.append(
+                f"The {name.replace('_', ' ')} it had then has been deleted; "
+                f"the {name.replace('_', ' ')} is now empty."
+            )
             value = None
         setattr(fresh, f"{name}_id", value)
     return warnings

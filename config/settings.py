@@ -6,44 +6,18 @@ Everything that differs between a laptop and production comes from the environme
 cache. With DEBUG off the site refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.environment import env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    value = value.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {value!r}.")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -69,6 +43,10 @@ else:
 # built by commands). Requests themselves use their own host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Meridian Briefings")
+# The image share cards show (og:image) where a page has none of its own: an absolute URL
+# or a path on this site, ideally 1200x630 PNG or JPEG; empty for none.
+SHARE_IMAGE_URL = os.environ.get("SHARE_IMAGE_URL", "").strip()
+SHARE_IMAGE_ALT = os.environ.get("SHARE_IMAGE_ALT", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +68,7 @@ INSTALLED_APPS = [
     "members",
     "briefings",
     "delivery",
+    "organisations",
 ]
 
 # The order matters: a request passes down this list and its response back up it.
@@ -100,23 +79,30 @@ INSTALLED_APPS = [
 #  4. Security: the HTTPS redirect before any work; its headers on every answer.
 #  5. CSP and 6. BrowserPolicies (Permissions-Policy, Cross-Origin-Resource-Policy): their
 #     headers on every answer, fresh for cached pages and static files alike.
-#  7. WhiteNoise: static files answered before any session or cache lookup is paid for.
-#  8. AnonymousPageCache: inside 1-7 so a shared copy still gets its own id, log line
+#  7. Compression (config/compression.py): of pages the same for every reader only;
+#     outside the page cache, which keeps pages as made; outside WhiteNoise and media,
+#     whose files it leaves alone (they come compressed ahead of time, or are images).
+#  8. WhiteNoise and 9. MediaFiles: static files, image renditions, before any session or
+#     cache lookup is paid for.
+# 10. AnonymousPageCache: inside 1-6 so a shared copy still gets its own id, log line
 #     and headers; outside the session so a hit loads none; outside the cache policy
-#     (10) so it sees its final word on whether a page may be shared. It also holds
+#     (12) so it sees its final word on whether a page may be shared. It also holds
 #     the request's memo of the content generation.
-#  9. Session: everything below may read the reader's session.
-# 10. CacheControl: just inside the session, so it sees a session written to and the
+# 11. Session: everything below may read the reader's session.
+# 12. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
-# 11. Common and 12. Csrf: Django's documented places, before any view runs.
-# 13. Authentication (Django's, the account row kept in the cache: members.middleware)
-#     needs the session; 14. Audience needs request.user and puts the
+# 13. Common and 14. Csrf: Django's documented places, before any view runs.
+# 15. Authentication (Django's, the account row kept in the cache: members.middleware)
+#     needs the session; 16. Audience needs request.user and puts the
 #     reader (lazily) on the request.
-# 15. Messages, 16. XFrameOptions, 17. allauth's AccountMiddleware: Django and allauth's
+# 17. SeatVisit (organisations): a seat holder's last visit, at most once an hour per
+#     session; needs the session, not the user, so costs nothing more on other requests.
+# 18. Messages, 19. XFrameOptions, 20. allauth's AccountMiddleware: Django and allauth's
 #     documented places, inside session and authentication.
-# 18. StaffMFARequired: needs the user, messages and allauth, so comes after them.
-# 19. AdminTimeZone: needs the user; activates their own zone for admin's views only.
-# 20. HistoryRequest: innermost, beside the views, so admin edits record their author.
+# 21. StaffMFARequired: needs the user, messages and allauth, so comes after them.
+# 22. AdminTimeZone: needs the user; activates their own zone for admin's views only.
+# 23. HistoryRequest: beside the views, so admin edits record their author.
+# 24. ConversionSource: needs the session; keeps the lock card a reader followed (`?from=`).
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestLogMiddleware",
@@ -124,7 +110,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.BrowserPoliciesMiddleware",
+    "config.compression.CompressionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.media.MediaFilesMiddleware",
     "config.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.caching.CacheControlMiddleware",
@@ -132,12 +120,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "members.middleware.CachedUserAuthenticationMiddleware",
     "members.middleware.AudienceMiddleware",
+    "organisations.visits.SeatVisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.StaffMFARequiredMiddleware",
     "members.middleware.AdminTimeZoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "briefings.conversions.ConversionSourceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -250,13 +240,28 @@ LOGIN_REDIRECT_URL = "briefings:home"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Our English over allauth's and Django's: "Sign in", "E-mail", sentence case
+# (locale/en_GB/LC_MESSAGES/django.po; compile with `make messages`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (briefings.images) go to the default storage: MEDIA_ROOT, or the backend
+# MEDIA_STORAGE names with MEDIA_STORAGE_OPTIONS (JSON), e.g. S3 (docs/deployment.md).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL") or "/media/"
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE") or "django.core.files.storage.FileSystemStorage"
+_MEDIA_OPTIONS = json.loads(os.environ.get("MEDIA_STORAGE_OPTIONS") or "{}")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", MEDIA_STORAGE.endswith(".FileSystemStorage"))  # config.media
+MEDIA_ORIGINS = [f"{u.scheme}://{u.netloc}" for u in [urlsplit(MEDIA_URL)] if u.netloc]  # img-src
+IMAGE_MAX_UPLOAD_BYTES = env_int("IMAGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)  # images.processing
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+IMAGE_MAX_SIDE = env_int("IMAGE_MAX_SIDE", 12_000)
+IMAGE_RENDITION_WIDTHS = [int(w) for w in env_list("IMAGE_RENDITION_WIDTHS", "480,960,1600")]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE, "OPTIONS": _MEDIA_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -375,7 +380,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
@@ -453,6 +458,10 @@ CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600 if REDIS_URL else 
 # bounds what a cache that was unreachable during a change could still hold when it
 # returns, and what a per-process cache keeps without hearing other processes' changes.
 READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 300 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
+
+# Seconds the briefing change form waits after a change before autosaving it (to the
+# editor's autosave, or a live briefing's pending change; briefings/newsroom/autosave.py).
+NEWSROOM_AUTOSAVE_SECONDS = env_int("NEWSROOM_AUTOSAVE_SECONDS", 10)
 
 # Logs go to standard output: JSON lines in production (one a request, from
 # config.middleware.RequestLogMiddleware, plus errors), plain text in development. Every

@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("delivery.urls")),
+    path("", include("organisations.urls")),
     path("", include("briefings.urls")),
 ]
 

@@ -154,7 +154,7 @@ def service_unavailable(request):
 
 # Crawlers stay out of accounts, membership management, admin and search results (search
 # pages are endless and reader-dependent); everything readers browse is open to them.
-ROBOTS_DISALLOW = ["/accounts/", "/account/", "/admin/", "/search"]
+ROBOTS_DISALLOW = ["/accounts/", "/account/", "/admin/", "/search", "/team/"]
 
 
 @require_safe

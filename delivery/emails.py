@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from briefings.models import Briefing
+from briefings.pending import data as pending_data
 from briefings.reading import reader_briefing_queryset
 from delivery.models import Delivery, Follow
 from delivery.rendering import ChannelBriefing, ChannelRenderer, absolute
@@ -117,10 +118,18 @@ class EmailRenderer(ChannelRenderer):
             self._shells[key] = build()
         return self._shells[key]
 
-    def briefing_any_status(self, briefing_id: int, reader: ReaderStatus) -> ChannelBriefing:
-        """A briefing whatever its status, for an editor's preview of a draft."""
+    def briefing_any_status(
+        self, briefing_id: int, reader: ReaderStatus, *, changes: dict | None = None
+    ) -> ChannelBriefing:
+        """
+        A briefing whatever its status, for an editor's preview of a draft; with `changes`
+        (a live briefing's pending change data), as it would be once they are published.
+        """
         queryset = reader_briefing_queryset(reader.audience, queryset=Briefing.objects.all())
-        return self._render(queryset.get(pk=briefing_id), reader)
+        briefing = queryset.get(pk=briefing_id)
+        if changes is not None:
+            briefing = pending_data.reader_copy(briefing, changes, audience=reader.audience)
+        return self._render(briefing, reader)
 
 
 # --- Building ---------------------------------------------------------------------------
@@ -164,11 +173,17 @@ def email_for(
     return None if outgoing is None else message_build(outgoing)
 
 
-def email_preview(briefing: Briefing, reader: ReaderStatus) -> EmailMultiAlternatives:
-    """The e-mail of `briefing` as `reader` would get it, with placeholder links (admin)."""
+def email_preview(
+    briefing: Briefing, reader: ReaderStatus, *, changes: dict | None = None
+) -> EmailMultiAlternatives:
+    """
+    The e-mail of `briefing` as `reader` would get it, with placeholder links (admin);
+    with `changes` (its pending change's data), as it would be once they are published.
+    """
     renderer = EmailRenderer()
-    entries = [renderer.briefing_any_status(briefing.pk, reader)]
-    shell = shell_for(renderer, subject=briefing.title, intro="", entries=entries, reader=reader)
+    entries = [renderer.briefing_any_status(briefing.pk, reader, changes=changes)]
+    subject = entries[0].briefing.title
+    shell = shell_for(renderer, subject=subject, intro="", entries=entries, reader=reader)
     recipient = Recipient(
         reason=reason_for_tier(reader),
         preferences_url=PREVIEW_LINK,

@@ -28,6 +28,7 @@ from briefings.admin import BriefingAdmin
 from briefings.models import Briefing
 from briefings.newsroom.forms import BriefingForm
 from briefings.newsroom.publishing import workflow_button
+from briefings.pending.workflow import pending_change_for
 from briefings.workflow import can_preview, can_publish
 from delivery.dispatch import briefing_send_choose, dispatch_plan_on_commit
 from delivery.emails import email_preview
@@ -225,9 +226,18 @@ def preview_reader(slug: str) -> tuple[str, ReaderStatus]:
     return PREVIEW_READERS[slug]
 
 
-def email_preview_url(briefing, slug: str, *, html: bool = False) -> str:
+# ?changes=1: the e-mail of a live briefing with its changes not yet published.
+CHANGES_PARAMETER = "changes"
+
+
+def email_preview_url(briefing, slug: str, *, html: bool = False, changes: bool = False) -> str:
     name = "briefings_briefing_email_preview" + ("_html" if html else "")
-    return reverse(f"admin:{name}", args=[briefing.pk, slug])
+    url = reverse(f"admin:{name}", args=[briefing.pk, slug])
+    return f"{url}?{CHANGES_PARAMETER}=1" if changes else url
+
+
+def previews_changes(request) -> bool:
+    return request.GET.get(CHANGES_PARAMETER) == "1"
 
 
 def _previewed(request, object_id, slug):
@@ -235,7 +245,13 @@ def _previewed(request, object_id, slug):
         raise PermissionDenied
     label, reader = preview_reader(slug)
     briefing = get_object_or_404(Briefing, pk=object_id)
-    return briefing, label, email_preview(briefing, reader)
+    changes = None
+    if previews_changes(request):
+        change = pending_change_for(briefing)
+        if change is None:
+            raise Http404("No changes waiting to be published.")
+        changes = change.data
+    return briefing, label, email_preview(briefing, reader, changes=changes)
 
 
 def html_part(message) -> str:
@@ -244,16 +260,26 @@ def html_part(message) -> str:
 
 def email_preview_view(model_admin, request, object_id, audience):
     briefing, label, message = _previewed(request, object_id, audience)
+    changes = previews_changes(request)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "object": briefing,
-        "title": f"E-mail preview: {briefing}",
+        "title": (
+            f"E-mail preview of the changes: {briefing}"
+            if changes
+            else f"E-mail preview: {briefing}"
+        ),
         "label": label,
         "message": message,
-        "html_url": email_preview_url(briefing, audience, html=True),
+        "html_url": email_preview_url(briefing, audience, html=True, changes=changes),
+        "changes": changes,
         "links": [
-            {"label": name, "url": email_preview_url(briefing, slug), "current": slug == audience}
+            {
+                "label": name,
+                "url": email_preview_url(briefing, slug, changes=changes),
+                "current": slug == audience,
+            }
             for slug, (name, _) in PREVIEW_READERS.items()
         ],
     }
@@ -326,6 +352,12 @@ class DeliveryBriefingAdmin(BriefingAdmin):
                 *response.context_data.get("preview_links", []),
                 ("e-mail", email_preview_url(obj, Audience.PUBLIC.slug)),
             ]
+            notice = response.context_data.get("pending_notice")
+            if notice and notice["live"] and notice["preview_links"]:
+                notice["preview_links"] = [
+                    *notice["preview_links"],
+                    ("e-mail", email_preview_url(obj, Audience.PUBLIC.slug, changes=True)),
+                ]
         return response
 
     def get_urls(self):

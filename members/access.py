@@ -145,6 +145,10 @@ class ReaderStatus:
     audience: Audience = Audience.PUBLIC
     is_authenticated: bool = False
     lapsed: frozenset[Audience] = field(default_factory=frozenset)
+    # Tiers the reader has applied for, the applications waiting for review.
+    pending: frozenset[Audience] = field(default_factory=frozenset)
+    # Tiers whose invitation this browser opened and has yet to accept (signed out).
+    invited: frozenset[Audience] = field(default_factory=frozenset)
 
     def cache_key(self) -> str:
         """
@@ -156,13 +160,19 @@ class ReaderStatus:
         return hashlib.blake2b(facts.encode(), digest_size=16).hexdigest()
 
 
-def reader_at(terms: Iterable[Term], at: datetime) -> ReaderStatus:
-    """A signed-in reader's status at `at`, from the plain facts of their memberships."""
+def reader_at(terms: Iterable[Term], at: datetime, *, pending: Iterable[int] = ()) -> ReaderStatus:
+    """
+    A signed-in reader's status at `at`, from the plain facts of their memberships and
+    the tiers of their applications waiting for review (`pending`).
+    """
     terms = list(terms)
+    audience = audience_at(terms, at)
     return ReaderStatus(
-        audience=audience_at(terms, at),
+        audience=audience,
         is_authenticated=True,
         lapsed=frozenset(lapsed_tiers(terms, at)),
+        # An application for a tier the reader reads already changes nothing on a page.
+        pending=frozenset(Audience(t) for t in pending if not can_read(audience, t)),
     )
 
 
@@ -178,21 +188,64 @@ def tiers_that_unlock(audience: int, gated: Iterable[int]) -> list[Audience]:
 class LockAction(StrEnum):
     """What a lock card asks this reader to do to reach a tier."""
 
-    JOIN = "join"  # anonymous: create an account (Strategic Circle) or apply after joining
-    APPLY = "apply"  # signed in below the tier: apply for it
-    RENEW = "renew"  # held the tier once and it lapsed
+    JOIN = "join"  # an open tier: sign up free (or, signed in, verify the address)
+    APPLY = "apply"  # a tier the publisher grants: apply (signing up first if need be)
+    RENEW = "renew"  # held the tier once and it lapsed: apply again
+    PENDING = "pending"  # an application for it is waiting for review: nothing to do
+    ACCEPT = "accept"  # an invitation to it was opened in this browser: accept it
 
 
-def lock_action(tier: int, *, is_authenticated: bool, lapsed: Iterable[int] = ()) -> LockAction:
+def lock_action(
+    tier: int,
+    *,
+    is_authenticated: bool,
+    lapsed: Iterable[int] = (),
+    pending: Iterable[int] = (),
+    invited: Iterable[int] = (),
+) -> LockAction:
     """The right call to action on the lock card for `tier`, for this reader."""
-    if Audience(tier) in {Audience(t) for t in lapsed}:
+    tier = Audience(tier)
+    if tier in {Audience(t) for t in pending}:
+        return LockAction.PENDING
+    if tier in {Audience(t) for t in invited}:
+        return LockAction.ACCEPT
+    if tier in {Audience(t) for t in lapsed}:
         return LockAction.RENEW
-    if not is_authenticated:
-        return LockAction.JOIN
-    if Audience(tier) in OPEN_TIERS:
-        # An open tier is open to all readers: a signed-in reader without it joins.
+    if tier in OPEN_TIERS:
+        # An open tier is open to all readers, signed in or not.
         return LockAction.JOIN
     return LockAction.APPLY
+
+
+def reader_lock_action(tier: int, reader: "ReaderStatus") -> LockAction:
+    """`lock_action` for a whole reader: the one call pages make."""
+    return lock_action(
+        tier,
+        is_authenticated=reader.is_authenticated,
+        lapsed=reader.lapsed,
+        pending=reader.pending,
+        invited=reader.invited,
+    )
+
+
+class CardAccess(StrEnum):
+    """What a briefing's card says to this reader about its member parts."""
+
+    NONE = "none"  # no member parts: nothing to say
+    LOCKED = "locked"  # member parts, none of which the reader reads
+    PARTLY = "partly"  # the reader reads some member parts, not all
+    UNLOCKED = "unlocked"  # the reader reads every member part
+
+
+def card_access(audience: int, gated: Iterable[int]) -> CardAccess:
+    """Whether a reader with `audience` opens the member parts (audiences `gated`) of a briefing."""
+    gated = {Audience(part) for part in gated if is_gated(part)}
+    if not gated:
+        return CardAccess.NONE
+    readable = {part for part in gated if can_read(audience, part)}
+    if readable == gated:
+        return CardAccess.UNLOCKED
+    return CardAccess.PARTLY if readable else CardAccess.LOCKED
 
 
 def preview_audience(requested: str | None, *, may_preview: bool, default: int) -> Audience:
@@ -421,8 +474,3 @@ def search_documents_holding(required: int) -> tuple[Audience, ...]:
     `SOURCE_NOTE_AUDIENCE`.
     """
     return tuple(document for document in SEARCH_DOCUMENT_AUDIENCES if can_read(document, required))
-
-
-def lock_card_signs_up(tier: int, action: LockAction) -> bool:
-    """Whether a lock card's button for `tier` leads to signing up rather than the tier's page."""
-    return Audience(tier) in OPEN_TIERS and action == LockAction.JOIN

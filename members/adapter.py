@@ -10,22 +10,40 @@ from django.urls import reverse
 
 from members import selectors, services
 from members.access import Audience
+from members.models import Tier
+from members.offers import welcome_message
+from members.signals import reader_converted
 from members.tasks import email_queue
 
 # The invitation a reader opened before signing up or in; accepted once they are signed
 # in, if they do it soon (the session may be a shared browser's: a link opened and left
 # must not go to whoever signs in there next) and as the address it was sent to.
-PENDING_INVITATION_SESSION_KEY = "members_pending_invitation"
-PENDING_INVITATION_SECONDS = 30 * 60
+PENDING_INVITATION_SESSION_KEY = selectors.PENDING_INVITATION_SESSION_KEY
+PENDING_INVITATION_SECONDS = selectors.PENDING_INVITATION_SECONDS
 
 
-def pending_invitation_remember(request, token: str) -> None:
-    request.session[PENDING_INVITATION_SESSION_KEY] = {"token": token, "at": time.time()}
+def pending_invitation_remember(request, token: str, tier: int | None = None) -> None:
+    """Remember the invitation; its tier lets lock cards say "You are invited" meanwhile."""
+    opened = {"token": token, "at": time.time()}
+    if tier is not None:
+        opened["tier"] = int(tier)
+    request.session[PENDING_INVITATION_SESSION_KEY] = opened
 
 
 def pending_invitation_take(request) -> str | None:
     """The token of an invitation opened in this session within the last half hour."""
-    pending = request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    return _pending_token(request.session.pop(PENDING_INVITATION_SESSION_KEY, None))
+
+
+def pending_invitation_peek(request) -> str | None:
+    """The same token, left in the session: for the pages on the way to accepting it."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    return _pending_token(session.get(PENDING_INVITATION_SESSION_KEY))
+
+
+def _pending_token(pending) -> str | None:
     if not isinstance(pending, dict):
         return None
     if time.time() - pending.get("at", 0) > PENDING_INVITATION_SECONDS:
@@ -44,16 +62,51 @@ class AccountAdapter(DefaultAccountAdapter):
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
-            services.membership_grant_on_signup(user=email_address.user)
+            self.welcome(request, services.membership_grant_on_signup(user=email_address.user))
         return confirmed
 
     def post_login(self, request, user, **kwargs):
         # Verification by a sign-in or reset code bypasses `confirm_email`; every sign-in
         # passes here, so a reader whose address is verified is always a member by now.
         if EmailAddress.objects.filter(user=user, verified=True).exists():
-            services.membership_grant_on_signup(user=user)
+            membership = services.membership_grant_on_signup(user=user)
+            if kwargs.get("signup"):
+                self.welcome(request, membership)
         self.invitation_accept_pending(request, user)
         return super().post_login(request, user, **kwargs)
+
+    def welcome(self, request, membership) -> None:
+        """
+        A new member's welcome, naming the tier they joined: it stands in for allauth's
+        "You have confirmed…" and "Successfully signed in…". The reader is on their way
+        back to the briefing they came from, at the first section it unlocks (the lock
+        card's `next` names it: briefings.reading.lock_card_url).
+        """
+        if membership is None or request is None:
+            return
+        messages.success(request, welcome_message(Tier.name_of(membership.tier)))
+        request.members_welcomed = True
+        reader_converted.send(
+            sender=type(self),
+            request=request,
+            user=membership.user,
+            kind="signup",
+            tier=membership.tier,
+        )
+
+    # allauth's own messages that a welcome replaces.
+    WELCOME_REPLACES = {
+        "account/messages/email_confirmed.txt",
+        "account/messages/logged_in.txt",
+    }
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if (
+            getattr(request, "members_welcomed", False)
+            and message_template in self.WELCOME_REPLACES
+        ):
+            return
+        return super().add_message(request, level, message_template, *args, **kwargs)
 
     def invitation_accept_pending(self, request, user):
         token = pending_invitation_take(request)

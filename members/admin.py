@@ -131,7 +131,7 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
     list_display = ["name", "audience", "join_label"]
-    fields = ["audience", "name", "pitch", "description", "join_label"]
+    fields = ["audience", "name", "pitch", "description", "join_label", "section_label"]
     readonly_fields = ["audience"]
 
     def has_add_permission(self, request):
@@ -177,6 +177,13 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # ending keeps history; use "End now"
 
+    def has_change_permission(self, request, obj=None):
+        # A seat's dates follow its organisation's licence: they change there (or by
+        # removing the person from the team), never here, so the two cannot disagree.
+        if obj is not None and obj.source == Membership.Source.SEAT:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.granted_by = request.user
@@ -184,6 +191,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
     @admin.action(description="Extend selected memberships by 12 months", permissions=["change"])
     def extend_twelve_months(self, request, queryset):
+        # Seats end with their licence: renew the licence instead.
+        queryset = queryset.exclude(source=Membership.Source.SEAT)
         for membership in queryset:
             services.membership_extend(membership=membership, months=12, extended_by=request.user)
         self.message_user(request, f"Extended {queryset.count()} membership(s) by 12 months.")

@@ -19,7 +19,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
 from members.caching import account_cached
-from members.selectors import request_reader
+from members.selectors import reader_status_for_request
 
 # Signed-in readers ------------------------------------------------------------------
 
@@ -70,16 +70,17 @@ class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
 
 class AudienceMiddleware:
     """
-    Puts the reader on the request, worked out on first use from their memberships (kept
-    in the cache per account: no query when warm), so pages that never ask do not pay for
-    it: `request.reader` (audience, signed in, lapsed tiers) and `request.audience`.
+    Puts the reader on the request, worked out on first use (a signed-in reader's facts
+    are kept in the cache per account: no query when warm), so pages that never ask do not
+    pay for it: `request.reader` (audience, signed in, lapsed tiers, applications pending,
+    an invitation opened) and `request.audience`.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.reader = SimpleLazyObject(lambda: request_reader(request.user))
+        request.reader = SimpleLazyObject(lambda: reader_status_for_request(request))
         request.audience = SimpleLazyObject(lambda: request.reader.audience)
         return self.get_response(request)
 

@@ -93,6 +93,14 @@ class Tier(models.Model):
     join_label = models.CharField(
         max_length=80, help_text='Button text, e.g. "Join Strategic Circle".'
     )
+    section_label = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=(
+            'What this tier\'s sections hold, e.g. "Trend context": lock cards and "In this '
+            'briefing" name locked sections by it (their own headings stay members-only).'
+        ),
+    )
 
     class Meta:
         ordering = ["audience"]
@@ -103,6 +111,12 @@ class Tier(models.Model):
     @property
     def slug(self) -> str:
         return Audience(self.audience).slug
+
+    @classmethod
+    def name_of(cls, audience) -> str:
+        """The tier's name as staff wrote it, or the access rule's label without a row."""
+        record = cls.objects.filter(audience=audience).only("name").first()
+        return record.name if record else Audience(audience).label
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -121,6 +135,10 @@ class Membership(models.Model):
         APPLICATION = "application", "Approved application"
         INVITATION = "invitation", "Invitation"
         COMPLIMENTARY = "complimentary", "Complimentary"
+        # A seat on an organisation's licence: its dates follow the licence and the seat
+        # (kept in step by the organisations app), so every channel counts it as it
+        # counts any membership.
+        SEAT = "seat", "Organisation seat"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from members import access, selectors
 from members.access import Audience
-from members.models import Application, Invitation, Membership
+from members.models import Application, Invitation, Membership, User
 from members.selectors import invitation_find as invitation_find  # re-exported: tests ask here
 from members.selectors import invitation_token_hash
 from members.tasks import email_queue
@@ -147,12 +147,36 @@ def membership_extend(
 def membership_grant_on_signup(*, user):
     """
     The signup tier is open to every reader: a verified e-mail address makes the account
-    a member. Only once per account, so a membership a manager ended stays ended when the
+    a member. Only for an account that has never held the signup tier: a membership a
+    manager granted (complimentary, from `grant_membership`) is the one the member holds,
+    not a second "Sign-up" row beside it, and one a manager ended stays ended when the
     reader later verifies a changed address.
     """
-    if user.memberships.filter(tier=access.SIGNUP_TIER, source=Membership.Source.SIGNUP).exists():
+    if user.memberships.filter(tier=access.SIGNUP_TIER).exists():
         return None
     return membership_grant(user=user, tier=access.SIGNUP_TIER, source=Membership.Source.SIGNUP)
+
+
+# Accounts ----------------------------------------------------------------------------
+
+
+def user_get_or_create_for_email(*, email: str):
+    """
+    The account for `email`, made when there is none, as allauth would keep it: a primary
+    address row (unverified until its owner proves it with a code or link) and no usable
+    password. Without the address row allauth's sign-in by code cannot mark the address
+    verified, and mandatory verification then asks for a second code.
+    Returns `(user, created)`.
+    """
+    email = email.strip().lower()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(email=email)
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        if not EmailAddress.objects.filter(user=user).exists():
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    return user, created
 
 
 # E-mail ------------------------------------------------------------------------------
@@ -162,16 +186,16 @@ def site_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def email_send(*, template: str, to: str, context: dict) -> bool:
+def email_send(*, template: str, to: str, context: dict, folder: str = "members/email") -> bool:
     """
-    Render a plain-text and HTML e-mail from templates/members/email/<template>_* and
+    Render a plain-text and HTML e-mail from templates/<folder>/<template>_* and
     queue it for the task worker (members.tasks), which sends it and retries while the
     mail server is away. These are transactional e-mails: the briefing suppression list
     does not apply. Called after the change it reports has been committed; a queue that
     cannot take it is logged and reported back rather than undoing the change.
     """
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    prefix = f"members/email/{template}"
+    prefix = f"{folder}/{template}"
     subject = render_to_string(f"{prefix}_subject.txt", context).strip()
     subject = " ".join(subject.splitlines())
     message = EmailMultiAlternatives(

@@ -1,6 +1,8 @@
 """
 Signals the members app sends.
 
+`reader_converted` (below) is sent when a reader signs up or applies.
+
 `reader_changed` (sender: the model class, `user_ids`: the accounts concerned) is sent
 after anything that can change what an account may read is saved: a membership added,
 changed or removed. Whatever remembers a reader's standing (a cache, a session) listens
@@ -15,9 +17,14 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from members.caching import forget_accounts
+from members.caching import forget_account_now_and_on_commit, forget_accounts
 
 reader_changed = Signal()
+
+# Sent when a reader joins a tier by signing up (`kind="signup"`) or applies for one
+# (`kind="application"`), with the `request`, the `user` and the `tier`: whatever wants
+# to know what led them there (briefings.conversions) listens.
+reader_converted = Signal()
 
 
 def send_reader_changed(sender, user_ids) -> None:
@@ -39,3 +46,11 @@ def membership_changed(sender, instance, **kwargs):
 @receiver(reader_changed, dispatch_uid="reader-changed-forget-standing")
 def forget_standing(sender, user_ids, **kwargs):
     forget_accounts(user_ids)
+
+
+@receiver(post_save, sender="members.Application", dispatch_uid="application-saved-forget")
+@receiver(post_delete, sender="members.Application", dispatch_uid="application-deleted-forget")
+def application_changed(sender, instance, raw=False, **kwargs):
+    # A pending application changes what the reader's lock cards say (ReaderStatus.pending).
+    if not raw:
+        forget_account_now_and_on_commit(instance.user_id)

@@ -7,6 +7,11 @@ app_name = "members"
 urlpatterns = [
     path("membership/", views.MembershipOverviewView.as_view(), name="overview"),
     path(
+        "membership/invitations/opened/",
+        views.InvitationOpenedView.as_view(),
+        name="invitation-opened",
+    ),
+    path(
         "membership/invitations/<str:token>/",
         views.InvitationView.as_view(),
         name="invitation",

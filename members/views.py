@@ -21,10 +21,11 @@ from django.views.generic.edit import FormMixin
 from config.sessions import SIGNED_IN_AT
 from members import access, selectors, services
 from members.access import Audience
-from members.adapter import pending_invitation_remember
+from members.adapter import pending_invitation_peek, pending_invitation_remember
 from members.forms import AccountDeleteForm, ApplicationForm, TimeZoneForm
 from members.models import Invitation, Tier
 from members.redirects import safe_next, with_next
+from members.signals import reader_converted
 
 
 class MembershipOverviewView(TemplateView):
@@ -135,10 +136,17 @@ class TierView(FormMixin, DetailView):
         if not form.is_valid():
             return self.form_invalid(form)
         try:
-            services.application_submit(user=request.user, **form.cleaned_data)
+            application = services.application_submit(user=request.user, **form.cleaned_data)
         except services.MembershipError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        reader_converted.send(
+            sender=type(self),
+            request=request,
+            user=request.user,
+            kind="application",
+            tier=application.tier,
+        )
         messages.success(
             request,
             f"Thank you. Your application for the {self.object.name} is with our membership "
@@ -164,7 +172,7 @@ class InvitationView(TemplateView):
     def get(self, request, *args, **kwargs):
         state = self.invitation.state
         if state == Invitation.State.OPEN and not request.user.is_authenticated:
-            pending_invitation_remember(request, kwargs["token"])
+            pending_invitation_remember(request, kwargs["token"], self.invitation.tier)
         response = self.render_to_response(self.get_context_data(state=state))
         if state in {Invitation.State.EXPIRED, Invitation.State.REVOKED}:
             response.status_code = 410
@@ -202,6 +210,20 @@ class InvitationView(TemplateView):
             return redirect(request.path)
         messages.success(request, f"Welcome to the {Audience(membership.tier).label}.")
         return redirect("members:account")
+
+
+class InvitationOpenedView(View):
+    """
+    Where an invited reader's lock card leads: back to the invitation opened in this
+    browser (its token is never written into a page, which may be cached for others), or
+    to the tier's page once it has been taken or has expired.
+    """
+
+    def get(self, request, *args, **kwargs):
+        token = pending_invitation_peek(request)
+        if token:
+            return redirect("members:invitation", token=token)
+        return redirect("members:overview")
 
 
 class AccountView(LoginRequiredMixin, TemplateView):

@@ -10,6 +10,9 @@ py=.venv/bin/python
 
 $py manage.py migrate --noinput
 $py manage.py load_demo
+# Members of each tier and an editor to sign in as; it refuses (and `make run` goes on)
+# when DEBUG is off, since their password is printed.
+$py manage.py demo_accounts || true
 # The worker reloads itself when the code changes, as runserver does (DEBUG).
 $py manage.py db_worker &
 worker=$!
@@ -19,6 +22,8 @@ worker=$!
 while true; do
   $py manage.py send_digests || true
   $py manage.py send_due_emails || true
+  # Daily in production; each reminder goes once, so running it often is harmless.
+  $py manage.py send_licence_reminders || true
   sleep 300
 done &
 digests=$!

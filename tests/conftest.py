@@ -62,6 +62,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded images go to a directory of the test's own, never into the repository."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 def module_path(item) -> str:
     return Path(item.fspath).resolve().relative_to(ROOT).as_posix()
 

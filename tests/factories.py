@@ -1,13 +1,20 @@
 """Factories for the whole suite: the one place test data is built."""
 
+import io
 from datetime import timedelta
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
 
+from briefings.images import processing
+from briefings.images.models import Image
 from briefings.models import Briefing, Category, Citation, Region, Section, Source, Topic
 from members.access import Audience
 from members.models import Application, Membership, User
+from organisations.models import Licence
 
 PASSWORD = "a-long-test-password-42"
 
@@ -68,6 +75,15 @@ class StaffFactory(UserFactory):
                 )
                 migration = importlib.import_module(f"briefings.migrations.{path.stem}")
                 migration.create_groups(apps, None)
+                # Permissions later migrations give the groups.
+                importlib.import_module(
+                    "briefings.migrations.0015_lock_card_conversions"
+                ).grant_view(apps, None)
+                # Permissions later migrations gave the groups (the image library).
+                [path] = Path(briefings.migrations.__file__).parent.glob(
+                    "*_image_library_permissions.py"
+                )
+                importlib.import_module(f"briefings.migrations.{path.stem}").grant(apps, None)
             self.groups.add(Group.objects.get(name=extracted))
 
 
@@ -104,6 +120,25 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     organisation = "Example Grid Partners"
     role = "Head of infrastructure investment"
     reason = "We underwrite data centre projects and need the relationship evidence."
+
+
+class LicenceFactory(factory.django.DjangoModelFactory):
+    """A Leadership Alliance licence for two seats, running for a year from yesterday."""
+
+    class Meta:
+        model = Licence
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    tier = Audience.LEADERSHIP_ALLIANCE
+    seat_count = 2
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=365))
+
+    @factory.post_generation
+    def administrators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.administrators.add(*extracted)
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -206,7 +241,11 @@ def members_migration_data():
     from django.apps import apps
 
     import_module("members.migrations.0002_tiers").create_tiers(apps, None)
+    import_module("members.migrations.0008_tier_offer_wording").update_wording(apps, None)
     import_module("members.migrations.0004_membership_managers_group").create_group(apps, None)
+    import_module("organisations.migrations.0002_membership_managers_manage_licences").grant(
+        apps, None
+    )
 
 
 def gated_briefing(
@@ -249,3 +288,27 @@ def ready_briefing(**kwargs):
     SectionFactory(briefing=briefing, heading="The fact", body="Public text.", position=1)
     CitationFactory(briefing=briefing, position=1)
     return briefing
+
+
+def image_bytes(width=1800, height=1200, fmt="JPEG", *, exif=None, colour=(40, 90, 160)) -> bytes:
+    """An image file's bytes, drawn so that resizing has something to keep."""
+    mode = "RGBA" if fmt in {"PNG", "WEBP"} else "RGB"
+    picture = PILImage.new(mode, (width, height), colour)
+    ImageDraw.Draw(picture).ellipse(
+        (width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=(230, 160, 40)
+    )
+    out = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    picture.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def image_upload(name="photo.jpg", data=None, **kwargs):
+    return SimpleUploadedFile(name, data if data is not None else image_bytes(**kwargs))
+
+
+def library_image(*, title="Substation at dusk", alt_text="A substation at dusk", **kwargs):
+    """An image in the library, uploaded through the same checks and renditions as admin."""
+    upload = image_upload(**{k: kwargs.pop(k) for k in ("width", "height", "fmt") if k in kwargs})
+    stored = processing.cleaned_store(processing.upload_cleaned(upload))
+    return Image.objects.create(title=title, alt_text=alt_text, **stored, **kwargs)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON_ROOTS = ("briefings", "members", "delivery", "config")
+PYTHON_ROOTS = ("briefings", "members", "delivery", "organisations", "config")
 TEMPLATE_ROOT = "templates"
 
 # Where tiers may be decided and named.

@@ -21,10 +21,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from briefings.autosave import autosave_write
 from briefings.feeds import FORMATS
 from briefings.models import Briefing, Section
 from briefings.pending import data as pending_data
@@ -34,15 +36,21 @@ from delivery.private_feeds import private_feed_create, private_feed_revoke
 from members import access
 from members.access import Audience
 from members.selectors import reader_status
+from organisations import services as organisation_services
+from organisations.models import Seat
 from tests.factories import (
+    ApplicationFactory,
     BriefingFactory,
     CategoryFactory,
     CitationFactory,
+    LicenceFactory,
     MembershipFactory,
     RegionFactory,
     SectionFactory,
     StaffFactory,
     TopicFactory,
+    UserFactory,
+    library_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +78,9 @@ def public(word, place):
 # Public control words (they prove the crawl reads the live briefing's pages).
 TITLE = public("zephyrtitleword", "live briefing title")
 SUMMARY = public("quillsummaryword", "live briefing summary")
+# The page's own search title and description: its head carries them (not e-mails or
+# feeds, which show the headline and summary), so the page test below checks them.
+SEARCH_META = public("jacanametaword", "live briefing's search title and description")
 PUBLIC_SECTION = public("lanternpublicword", "public section")
 # Gated words: who may read them is the access rule's answer for the part's audience.
 CIRCLE_SECTION = Marker("marmosetcircleword", "Strategic Circle section", Audience.STRATEGIC_CIRCLE)
@@ -77,6 +88,29 @@ ALLIANCE_SECTION = Marker(
     "pangolinallianceword", "Leadership Alliance section", Audience.LEADERSHIP_ALLIANCE
 )
 SOURCE_NOTE = Marker("kestrelnoteword", "source note", access.SOURCE_NOTE_AUDIENCE)
+# A gated section's heading is gated text: "In this briefing", lock cards and card marks
+# name locked sections by their tier's kind of content, never by their headings.
+CIRCLE_HEADING = Marker(
+    "caracalcircleheading", "Strategic Circle section heading", Audience.STRATEGIC_CIRCLE
+)
+ALLIANCE_HEADING = Marker(
+    "dugongallianceheading", "Leadership Alliance section heading", Audience.LEADERSHIP_ALLIANCE
+)
+# An image placed in the Strategic Circle section: its address, alt text and caption are
+# that section's, wherever they would show (page, search, feeds, e-mail, cached parts).
+CIRCLE_IMAGE_URL = Marker(
+    "yakimageurlword",
+    "address of an image in a Strategic Circle section",
+    Audience.STRATEGIC_CIRCLE,
+)
+CIRCLE_IMAGE_ALT = Marker(
+    "okapialtword", "alt text of an image in a Strategic Circle section", Audience.STRATEGIC_CIRCLE
+)
+CIRCLE_IMAGE_CAPTION = Marker(
+    "quokkacaptionword",
+    "caption of an image in a Strategic Circle section",
+    Audience.STRATEGIC_CIRCLE,
+)
 # Never on the site for anyone: unpublished briefings and text edited away.
 DRAFT = Marker("ocelotdraftword", "draft briefing", None)
 REVIEW = Marker("wombatreviewword", "briefing in review", None)
@@ -84,6 +118,7 @@ SCHEDULED = Marker("ibexscheduledword", "briefing scheduled for tomorrow", None)
 ARCHIVED = Marker("tapirarchivedword", "archived briefing", None)
 HISTORY = Marker("geckohistoryword", "older version in revision history", None)
 PENDING = Marker("narwhalpendingword", "live briefing's changes not yet published", None)
+AUTOSAVE = Marker("okapiautosaveword", "an editor's autosave, never saved", None)
 
 MARKERS = [
     TITLE,
@@ -92,12 +127,18 @@ MARKERS = [
     CIRCLE_SECTION,
     ALLIANCE_SECTION,
     SOURCE_NOTE,
+    CIRCLE_HEADING,
+    ALLIANCE_HEADING,
+    CIRCLE_IMAGE_URL,
+    CIRCLE_IMAGE_ALT,
+    CIRCLE_IMAGE_CAPTION,
     DRAFT,
     REVIEW,
     SCHEDULED,
     ARCHIVED,
     HISTORY,
     PENDING,
+    AUTOSAVE,
 ]
 # A word in no briefing: a search for it shows how often a page echoes the query.
 ABSENT_WORD = "vicunaabsentword"
@@ -118,20 +159,22 @@ def build_content():
         confidence=80,
         title=f"Grid operators {TITLE.word} the connection queue",
         summary=f"A {SUMMARY.word} change to how connections are granted.",
+        meta_title=f"Connection queues: the {SEARCH_META.word} reform",
+        meta_description=f"How the {SEARCH_META.word} reform grants grid connections.",
         **taxonomy,
     )
     SectionFactory(briefing=live, position=1, body=f"Public {PUBLIC_SECTION.word} fact.")
     SectionFactory(
         briefing=live,
         position=2,
-        heading="Deeper trend context",
-        body=f"Member text: the {CIRCLE_SECTION.word} trend.",
+        heading=f"Deeper trend context {CIRCLE_HEADING.word}",
+        body=f"Member text: the {CIRCLE_SECTION.word} trend.\n\n![](image:{circle_image().slug})",
         audience=Audience.STRATEGIC_CIRCLE,
     )
     SectionFactory(
         briefing=live,
         position=3,
-        heading="Failure paths",
+        heading=f"Failure paths {ALLIANCE_HEADING.word}",
         body=f"Alliance text: the {ALLIANCE_SECTION.word} failure path.",
         audience=Audience.LEADERSHIP_ALLIANCE,
     )
@@ -152,6 +195,8 @@ def build_content():
             slug=f"unpublished-{status}",
             title=f"Unpublished {marker.word} headline",
             summary=f"The {marker.word} summary.",
+            meta_title=f"The {marker.word} search title",
+            meta_description=f"The {marker.word} search description.",
             **taxonomy,
         )
         SectionFactory(briefing=briefing, position=1, body=f"The {marker.word} public text.")
@@ -181,7 +226,14 @@ def build_content():
     pending_change_save(
         briefing=live,
         data=pending_data.data_from(
-            Briefing(**{**_fields(live), "summary": f"Pending {PENDING.word} summary."}),
+            Briefing(
+                **{
+                    **_fields(live),
+                    "summary": f"Pending {PENDING.word} summary.",
+                    "meta_title": f"Pending {PENDING.word} search title",
+                    "meta_description": f"Pending {PENDING.word} search description.",
+                }
+            ),
             sections=[
                 Section(
                     id=s.pk,
@@ -206,8 +258,47 @@ def build_content():
     )
     assert PENDING.word in str(live.pending_change.data)
 
+    # An editor's autosave of the live briefing, made before it was published and never
+    # saved (briefings.autosave): it stays theirs.
+    autosave_write(
+        briefing=live,
+        user=StaffFactory(group="writers"),
+        data=pending_data.data_from(
+            Briefing(
+                **{
+                    **_fields(live),
+                    "title": f"Autosaved {AUTOSAVE.word} title",
+                    "meta_description": f"Autosaved {AUTOSAVE.word} description.",
+                }
+            ),
+            sections=[Section(position=1, body=f"Autosaved {AUTOSAVE.word} text.")],
+            citations=[],
+        ),
+        base_version=live.version - 1,
+    )
+
     briefings_reindex(briefing_ids=list(Briefing.objects.values_list("pk", flat=True)))
     return live, hidden, taxonomy
+
+
+def circle_image():
+    """
+    A library image for the Strategic Circle section, its renditions stored under a
+    folder named by the address marker (the upload's own folder name is random).
+    """
+    image = library_image(
+        title="Member chart",
+        alt_text=f"Chart of the {CIRCLE_IMAGE_ALT.word} queue",
+        caption=f"The {CIRCLE_IMAGE_CAPTION.word} queue by region",
+    )
+    renditions = []
+    for rendition in image.renditions:
+        moved = f"images/{CIRCLE_IMAGE_URL.word}/{rendition['name'].rsplit('/', 1)[1]}"
+        default_storage.save(moved, default_storage.open(rendition["name"]))
+        renditions.append({**rendition, "name": moved})
+    image.renditions = renditions
+    image.save()
+    return image
 
 
 def _fields(briefing):
@@ -233,8 +324,22 @@ def audience_readers():
         starts_at=now - timedelta(days=400),
         ends_at=now - timedelta(days=1),
     )
+    # An application waiting for review changes the lock card's words, not what is read.
+    applicant = membership(tier=Audience.STRATEGIC_CIRCLE)
+    ApplicationFactory(user=applicant, tier=Audience.LEADERSHIP_ALLIANCE)
+    readers["strategic circle, leadership alliance pending"] = applicant
     readers["leadership alliance from tomorrow"] = membership(
         tier=Audience.LEADERSHIP_ALLIANCE, starts_at=now + timedelta(days=1)
+    )
+    # A seat on an organisation's licence reads as its tier; a person their administrator
+    # removed reads the public parts again, everywhere, at once.
+    licence = LicenceFactory(tier=Audience.LEADERSHIP_ALLIANCE, seat_count=2)
+    for name in ("seat holder", "removed seat holder"):
+        readers[name] = organisation_services.seat_take(
+            licence=licence, user=UserFactory(password=NO_PASSWORD), via=Seat.Via.INVITATION
+        ).user
+    organisation_services.seat_remove(
+        seat=readers["removed seat holder"].seats.get(), by=UserFactory(password=NO_PASSWORD)
     )
     # Staff read the public site as their own memberships (none here), whatever their
     # newsroom permissions.
@@ -448,6 +553,8 @@ def test_each_audience_reads_its_own_parts_on_the_briefing_page():
             SOURCE_NOTE,
             HISTORY,
             PENDING,
+            AUTOSAVE,
+            SEARCH_META,
         ):
             assert (marker.word in body) == may_read(audience, marker), (name, marker.place)
 

@@ -28,6 +28,7 @@ from delivery.models import Delivery
 from delivery.newsroom import PREVIEW_READERS
 from members.access import Audience
 from members.selectors import reader_status
+from organisations import services as organisation_services
 from tests.factories import StaffFactory, UserFactory
 from tests.smtp import SMTPServer, mailers
 from tests.test_leak_audit import (
@@ -277,3 +278,25 @@ def test_each_email_preview_in_admin_holds_exactly_that_audiences_parts(content)
     assert not problems, "E-mail previews that do not hold exactly their parts:\n" + "\n".join(
         problems
     )
+
+
+def test_a_seat_removed_between_queueing_and_sending_gets_the_public_version(
+    smtp, tasks_held, content
+):
+    """
+    A seat holder is queued the briefing and a digest; their administrator removes them
+    before the send task runs: both e-mails hold the public parts only.
+    """
+    live, _, _ = content
+    user = email_readers()["seat holder"]
+    assert reader_status(user).audience == Audience.LEADERSHIP_ALLIANCE
+    rows = [briefing_row(user, live), digest_row(user, [live.pk])]
+    assert sending.deliveries_queue(rows) == len(rows)
+    organisation_services.seat_remove(seat=user.seats.get(removed_at=None), by=None)
+
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    assert sending.deliveries_send_batch(ids) == {Delivery.Status.SENT: len(rows)}
+    received = received_by(smtp)[user.email]
+    assert len(received) == 2
+    problems = [p for message in received for p in audit_message("seat", message, Audience.PUBLIC)]
+    assert not problems, "A removed seat holder read gated parts:\n" + "\n".join(problems)

@@ -62,6 +62,8 @@ class BriefingDocument:
     # Fields the parser filled in because the file did not say: an update keeps the
     # stored value of these (re-importing a page export must not move its publish time).
     assumed: set[str] = field(default_factory=set)
+    # lead_image and social_image: slugs of library images, checked when written.
+    images: dict = field(default_factory=dict)
 
     def as_draft(self, reason: str) -> None:
         """

@@ -18,7 +18,7 @@ from members.access import Audience
 def export_queryset():
     return (
         Briefing.objects.order_by("slug")
-        .select_related("category", "region", "topic")
+        .select_related("category", "region", "topic", "lead_image", "social_image")
         .prefetch_related(
             "sections", Prefetch("citations", queryset=Citation.objects.select_related("source"))
         )
@@ -41,6 +41,10 @@ def _front_matter(briefing: Briefing) -> dict:
         term = getattr(briefing, key)
         if term is not None:
             data[key] = term.name
+    for key in ("lead_image", "social_image"):
+        image = getattr(briefing, key)
+        if image is not None:
+            data[key] = image.slug
     _add_fields(data, briefing)
     sources = [_source_entry(citation) for citation in briefing.citations.all()]
     if sources:

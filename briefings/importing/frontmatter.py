@@ -32,6 +32,8 @@ from members.access import Audience
 TEXT_KEYS = {
     "title": "title",
     "summary": "summary",
+    "meta_title": "meta_title",
+    "meta_description": "meta_description",
     "category_rationale": "category_rationale",
     "region_rationale": "region_rationale",
     "signal_focus": "signal_focus",
@@ -62,7 +64,9 @@ CHOICE_KEYS = {
     "operational_relevance": ("operational_relevance", Briefing.Impact),
 }
 TAXONOMY_KEYS = ("category", "region", "topic")
-OTHER_KEYS = ("slug", "published_at", "confidence", "authors", "sources")
+# Slugs of images in the library (briefings.images), checked when the file is written.
+IMAGE_KEYS = ("lead_image", "social_image")
+OTHER_KEYS = ("slug", "published_at", "confidence", "authors", "sources", *IMAGE_KEYS)
 FRONT_MATTER_KEYS = (
     set(TEXT_KEYS) | set(LIST_KEYS) | set(CHOICE_KEYS) | set(TAXONOMY_KEYS) | set(OTHER_KEYS)
 )
@@ -160,6 +164,7 @@ def _read_front_matter(document, data, key_lines, value_nodes, *, path):
         if len(value) > 120:
             reader.fail(key, f"{key} name is longer than 120 characters")
         setattr(document, key, value)
+    document.images = {key: reader.text(key) for key in IMAGE_KEYS if reader.text(key)}
     document.sources = _read_sources(
         data.get("sources"), value_nodes.get("sources"), reader.fail, path
     )

@@ -42,6 +42,8 @@ class FileResult:
     slug: str = ""
     notices: list[str] = field(default_factory=list)
     created_taxonomy: list[str] = field(default_factory=list)
+    # Updated as a live briefing's changes waiting to be published, not its live rows.
+    pending: bool = False
 
 
 @dataclass
@@ -79,6 +81,9 @@ class ReportLine:
             notes = [f"note: {notice}" for notice in result.notices]
             notes += [f"new {term}" for term in result.created_taxonomy]
             text = f"{result.outcome}: {result.slug} ({result.path})"
+            if result.pending:
+                text = f"changes waiting to be published: {result.slug} ({result.path})"
+                notes.insert(0, PENDING_NOTE)
             return cls(result.outcome, text, tuple(notes))
         if result.outcome == "skipped":
             return cls("skipped", f"skipped: {result.path}: {result.message}")
@@ -87,6 +92,11 @@ class ReportLine:
 
 # How the report tells the importer to replace a briefing that exists (the command's way).
 REPLACE_HINT = "use --update to replace it"
+# The report's note on a file kept as a live briefing's changes (writing.holds_as_changes).
+PENDING_NOTE = (
+    "note: it is live and the file says draft or review, so readers still see the published "
+    "version: publish or discard the changes from the briefing's page"
+)
 # The report's note on a file imported as a draft because its uploader may not publish.
 DRAFT_NOTICE = "imported as a draft: only editors can publish (the file says {status})"
 
@@ -211,6 +221,7 @@ class _Importer:
             slug=outcome.briefing.slug,
             notices=document.notices,
             created_taxonomy=outcome.created_taxonomy,
+            pending=outcome.pending,
         )
 
     def _create(self, new, paths, documents, results) -> None:

@@ -15,10 +15,20 @@ from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
+from briefings.images.models import Image
+from briefings.images.references import (
+    images_named,
+    section_html,
+    unknown_message,
+    unknown_references,
+)
 from briefings.importing.documents import BriefingDocument
+from briefings.importing.frontmatter import IMAGE_KEYS
 from briefings.importing.lookups import ImportLookups
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
+from briefings.pending import data as pending_data
+from briefings.pending.workflow import pending_change_save
 from briefings.search import briefings_reindex
 from briefings.services import TAXONOMY_MODELS
 
@@ -58,6 +68,8 @@ class SaveOutcome:
     briefing: Briefing
     created: bool
     created_taxonomy: list[str] = field(default_factory=list)
+    # Kept as the live briefing's changes waiting to be published (briefings.pending).
+    pending: bool = False
 
 
 # Fields a document fully describes: an update resets the ones it leaves out.
@@ -170,6 +182,7 @@ def briefing_prepare(
         )
         raise DocumentInvalid(messages) from None
     sections = _sections(briefing, document)
+    _assign_images(briefing, document)
     # An update of a briefing that is live already stays live as the file says: the checks
     # guard the step onto the site (a test pins that such an update may clear fields).
     if briefing.status in Briefing.LIVE_STATUSES and not was_live:
@@ -208,14 +221,33 @@ def _assign_terms(briefing: Briefing, document: BriefingDocument, lookups) -> li
     return created_taxonomy
 
 
+def _assign_images(briefing: Briefing, document: BriefingDocument) -> None:
+    """The lead and social images the file names (by slug); an unknown one fails the file."""
+    found = {}
+    if document.images:
+        found = {i.slug: i for i in Image.objects.filter(slug__in=document.images.values())}
+    for key in IMAGE_KEYS:
+        slug = document.images.get(key, "")
+        if slug and slug not in found:
+            raise DocumentInvalid(f"{key}: {unknown_message([slug])}")
+        setattr(briefing, key, found.get(slug))
+
+
 def _sections(briefing: Briefing, document: BriefingDocument) -> list[Section]:
+    """The sections, with the library images they place: an unknown one fails the file."""
+    images = images_named(section.body for section in document.sections)
+    for section in document.sections:
+        unknown = unknown_references(section.body, images)
+        if unknown:
+            where = f"line {section.line}: " if section.line else ""
+            raise DocumentInvalid(f"{where}{unknown_message(unknown)}")
     return [
         Section(
             briefing=briefing,
             position=position,
             heading=section.heading,
             body=section.body,
-            body_html=render_markdown(section.body),
+            body_html=section_html(section.body, images),
             audience=section.audience,
         )
         for position, section in enumerate(document.sections)
@@ -292,6 +324,8 @@ def save_document(*, document, update, lookups, by=None) -> SaveOutcome:
         and not workflow.can_publish(by)
     ):
         raise ReplaceRefused(existing)
+    if by is not None and existing is not None and holds_as_changes(existing, document):
+        return _save_as_pending_change(document=document, existing=existing, lookups=lookups, by=by)
     prepared = briefing_prepare(document=document, existing=existing, lookups=lookups, by=by)
     briefing = prepared.briefing
     lookups.write_terms()
@@ -302,6 +336,47 @@ def save_document(*, document, update, lookups, by=None) -> SaveOutcome:
     parts_write(prepared=[prepared], lookups=lookups)
     return SaveOutcome(
         briefing=briefing, created=existing is None, created_taxonomy=prepared.created_taxonomy
+    )
+
+
+def holds_as_changes(existing: Briefing, document: BriefingDocument) -> bool:
+    """
+    Whether an upload from admin over `existing` becomes its pending change rather than
+    its rows: it is live (published or scheduled) and the file says draft or review, so
+    it asks for changes, not for what readers see to change now. A file that says
+    published or scheduled replaces it live, as the editor who ticked "Replace" asked
+    (writers' files say draft by then, and may not replace a live briefing at all).
+    """
+    return (
+        existing.status in Briefing.LIVE_STATUSES
+        and document.fields.get("status") in workflow.WRITER_STATUSES
+    )
+
+
+def _save_as_pending_change(*, document, existing, lookups, by) -> SaveOutcome:
+    """
+    Keep the document as `existing`'s changes waiting to be published, as the change form
+    would (briefings.pending): the live rows, search, feeds and caches stay as they are.
+    New taxonomy terms and sources are written, since the changes name them by id.
+    """
+    briefing = Briefing.objects.get(pk=existing.pk)  # changed in memory only
+    prepared = briefing_prepare(document=document, existing=briefing, lookups=lookups, by=by)
+    if "published_at" not in document.fields:
+        briefing.published_at = existing.published_at  # a draft file's: the live time stands
+    lookups.write_terms()
+    new_sources = {id(c.source): c.source for c in prepared.citations if c.source.pk is None}
+    Source.objects.bulk_create(new_sources.values())
+    for citation in prepared.citations:
+        citation.source_id = citation.source.pk
+    data = pending_data.data_from(
+        briefing, sections=prepared.sections, citations=prepared.citations
+    )
+    pending_change_save(briefing=existing, data=data, by=by)
+    return SaveOutcome(
+        briefing=existing,
+        created=False,
+        created_taxonomy=prepared.created_taxonomy,
+        pending=True,
     )
 
 

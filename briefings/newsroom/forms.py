@@ -10,7 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from briefings import revisions, slugs, workflow
+from briefings import revisions, seo, slugs, workflow
+from briefings.images.references import images_named, unknown_message, unknown_references
 from briefings.models import Briefing, Citation, Section, Source
 from briefings.newsroom import conflict
 from members import access
@@ -71,9 +72,20 @@ class SectionForm(PartForm):
                 f"Who may read this section. {audience_help()} Readers below it never "
                 "receive the text; they see a lock card for the tier instead."
             ),
-            "body": "Markdown. Only readers in the audience above receive it.",
+            "body": (
+                "Markdown. Only readers in the audience above receive it, images placed "
+                "here included (paste an image's snippet from the image library: "
+                "![](image:its-slug))."
+            ),
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 80})}
+
+    def clean_body(self):
+        body = self.cleaned_data.get("body", "")
+        unknown = unknown_references(body, images_named([body]))
+        if unknown:
+            raise forms.ValidationError(unknown_message(unknown), code="unknown_image")
+        return body
 
 
 class CitationForm(PartForm):
@@ -121,6 +133,16 @@ class BriefingForm(forms.ModelForm):
             "slug": "The page's address. Leave empty to make one from the title.",
             "summary": "Public: the standfirst under the title, in lists, feeds and search.",
             "authors": "Public byline: names separated by commas.",
+            "meta_title": (
+                "Public: the page's title in search results and on share cards, instead of "
+                f"the headline and the site's name. About {seo.TITLE_GUIDE} characters show "
+                "in search results."
+            ),
+            "meta_description": (
+                "Public: the description in search results and on share cards, instead of "
+                f"the summary. About {seo.DESCRIPTION_GUIDE} characters show in search "
+                "results."
+            ),
             "category": "Public. The breadcrumb and the category coverage page.",
             "region": "Public. The region coverage page.",
             "topic": "Public. The topic coverage page.",
@@ -163,6 +185,7 @@ class BriefingForm(forms.ModelForm):
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
+            "meta_description": forms.Textarea(attrs={"rows": 3}),
             "reporting_summary": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from briefings.autosave import autosave_for
 from briefings.models import Section
 from briefings.newsroom import history
 from briefings.newsroom.preview import BriefingPreviewView, preview_view
@@ -59,30 +60,71 @@ def holds(request, briefing) -> bool:
 # --- The change form -------------------------------------------------------------------
 
 
-def opening_form(request, briefing, form_class):
-    """The form class, opening with the pending change's values when there is one."""
+RESTORE_AUTOSAVE = "restore"  # ?autosave=restore: open the form with one's own autosave
+
+
+def own_autosave(request, briefing):
+    """The editor's own autosave of the briefing (briefings.autosave), read once per request."""
+    if briefing is None or briefing.pk is None:
+        return None
+    cache = request.__dict__.setdefault("_own_autosaves", {})
+    if briefing.pk not in cache:
+        cache[briefing.pk] = autosave_for(briefing, request.user)
+    return cache[briefing.pk]
+
+
+def opens_with_autosave(request, briefing) -> bool:
+    """
+    The form opens with the editor's autosave when nothing was saved since it was made,
+    or when they ask to restore it (then from the version it was typed on, so saving it
+    meets the edit-conflict check).
+    """
+    autosave = own_autosave(request, briefing)
+    return (
+        request.method == "GET"
+        and autosave is not None
+        and (autosave.is_current(briefing) or request.GET.get("autosave") == RESTORE_AUTOSAVE)
+    )
+
+
+def opening_data(request, briefing) -> tuple[dict, int | None] | None:
+    """The values the form opens with instead of the rows, and the version they start from."""
+    if request.method != "GET":
+        return None
+    if opens_with_autosave(request, briefing):
+        autosave = own_autosave(request, briefing)
+        return autosave.data, autosave.base_version
     change = change_of(request, briefing)
-    if request.method != "GET" or change is None:
+    if change is not None:
+        return change.data, None
+    return None
+
+
+def opening_form(request, briefing, form_class):
+    """The form class, opening with the pending change's (or an autosave's) values."""
+    opening = opening_data(request, briefing)
+    if opening is None:
         return form_class
+    data, base_version = opening
+    initial = pending_data.form_initial(data)
+    if base_version is not None:
+        initial["base_version"] = base_version
 
     class PendingChangeForm(form_class):
         def __init__(self, *args, **kwargs):
             # The form's values, not the briefing's: the page around it (its address,
             # its publishing state) still tells what is live.
             if not args and kwargs.get("data") is None:
-                kwargs["initial"] = {
-                    **(kwargs.get("initial") or {}),
-                    **pending_data.form_initial(change.data),
-                }
+                kwargs["initial"] = {**(kwargs.get("initial") or {}), **initial}
             super().__init__(*args, **kwargs)
 
     return PendingChangeForm
 
 
 def formset_kwargs(request, briefing, inline, kwargs: dict) -> dict:
-    change = change_of(request, briefing)
-    if request.method == "GET" and change is not None:
-        kwargs["pending"] = pending_data.form_rows(change.data, inline.model, briefing)
+    opening = opening_data(request, briefing)
+    if opening is not None:
+        kwargs["pending"] = pending_data.form_rows(opening[0], inline.model, briefing)
     return kwargs
 
 

@@ -12,8 +12,16 @@ without one goes after the others. Publishing, previewing and comparing all star
 from dataclasses import dataclass, field
 
 from briefings import revisions
+from briefings.images.references import images_named, section_html
 from briefings.markdown import render_markdown
-from briefings.models import Briefing, Citation, Section, Source, gated_annotation
+from briefings.models import (
+    Briefing,
+    Citation,
+    Section,
+    Source,
+    gated_annotation,
+)
+from briefings.outline import gated_outline_annotations
 from members import access
 
 # Everything the change form edits: the content, the address and the publish time.
@@ -57,9 +65,12 @@ def fields_applied(briefing: Briefing, data: dict) -> list[str]:
     for name in FIELDS:
         model_field = Briefing._meta.get_field(name)
         value = model_field.to_python(values.get(model_field.attname))
-        model = revisions.TAXONOMY.get(name)
+        model = revisions.FOREIGN_KEYS.get(name)
         if model is not None and value is not None and not model.objects.filter(pk=value).exists():
-            warnings.append(f"The {name} chosen in the changes has been deleted; it is now empty.")
+            warnings.append(
+                f"The {name.replace('_', ' ')} chosen in the changes has been deleted; "
+                "it is now empty."
+            )
             value = None
         setattr(briefing, model_field.attname, value)
     return warnings
@@ -78,9 +89,10 @@ def form_initial(data: dict) -> dict:
 
 def sections_of(data: dict, briefing: Briefing) -> list[Section]:
     sections = []
+    images = images_named(row["body"] for row in data["sections"])
     for row in data["sections"]:
         section = Section(briefing=briefing, **row)
-        section.body_html = render_markdown(section.body)
+        section.body_html = section_html(section.body, images)
         sections.append(section)
     return sections
 
@@ -162,6 +174,10 @@ def reader_copy(briefing: Briefing, data: dict, *, audience) -> Briefing:
     pending = pending_briefing(briefing, data)
     for tier in access.TIERS:
         setattr(briefing, gated_annotation(tier), any(s.audience == tier for s in pending.sections))
+        at_tier = [s for s in pending.sections if s.audience == tier]
+        count_name, length_name = gated_outline_annotations(tier)
+        setattr(briefing, count_name, len(at_tier))
+        setattr(briefing, length_name, sum(len(s.body or "") for s in at_tier))
     briefing.has_source_notes = any(c.note for c in pending.citations)
     if not hasattr(briefing, "_prefetched_objects_cache"):
         briefing._prefetched_objects_cache = {}

@@ -26,7 +26,7 @@ SNIPPET_WORDS = 30
 # audience: that was most of an import's database time. Each document's vector is that
 # shared vector followed by its own readable rest (`extra`); its stored body keeps the
 # reading order, for snippets. Its `pairs` (neighbouring lexemes, for phrases: migration
-# 0014) are the shared vector's, worked out once per briefing too, with the rest's and the
+# 0018) are the shared vector's, worked out once per briefing too, with the rest's and the
 # pair where the two meet: the pairs of the whole vector, for a third of the work.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
@@ -133,7 +133,7 @@ ORDER BY b.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
 # narrowed by those pairs, through their GIN index: checking the phrase's positions in
 # every document that has its words read most of the archive when the words were common
 # and the phrase was not. The pairs come from the phrase's own vector, as the documents'
-# do from theirs (`briefings_lexeme_pairs`, migration 0014). Lexemes hold no quote or
+# do from theirs (`briefings_lexeme_pairs`, migration 0018). Lexemes hold no quote or
 # backslash; they are escaped for the tsquery all the same.
 _PHRASE_PAIRS_SQL = r"""
 WITH placed AS (
@@ -193,12 +193,17 @@ _HEADLINE_OPTIONS = (
     f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
     f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
 )
-_SNIPPET_SQL = """(
-SELECT ts_headline(%(config)s::regconfig, substr(d.body, greatest(1, coalesce(least(
+# The stretch is cut from the body with a space added at each end and one character more
+# on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
+# "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
+_SNIPPET_SQL = r"""(
+SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
+    substr(' ' || d.body || ' ', greatest(1, coalesce(least(
         nullif(strpos(d.body, %(word)s), 0),
         nullif(strpos(d.body, initcap(%(word)s)), 0),
         nullif(strpos(d.body, upper(%(word)s)), 0)),
-    strpos(lower(d.body), %(word)s)) - %(before)s), %(length)s), {query}, %(options)s)
+    strpos(lower(d.body), %(word)s)) - %(before)s), %(length)s + 2),
+    '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
 FROM {documents} d WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
 )"""
 

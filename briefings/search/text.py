@@ -72,11 +72,28 @@ def _window(body: str, text: str, width: int = 220) -> str:
     hits = [(lowered.find(term.lower()), term) for term in wanted]
     hits = [(at, term) for at, term in hits if at >= 0]
     if not hits:
-        return body[:width] + (" …" if len(body) > width else "")
+        end = _word_end(body, width)
+        return body[:end].rstrip() + (" …" if end < len(body) else "")
     at, _ = min(hits)
-    start = max(0, at - width // 3)
-    end = min(len(body), start + width)
-    excerpt = body[start:end]
+    start = _word_start(body, max(0, at - width // 3), at)
+    end = _word_end(body, min(len(body), start + width))
+    excerpt = body[start:end].strip()
     pattern = "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
     marked = re.sub(pattern, lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", excerpt, flags=re.I)
     return ("… " if start else "") + marked + (" …" if end < len(body) else "")
+
+
+def _word_start(body: str, start: int, limit: int) -> int:
+    """`start`, or past the piece of a word it cuts through (never past `limit`)."""
+    if start == 0 or body[start - 1].isspace():
+        return start
+    space = next((i for i in range(start, limit) if body[i].isspace()), None)
+    return limit if space is None else space + 1
+
+
+def _word_end(body: str, end: int) -> int:
+    """`end`, or back before the piece of a word it cuts through."""
+    if end >= len(body) or body[end].isspace():
+        return end
+    space = body.rfind(" ", 0, end)
+    return end if space <= 0 else space

@@ -77,8 +77,40 @@ def briefing_jsonld(context, briefing):
         site_url=request.build_absolute_uri(reverse("briefings:home")),
         part_audiences=parts,
         shown_gated=shown,
+        image=seo.share_image(briefing, absolute=request.build_absolute_uri),
     )
     return seo.json_ld_script(data)
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, briefing=None):
+    """The share card's image (seo.share_image), its address made absolute for crawlers."""
+    request = context.get("request")
+
+    def absolute(path):
+        if request is None:
+            return settings.SITE_URL + path
+        try:
+            return request.build_absolute_uri(path)
+        except DisallowedHost:
+            return settings.SITE_URL + path
+
+    return seo.share_image(briefing or None, absolute=absolute)
+
+
+@register.simple_tag
+def seo_page_title(briefing):
+    return seo.page_title(briefing)
+
+
+@register.simple_tag
+def seo_share_title(briefing):
+    return seo.share_title(briefing)
+
+
+@register.simple_tag
+def seo_description(briefing):
+    return seo.description(briefing)
 
 
 @register.simple_tag

@@ -5,7 +5,8 @@ from django.urls import reverse
 from briefings.models import Briefing
 from briefings.revisions import CONTENT_FIELDS
 
-TAXONOMY = {"category", "region", "topic"}
+# Foreign keys: the form posts their ids.
+TAXONOMY = {"category", "region", "topic", "lead_image", "social_image"}
 
 
 def change_url(briefing) -> str:

@@ -45,7 +45,7 @@ def test_reader_briefing_for_each_audience(briefing):
         Audience.STRATEGIC_CIRCLE,
         Audience.LEADERSHIP_ALLIANCE,
     ]
-    assert {c.action for c in public.lock_cards} == {LockAction.JOIN}
+    assert [c.action for c in public.lock_cards] == [LockAction.JOIN, LockAction.APPLY]
     assert public.citations[0].note_html == ""
 
     circle = briefing_for_reader(
@@ -63,7 +63,9 @@ def test_reader_briefing_for_each_audience(briefing):
         LockAction.APPLY,
         "Apply for Leadership Alliance",
     )
-    assert card.url == "/membership/leadership-alliance/?next=%2Fbriefings%2Fx%2F"
+    assert card.url == (
+        f"/membership/leadership-alliance/?next=%2Fbriefings%2Fx%2F&from={briefing.pk}%3Aleadership-alliance"
+    )
     assert card.sign_in_url == ""
 
     alliance = briefing_for_reader(

@@ -631,3 +631,42 @@ def test_a_reindex_shows_in_kept_results_at_once(client):
     section.save()
     briefings_reindex(briefing_ids=[briefing.pk])
     assert results(search(client, q="saffron")) == [briefing.slug]
+
+
+SNIPPET_PROSE = (
+    "Operators commissioned substations, negotiated interconnection agreements and "
+    "reported delayed milestones across several transmission corridors while lenders "
+    "waited. "
+)
+
+
+@pytest.mark.parametrize("offset", range(12))
+def test_snippets_are_cut_at_word_boundaries(client, offset):
+    """
+    However far into the text the searched word is, the snippet starts and ends on whole
+    words ("… ed milestones" was a cut through "delayed").
+    """
+    briefing = BriefingFactory(title="Grid works", summary="Who builds what.")
+    body = "x" * offset + " " + SNIPPET_PROSE * 4 + "The quokkagrid contract was signed. "
+    body += SNIPPET_PROSE * 6
+    SectionFactory(briefing=briefing, body=body)
+    briefing_reindex(briefing=briefing)
+    snippet = snippet_html(search(client, q="quokkagrid"))
+    assert "<mark>quokkagrid</mark>" in snippet
+    words = set(re.findall(r"[A-Za-z]+", f"Grid works. Who builds what. {body}"))
+    text = re.sub(r"</?mark>", "", snippet)
+    for word in re.findall(r"[A-Za-z]+", text):
+        assert word in words, (word, text)
+
+
+def test_the_sqlite_window_keeps_whole_words():
+    from briefings.search.text import _window
+
+    body = "Lenders reported delayed milestones " * 20 + "and the quokkagrid deal " * 3
+    body += "closed after commissioned substations came online " * 20
+    excerpt = _window(body, "quokkagrid")
+    assert excerpt.startswith("… ") and excerpt.endswith(" …")
+    inner = excerpt[2:-2].replace(MARK_START, "").replace(MARK_STOP, "")
+    words = set(body.split())
+    assert all(word in words for word in inner.split()), inner
+    assert _window("Lenders reported delayed milestones " * 20, "absent").endswith("milestones …")

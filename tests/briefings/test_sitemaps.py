@@ -75,7 +75,7 @@ def test_robots_txt_keeps_crawlers_out_of_accounts_admin_and_search(client):
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
-    for path in ("/accounts/", "/account/", "/admin/", "/search"):
+    for path in ("/accounts/", "/account/", "/admin/", "/search", "/team/"):
         assert f"Disallow: {path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert "Disallow: /" not in lines

@@ -51,7 +51,7 @@ def sign_up_with_code(page, email: str):
 
 def sign_in_with_password(page, email: str, password: str = PASSWORD):
     """On the sign-in page: e-mail address and password, then allauth's submit button."""
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.locator("form.auth-form button[type=submit]").click()
 

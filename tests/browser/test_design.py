@@ -118,7 +118,7 @@ def test_lock_cards_invite_rather_than_warn(site, page):
     assert red > blue and green > blue and min(red, green) > 200
     border = rgb(page.eval_on_selector(".lock-panel", "el => getComputedStyle(el).borderTopColor"))
     assert not (border[0] > 150 and border[1] < 90 and border[2] < 90), "red, like an error"
-    join = page.get_by_role("link", name="Join Strategic Circle")
+    join = page.locator(".lock-card").get_by_role("link", name="Join Strategic Circle")
     assert rgb(
         page.eval_on_selector(".lock-card .button", "el => getComputedStyle(el).backgroundColor")
     ) == (18, 50, 90)
@@ -167,17 +167,24 @@ def test_header_nav_fits_one_line_on_a_phone(site, phone_page):
     assert len(tops) == 1, tops
 
 
-def test_on_a_phone_the_article_comes_before_the_fact_file(site, phone_page):
+def test_on_a_phone_the_fact_file_comes_before_the_lock_cards(site, phone_page):
     phone_page.goto(SEED)
+    article = phone_page.locator(".briefing__body").first.bounding_box()
     fact_file = phone_page.locator(".fact-file").bounding_box()
     member = phone_page.locator(".member-briefing").bounding_box()
-    assert fact_file["y"] > member["y"] + member["height"]
+    # What anyone may read, then the fact file (Impact and Confidence before the offer),
+    # then the member briefing and its lock cards, then the way onwards.
+    assert fact_file["y"] >= article["y"] + article["height"]
+    assert member["y"] >= fact_file["y"] + fact_file["height"]
+    impact = phone_page.locator(".classification dt", has_text="Confidence").bounding_box()
+    lock_card = phone_page.locator(".lock-card").first.bounding_box()
+    assert impact["y"] < lock_card["y"]
     back = phone_page.locator(".briefing__footer").bounding_box()
-    assert back["y"] > fact_file["y"] + fact_file["height"]
+    assert back["y"] > member["y"] + member["height"]
     # The page's own order is the one on screen, so a keyboard or a screen reader meets
-    # the article, then the fact file, then the way onwards, as the eye does.
+    # the article, then the fact file, then the lock cards, as the eye does.
     in_page_order = phone_page.evaluate(
-        """() => [".briefing__body", ".fact-file", ".briefing__footer"]
+        """() => [".briefing__body", ".fact-file", ".member-briefing", ".briefing__footer"]
             .map(s => document.querySelector(s))
             .every((el, i, all) => i === 0 ||
                 all[i - 1].compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)"""
@@ -235,10 +242,10 @@ def test_reading_and_signing_in_without_javascript(site, chromium, live_server):
     )
     page.goto(site["briefing"])
     assert page.get_by_role("heading", name="The fact").is_visible()
-    assert page.get_by_role("link", name="Join Strategic Circle").is_visible()
+    assert page.locator(".lock-card").get_by_role("link", name="Join Strategic Circle").is_visible()
     assert CIRCLE_TEXT not in page.content()
     page.get_by_role("link", name="Already a member? Sign in").first.click()
-    page.get_by_label("Email").fill(site["member"].email)
+    page.get_by_label("E-mail address").fill(site["member"].email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form.auth-form button[type=submit]").click()
     page.wait_for_load_state()

@@ -41,12 +41,12 @@ def join_and_read(page):
     page.goto(path)
     assert "Quokkacirclemarker" not in page.content()
     # The Strategic Circle lock card's button.
-    page.get_by_role("link", name="Join Strategic Circle").click()
+    page.locator(".lock-card").get_by_role("link", name="Join Strategic Circle").click()
     page.wait_for_url(re.compile(r"/accounts/signup/\?next="))
     sign_up_with_code(page, "new.member@example.org")
     assert len(mail.outbox) == 1
 
-    page.wait_for_url(f"**{path}")
+    page.wait_for_url(f"**{path}#unlocked-strategic-circle")
     body = page.content()
     assert "Quokkacirclemarker" in body
     assert "Narwhalalliancemarker" not in body

@@ -104,7 +104,7 @@ def test_reader_on_a_phone_joins_from_a_lock_card_and_reads_on(fresh, phone_page
     page.get_by_label("Code").fill(code_sent_to("phone.reader@example.org"))
     page.get_by_role("button", name=re.compile("Confirm|Verify", re.I)).click()
 
-    page.wait_for_url(f"**{path}")
+    page.wait_for_url(f"**{path}#unlocked-strategic-circle")
     main = page.locator("main").inner_text()
     assert CIRCLE_TEXT in main
     assert ALLIANCE_TEXT not in page.content()
@@ -137,7 +137,7 @@ def test_member_applies_a_manager_approves_and_the_member_reads_alliance_section
     page.wait_for_url(f"**{path}")
     assert CIRCLE_TEXT in page.locator("main").inner_text()
     assert ALLIANCE_TEXT not in page.content()
-    page.get_by_role("link", name="Apply for Leadership Alliance").click()
+    page.locator(".lock-card").get_by_role("link", name="Apply for Leadership Alliance").click()
     page.wait_for_url("**/membership/leadership-alliance/?next=*")
     assert no_horizontal_scroll(page)
     page.get_by_label("Name").fill("Ada Example")
@@ -246,7 +246,7 @@ def test_reading_by_keyboard_alone(fresh, page):
     assert skip["href"] == "#main"
     page.keyboard.press("Enter")
     assert active(page)["id"] == "main"
-    tab_until(page, lambda element: element["text"] == "Join Strategic Circle", limit=30)
+    tab_until(page, lambda element: element["text"] == "Join Strategic Circle free", limit=30)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/accounts/signup/\?next="))
     assert problems(page) == []

@@ -20,7 +20,7 @@ def test_member_pages_are_accessible(phone_page):
         assert violations(page) == [], path
 
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("E-mail address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form.auth-form button[type=submit]").click()
     page.wait_for_load_state()

@@ -15,16 +15,18 @@ from tests.factories import StaffFactory, ready_briefing
 
 LIVE_TEXT = "Public text."
 NEW_TEXT = "The terminal now runs every crane remotely."
+NEW_META = "How one terminal moved every crane to remote control."
 
 
-def public_text(chromium, live_server, briefing) -> str:
+def public_text(chromium, live_server, briefing, *, with_description=False):
     context, reader = open_page(chromium, live_server, viewport=DESKTOP)
     response = reader.goto(briefing.get_absolute_url())
     assert response.status == 200
     text = reader.locator("main").inner_text()
+    description = reader.locator("meta[name='description']").get_attribute("content")
     assert reader.console_errors == []
     context.close()
-    return text
+    return (text, description) if with_description else text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,11 +35,14 @@ def test_a_writers_changes_reach_readers_only_when_an_editor_publishes_them(chro
     writer = StaffFactory(group="writers")
     briefing = ready_briefing(title="Harbour cranes go remote", published_at=None)
     workflow.briefing_publish(briefing=briefing, by=editor, at=timezone.now())
-    assert LIVE_TEXT in public_text(chromium, live_server, briefing)
+    text, description = public_text(chromium, live_server, briefing, with_description=True)
+    assert LIVE_TEXT in text and description == briefing.summary
 
     context, page = signed_in_page(chromium, live_server, writer)
     page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
     page.fill("#id_sections-0-body", NEW_TEXT)
+    page.fill("#id_meta_description", NEW_META)
+    assert page.locator("[data-preview='result-description']").inner_text() == NEW_META
     page.get_by_role("button", name="Save and submit changes for review").click()
     page.wait_for_url("**/change/")
     assert "submitted for review" in page.locator(".messagelist").inner_text()
@@ -46,8 +51,9 @@ def test_a_writers_changes_reach_readers_only_when_an_editor_publishes_them(chro
     assert page.console_errors == []
     context.close()
 
-    text = public_text(chromium, live_server, briefing)
+    text, description = public_text(chromium, live_server, briefing, with_description=True)
     assert LIVE_TEXT in text and NEW_TEXT not in text
+    assert description == briefing.summary
 
     context, page = signed_in_page(chromium, live_server, editor)
     page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
@@ -56,6 +62,15 @@ def test_a_writers_changes_reach_readers_only_when_an_editor_publishes_them(chro
     page.goto(preview.get_attribute("href"))
     assert NEW_TEXT in page.locator("main").inner_text()
     assert "changes not yet published" in page.locator(".preview-banner").inner_text()
+    assert page.locator("meta[name='description']").get_attribute("content") == NEW_META
+
+    # The e-mail members would get once the changes are published.
+    page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
+    email_preview = page.get_by_role("link", name="Preview changes: e-mail")
+    page.goto(email_preview.get_attribute("href"))
+    assert "With the changes not yet published" in page.locator("#content").inner_text()
+    email = page.frame_locator("iframe.newsroom-email").locator("body")
+    assert NEW_TEXT in email.inner_text() and LIVE_TEXT not in email.inner_text()
 
     page.goto(f"/admin/briefings/briefing/{briefing.pk}/change/")
     page.get_by_role("link", name="Compare with what is live").click()
@@ -67,5 +82,6 @@ def test_a_writers_changes_reach_readers_only_when_an_editor_publishes_them(chro
     assert page.console_errors == []
     context.close()
 
-    text = public_text(chromium, live_server, briefing)
+    text, description = public_text(chromium, live_server, briefing, with_description=True)
     assert NEW_TEXT in text and LIVE_TEXT not in text
+    assert description == NEW_META

@@ -28,6 +28,7 @@ from tests.factories import (
     SourceFactory,
     UserFactory,
     gated_briefing,
+    library_image,
     members_migration_data,
 )
 
@@ -92,8 +93,11 @@ def build_site():
     cache.clear()
     members_migration_data()
     ports = CategoryFactory(name="Ports")
+    # Images in the page, its cards and a member's section: their markup is checked too.
+    crane = library_image(title="Crane", alt_text="A remote-controlled crane at night")
     briefing = gated_briefing(
         signal_brief=True,
+        lead_image=crane,
         title="Harbour cranes go remote",
         slug="harbour-cranes-go-remote",
         summary="Ports automate the night shift.",
@@ -101,7 +105,7 @@ def build_site():
         category_rationale="Port operators buy the cranes.",
         authors="Ada Example, Grace Example",
         public="Remote cranes now run the **night shift** at two ports.\n\n- one\n- two",
-        circle="Trend context for Strategic Circle members.",
+        circle="Trend context for Strategic Circle members.\n\n![](image:crane)",
         alliance="What could go wrong, for Leadership Alliance members.",
         source=SourceFactory(title="Port authority statement", published_on=date(2026, 3, 2)),
         note="Confirmed by the operator's *own* filing.",

@@ -308,3 +308,24 @@ def test_logs_are_json_lines_without_query_strings(site):
     assert login["status"] == 200
     assert login["user"] == "anonymous"
     assert login["duration_ms"] > 0
+
+
+def test_image_renditions_are_served_by_the_site_itself_and_originals_never(cluster, tmp_path):
+    media = tmp_path / "media"
+    (media / "images" / "Q7rT2x").mkdir(parents=True)
+    (media / "images" / "Q7rT2x" / "480.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
+    (media / "image-originals").mkdir()
+    (media / "image-originals" / "Q7rT2x.jpg").write_bytes(b"\xff\xd8\xff")
+    server = start_site(cluster, tmp_path, MEDIA_ROOT=str(media))
+    try:
+        response = server.get("/media/images/Q7rT2x/480.webp")
+        assert response.status == 200
+        assert response.headers["content-type"] == "image/webp"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "content-security-policy" in response.headers
+        assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+        assert response.body.startswith("RIFF")
+        assert server.get("/media/image-originals/Q7rT2x.jpg").status == 404
+        assert server.get("/media/images/Q7rT2x/../../image-originals/Q7rT2x.jpg").status == 404
+    finally:
+        server.stop()

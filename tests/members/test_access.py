@@ -133,7 +133,8 @@ def test_tiers_that_unlock_give_one_lock_card_per_tier_that_reveals_more(audienc
 
 def test_lock_actions_match_who_the_reader_is():
     assert access.lock_action(CIRCLE, is_authenticated=False) == LockAction.JOIN
-    assert access.lock_action(ALLIANCE, is_authenticated=False) == LockAction.JOIN
+    # A tier the publisher grants is applied for, signed in or not (issue 20).
+    assert access.lock_action(ALLIANCE, is_authenticated=False) == LockAction.APPLY
     assert access.lock_action(CIRCLE, is_authenticated=True) == LockAction.JOIN
     assert access.lock_action(ALLIANCE, is_authenticated=True) == LockAction.APPLY
     assert (

@@ -2,6 +2,7 @@
 
 from members import access
 from members.access import Audience, LockAction
+from members.offers import lock_offer
 
 
 def test_a_public_part_is_in_every_search_document():
@@ -22,9 +23,10 @@ def test_source_notes_are_only_in_the_documents_of_readers_of_source_notes():
     assert Audience.PUBLIC not in holding
 
 
-def test_only_joining_an_open_tier_leads_to_signing_up():
+def test_only_joining_an_open_tier_signed_out_leads_to_signing_up():
     for tier in access.TIERS:
         for action in LockAction:
-            expected = tier in access.OPEN_TIERS and action == LockAction.JOIN
-            assert access.lock_card_signs_up(tier, action) == expected
-    assert not access.lock_card_signs_up(Audience.LEADERSHIP_ALLIANCE, LockAction.JOIN)
+            for signed_in in (False, True):
+                offer = lock_offer(tier, action=action, name=tier.label, is_authenticated=signed_in)
+                expected = tier in access.OPEN_TIERS and action == LockAction.JOIN
+                assert offer.signs_up == (expected and not signed_in)

@@ -1,9 +1,13 @@
 """Single-use, expiring invitation links that grant a tier on sign-up or sign-in."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -252,3 +256,31 @@ def test_a_link_opened_long_ago_in_this_browser_is_forgotten(client, manager, mo
     monkeypatch.setattr("members.adapter.time.time", lambda: later)
     client.post(reverse("account_login"), {"login": invitee.email, "password": PASSWORD})
     assert not invitee.memberships.filter(tier=Audience.LEADERSHIP_ALLIANCE).exists()
+
+
+def title_of(response) -> str:
+    return html.unescape(re.search(r"<title>(.*?)</title>", response.content.decode()).group(1))
+
+
+def test_an_invitation_to_the_leadership_alliance_leads_to_a_page_about_it(client, manager):
+    _invitation, url = invite(manager)
+    page = client.get(path_of(url))
+    assert title_of(page) == f"Your invitation to the Leadership Alliance · {settings.SITE_NAME}"
+    signup = client.get(f"{reverse('account_signup')}?next={path_of(url)}")
+    body = signup.content.decode()
+    assert title_of(signup) == (
+        f"Accept your invitation to the Leadership Alliance · {settings.SITE_NAME}"
+    )
+    assert "Strategic Circle" not in body.split("<main", 1)[1].split("</main>")[0]
+    assert "invitee@example.org" in body
+    assert "Leadership Alliance · by invitation" in body
+    # Without the invitation (another browser), sign-up is joining the free tier.
+    other = Client()
+    assert title_of(other.get(reverse("account_signup"))).startswith("Join Strategic Circle")
+
+
+def test_a_used_or_withdrawn_invitation_leaves_sign_up_as_it_is(client, manager):
+    invitation, url = invite(manager)
+    client.get(path_of(url))
+    services.invitation_revoke(invitation=invitation)
+    assert title_of(client.get(reverse("account_signup"))).startswith("Join Strategic Circle")

@@ -1,5 +1,6 @@
 """Joining and signing in bring the reader back to the briefing, unlocked."""
 
+import io
 import re
 
 import pytest
@@ -160,4 +161,76 @@ def test_the_header_sign_in_link_comes_back_to_the_page(client, gated_briefing):
     assert (
         'href="/accounts/login/?next='
         not in client.get(reverse("account_signup")).content.decode().split("</header>")[0]
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tier", ["strategic-circle", "leadership-alliance"])
+def test_a_member_made_by_grant_membership_signs_in_with_one_code(client, gated_briefing, tier):
+    """
+    `grant_membership` makes the account; the first sign-in by code both proves the address
+    and signs the member in: no second code, and back on the briefing, unlocked.
+    """
+    from django.core.management import call_command
+
+    call_command("grant_membership", "granted@example.org", tier, stdout=io.StringIO())
+    briefing_url = gated_briefing.get_absolute_url()
+    response = client.post(
+        f"{reverse('account_request_login_code')}?next={briefing_url}",
+        {"email": "granted@example.org"},
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    response = client.post(response["Location"], {"code": code_from(mail.outbox[0])})
+    assert response.status_code == 302
+    assert response["Location"] == briefing_url
+    assert len(mail.outbox) == 1, "asked for a second code"
+    assert CIRCLE_MARKER in client.get(briefing_url).content.decode()
+    assert client.get(reverse("members:account")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["code", "password"])
+def test_signing_in_does_not_add_a_signup_row_beside_a_granted_membership(client, how):
+    from django.core.management import call_command
+
+    call_command(
+        "grant_membership", "granted@example.org", "strategic-circle", stdout=io.StringIO()
+    )
+    user = Membership.objects.get().user
+    if how == "password":
+        user.set_password(PASSWORD)
+        user.save()
+        user.emailaddress_set.update(verified=True)
+        client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    else:
+        response = client.post(reverse("account_request_login_code"), {"email": user.email})
+        client.post(response["Location"], {"code": code_from(mail.outbox[-1])})
+    assert "_auth_user_id" in client.session
+    # Signing in again, with the address now verified, adds nothing either.
+    client.logout()
+    response = client.post(reverse("account_request_login_code"), {"email": user.email})
+    client.post(response["Location"], {"code": code_from(mail.outbox[-1])})
+    assert list(user.memberships.values_list("tier", "source")) == [
+        (Audience.STRATEGIC_CIRCLE, Membership.Source.COMPLIMENTARY)
+    ]
+    body = client.get(reverse("members:account")).content.decode()
+    assert "Sign-up" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_earlier_granted_accounts_their_address_row():
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+
+    # Back to just before it (later migrations of every app are undone too), then forward
+    # again with every app, so the schema is whole for the tests that follow.
+    call_command("migrate", "members", "0006_alter_membership_source", verbosity=0)
+    user = UserFactory(verified=False, email="Earlier@Example.org")
+    call_command("migrate", verbosity=0)
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.primary, address.verified) == (
+        "earlier@example.org",
+        True,
+        False,
     )

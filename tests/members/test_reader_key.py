@@ -21,6 +21,8 @@ def test_every_field_of_the_reader_is_in_the_key():
         "audience": ALLIANCE,
         "is_authenticated": True,
         "lapsed": frozenset([ALLIANCE]),
+        "pending": frozenset([ALLIANCE]),
+        "invited": frozenset([ALLIANCE]),
     }
     assert set(changed) == {f.name for f in fields(ReaderStatus)}, "test every field"
     for name, value in changed.items():

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from members import access, services
 from members.access import Audience
-from members.models import Membership, User
+from members.models import Membership
 
 
 class Command(BaseCommand):
@@ -55,11 +55,8 @@ class Command(BaseCommand):
                 ) from None
 
         with transaction.atomic():
-            user, created = User.objects.get_or_create(email=email)
-            if created:
-                # They sign in by e-mailed code, or set a password through "reset password".
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
+            # They sign in by e-mailed code, or set a password through "reset password".
+            user, created = services.user_get_or_create_for_email(email=email)
             services.membership_grant(
                 user=user,
                 tier=audience,

@@ -59,7 +59,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("briefings", "0013_editing_session"),
+        ("briefings", "0017_image_library_permissions"),
     ]
 
     operations = [
