@@ -16,7 +16,7 @@ from members.access import Audience
 from members.models import Membership
 from members.signals import reader_changed
 from tests import factories
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +132,19 @@ def test_a_membership_change_commits_and_forgets_again(
         MembershipFactory(user=user, tier=Audience.LEADERSHIP_ALLIANCE)
     assert callbacks  # reader_changed, on commit
     assert LA_TEXT in client.get(url).content.decode()
+
+
+def test_an_application_shows_on_the_very_next_request(client, briefing):
+    # What the lock cards say depends on the reader's pending applications, kept with
+    # their memberships: a new application is seen at once, and so is its decision.
+    user = sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.get_absolute_url()
+    assert client.get(url).wsgi_request.reader.pending == frozenset()
+    application = ApplicationFactory(user=user, tier=Audience.LEADERSHIP_ALLIANCE)
+    reader = client.get(url).wsgi_request.reader
+    assert reader.pending == frozenset({Audience.LEADERSHIP_ALLIANCE})
+    application.delete()
+    assert client.get(url).wsgi_request.reader.pending == frozenset()
 
 
 def test_two_readers_never_share_what_is_kept(briefing):
