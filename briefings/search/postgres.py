@@ -61,13 +61,19 @@ FROM (
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
     published_at = EXCLUDED.published_at, vector = EXCLUDED.vector, pairs = EXCLUDED.pairs
+WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {table}.vector)
+    IS DISTINCT FROM
+    (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector)
 """
 
 
-def documents_save(shared: list[tuple], documents: list[tuple]) -> None:
-    """Write the rows `briefings.search.documents` built, with their weighted vectors."""
+def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
+    """
+    Write the rows `briefings.search.documents` built, with their weighted vectors; a
+    document that would not change is left alone. Whether any was written.
+    """
     if not documents:
-        return
+        return False
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
     shared_ids, shared_titles, shared_summaries, shared_bodies = (
         list(column) for column in zip(*shared, strict=True)
@@ -92,6 +98,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> None:
                 "published": published,
             },
         )
+        return cursor.rowcount > 0
 
 
 class AmongIds(Func):
