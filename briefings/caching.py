@@ -1,7 +1,7 @@
 """
 What the reader pages keep in the shared cache, under which keys, and what clears it.
 
-Four things are cached, all in the default cache (Redis in production, so every worker
+Five things are cached, all in the default cache (Redis in production, so every worker
 and every app server sees the same entries):
 
 - **Whole anonymous pages**, for PUBLIC_PAGE_MAX_AGE seconds: the page cache and the
@@ -11,6 +11,9 @@ and every app server sees the same entries):
 - **Content shared by every reader** (`shared_content`): the content of the home page,
   the briefing list and coverage pages, which name no reader, per address, for
   PUBLIC_PAGE_MAX_AGE seconds; a signed-in reader's page around it is rendered for them.
+- **A search's results** per (address, reader state) (`search_results_key`), for a
+  public page's lifetime: the summary and the page of results, around which the page
+  (the search box, the filters, the form to save the search) is rendered for each reader.
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 
@@ -127,3 +130,15 @@ def briefing_parts_key(reader, *, url: str) -> str:
     if generation is None:  # the cache is away: render, keep nothing
         return ""
     return "part:" + digest("briefing", generation, reader.cache_key(), url)
+
+
+def search_results_key(reader, *, url: str) -> str:
+    """
+    The key of a search's summary and page of results: the content generation, the
+    whole reader (`ReaderStatus.cache_key()`: which search document their audience
+    searches) and the full address (the words, filters and page).
+    """
+    generation = content_generation()
+    if generation is None:  # the cache is away: search, keep nothing
+        return ""
+    return "search:" + digest("search", generation, reader.cache_key(), url)

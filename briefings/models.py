@@ -456,6 +456,11 @@ class SearchDocument(models.Model):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
+    # Every pair of lexemes that stand next to each other in `vector`, as one lexeme
+    # ("export control"), on PostgreSQL: a quoted phrase finds its few candidates by
+    # their pairs in a GIN index (migration 0018) instead of checking the positions in
+    # every document that has its words.
+    pairs = SearchVectorField(null=True, editable=False)
     published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:

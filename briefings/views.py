@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -204,7 +205,14 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
     coverage_label = ""
 
     def get(self, request, *args, **kwargs):
-        self.term = get_object_or_404(self.taxonomy_model, slug=kwargs["slug"])
+        # The term (for the title, feeds and follow button) is kept per content generation,
+        # which any edit to a term raises: no query for it on a warm page. A slug that
+        # names no term is a 404, never kept.
+        model, slug = self.taxonomy_model, kwargs["slug"]
+        self.term = caching.cached(
+            f"term:{model._meta.label}:{digest(slug)}",
+            lambda: get_object_or_404(model, slug=slug),
+        )
         return super().get(request, *args, **kwargs)
 
     def page_context(self):
@@ -237,6 +245,10 @@ class TopicView(CoverageView):
     coverage_label = "Topic"
 
 
+# The filters whose values are choices (an unknown one is named in its error).
+CHOICE_FACETS = frozenset({"kind", "category", "region", "topic", "impact"})
+
+
 # Results depend on the reader's audience: never stored in a shared cache.
 @method_decorator(cache_control(private=True), name="dispatch")
 class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
@@ -249,11 +261,56 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
     context_object_name = "briefings"
     paginate_by = 20
 
-    def get_queryset(self):
-        self.form = SearchForm(self.request.GET)
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET)
         self.form.is_valid()
         self.text = self.form.cleaned_data.get("q", "")
         self.searched = "q" not in self.form.errors and bool(self.text or self.form.facets())
+        key = self.results_key()
+        results = (
+            caching.remember(key, self.render_results, timeout=settings.PUBLIC_PAGE_MAX_AGE)
+            if key
+            else self.render_results()
+        )
+        facet_errors = any(name in self.form.errors for name in self.form.facet_names)
+        context = {
+            "form": self.form,
+            "query": self.text,
+            "searched": self.searched,
+            "facet_errors": facet_errors,
+            "choice_facets": CHOICE_FACETS,
+            "results": results,
+        }
+        context["facets_html"] = self.facets_html(context)
+        return self.render_to_response(context)
+
+    def get_template_names(self):
+        return [self.template_name]
+
+    def results_key(self) -> str:
+        """Empty for results that must be found afresh every time (made-up parameters)."""
+        address = cache_address(self.request)
+        if address is None:
+            return ""
+        return caching.search_results_key(
+            self.request.reader, url=self.request.build_absolute_uri(address)
+        )
+
+    def render_results(self) -> dict:
+        """
+        The summary and the page of results, as HTML: the same for every reader of this
+        reader state (`ReaderStatus.cache_key()`) and address, so kept per both for a
+        public page's lifetime (a scheduled briefing goes live with no save). The form
+        to save the search is each reader's own and rendered around them.
+        """
+        self.object_list = self.get_queryset()
+        context = self.get_context_data()
+        return {
+            name: render_to_string(f"{self.template_name}#{name}", context, self.request)
+            for name in ("summary", "list")
+        }
+
+    def get_queryset(self):
         if not self.searched:
             return Briefing.objects.none()
         queryset = self.form.filter(Briefing.objects.published().for_search_results())
@@ -267,18 +324,11 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        facet_errors = any(name in self.form.errors for name in self.form.facet_names)
         context = super().get_context_data(
-            form=self.form,
-            query=self.text,
-            searched=self.searched,
-            facet_errors=facet_errors,
-            choice_facets={"kind", "category", "region", "topic", "impact"},
-            **kwargs,
+            form=self.form, query=self.text, searched=self.searched, **kwargs
         )
         paginator = context["paginator"]
         context["capped"] = bool(self.text) and paginator.count >= search.MAX_CANDIDATES
-        context["facets_html"] = self.facets_html(context)
         return context
 
     def facets_html(self, context) -> str:

@@ -112,6 +112,11 @@ class FailOpen:
         fallback = default if unavailable is _DEFAULT else unavailable
         return self._call(fallback, self._cache.get, key, default)
 
+    def get_many(self, keys, *, unavailable=_DEFAULT):
+        """The values found, by key, in one round trip; `unavailable` ({}) when unreachable."""
+        fallback = {} if unavailable is _DEFAULT else unavailable
+        return self._call(fallback, self._cache.get_many, keys)
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT) -> bool:
         """Whether the value was stored."""
         return self._call(False, lambda: self._cache.set(key, value, timeout) or True)

@@ -92,7 +92,8 @@ INSTALLED_APPS = [
 # 12. CacheControl: just inside the session, so it sees a session written to and the
 #     cookies CSRF and messages set below, and marks the page private or public.
 # 13. Common and 14. Csrf: Django's documented places, before any view runs.
-# 15. Authentication needs the session; 16. Audience needs request.user and puts the
+# 15. Authentication (Django's, the account row kept in the cache: members.middleware)
+#     needs the session; 16. Audience needs request.user and puts the
 #     reader (lazily) on the request.
 # 17. SeatVisit (organisations): a seat holder's last visit, at most once an hour per
 #     session; needs the session, not the user, so costs nothing more on other requests.
@@ -117,7 +118,7 @@ MIDDLEWARE = [
     "config.caching.CacheControlMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "members.middleware.CachedUserAuthenticationMiddleware",
     "members.middleware.AudienceMiddleware",
     "organisations.visits.SeatVisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -452,6 +453,11 @@ PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 60)
 # memory; a per-process cache cannot hear other processes' edits, so there they live no
 # longer than a public page.
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
+# Seconds a signed-in reader's account row, membership terms and follows stay in the cache
+# (members.caching). Every change to them forgets them at once on every server; this
+# bounds what a cache that was unreachable during a change could still hold when it
+# returns, and what a per-process cache keeps without hearing other processes' changes.
+READER_CACHE_SECONDS = env_int("READER_CACHE_SECONDS", 300 if REDIS_URL else PUBLIC_PAGE_MAX_AGE)
 
 # Seconds the briefing change form waits after a change before autosaving it (to the
 # editor's autosave, or a live briefing's pending change; briefings/newsroom/autosave.py).

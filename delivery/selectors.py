@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import QueryDict
 
 from briefings.models import Category, Region, Topic
 from delivery.models import DeliveryPreference, Follow, SavedSearch, Suppression
 from delivery.tokens import BadToken, link_claim
+from members.caching import account_cached
 
 # What a member may follow, by the name a Follow gives it.
 TARGET_MODELS = {"category": Category, "region": Region, "topic": Topic}
@@ -42,19 +42,26 @@ def target_of(term) -> FollowTarget:
 
 def followed_targets(user, targets: Iterable[FollowTarget]) -> set[tuple[str, int]]:
     """
-    Which of `targets` `user` follows, as (kind, id) pairs: one query for a signed-in
-    member, none for anyone else or for no targets.
+    Which of `targets` `user` follows, as (kind, id) pairs. Everything a signed-in member
+    follows is kept in the cache per account (forgotten when a follow changes:
+    `delivery.signals`): one query when it is not there, none when it is or for anyone
+    else.
     """
     targets = list(targets)
     if not targets or not getattr(user, "is_authenticated", False):
         return set()
-    condition = Q()
-    for target in targets:
-        condition |= Q(**{f"{target.kind}_id": target.id})
-    followed = set()
-    for row in Follow.objects.filter(condition, user=user).values(*Follow.TARGETS):
-        followed.update((kind, pk) for kind, pk in row.items() if pk is not None)
-    return followed
+    followed = account_cached("follows", user.pk, lambda: followed_pairs(user))
+    return {(target.kind, target.id) for target in targets} & followed
+
+
+def followed_pairs(user) -> frozenset[tuple[str, int]]:
+    """Everything `user` follows, as (kind, id) pairs."""
+    return frozenset(
+        (kind, pk)
+        for row in Follow.objects.filter(user=user).values(*Follow.TARGETS)
+        for kind, pk in row.items()
+        if pk is not None
+    )
 
 
 def follows_of(user) -> list[Follow]:

@@ -7,7 +7,9 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from config.caching import register_page_parameters
-        from members import signals  # noqa: F401  (connects the receivers)
+        from members import caching, signals  # noqa: F401  (connects the receivers)
+
+        caching.connect_receivers()
 
         # Membership pages read where to send the reader afterwards (members.redirects).
         for view_name in ("members:overview", "members:tier", "members:invitation"):

@@ -3,20 +3,77 @@ import zoneinfo
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
+from members.caching import account_cached
 from members.selectors import reader_status_for_request
+
+# Signed-in readers ------------------------------------------------------------------
+
+
+def session_user(request):
+    """
+    `django.contrib.auth.get_user` with the account row kept in the cache per account
+    (`members.caching`, forgotten whenever the row is saved or deleted), so a signed-in
+    page runs no query for it. Everything else is Django's: the session names the account
+    and the backend, the backend must still be configured, an account the backend refuses
+    (inactive) is nobody, and the session's hash of the password must match the account's
+    (or a fallback key's, then the session is re-keyed), else the session is flushed.
+    """
+    session = request.session
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser()
+    backend = load_backend(backend_path)
+    user = account_cached(f"user:{backend_path}", user_id, lambda: backend.get_user(user_id))
+    if user is None or not hasattr(user, "get_session_auth_hash"):
+        return user or AnonymousUser()
+    session_hash = session.get(HASH_SESSION_KEY)
+    session_auth_hash = user.get_session_auth_hash()
+    if session_hash and constant_time_compare(session_hash, session_auth_hash):
+        return user
+    if session_hash and any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    ):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = session_auth_hash
+        return user
+    session.flush()
+    return AnonymousUser()
+
+
+class CachedUserAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, with `request.user` from `session_user`."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: session_user(request))
 
 
 class AudienceMiddleware:
     """
-    Puts the reader on the request, computed on first use from their memberships (one
-    query), so pages that never ask do not pay for it:
-    `request.reader` (audience, signed in, lapsed tiers, applications pending, an
-    invitation opened) and `request.audience`.
+    Puts the reader on the request, worked out on first use (a signed-in reader's facts
+    are kept in the cache per account: no query when warm), so pages that never ask do not
+    pay for it: `request.reader` (audience, signed in, lapsed tiers, applications pending,
+    an invitation opened) and `request.audience`.
     """
 
     def __init__(self, get_response):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience, ReaderStatus
+from members.caching import account_cached
 from members.models import Application, Invitation, Membership, User
 
 # The invitation a reader opened before signing up or in (members.adapter takes it once
@@ -46,6 +47,12 @@ def reader_status_with_applications(user, *, at: datetime | None = None) -> Read
     """
     if not user.is_authenticated:
         return ReaderStatus()
+    terms, pending = standing_facts(user)
+    return access.reader_at(terms, at or timezone.now(), pending=pending)
+
+
+def standing_facts(user) -> tuple[list[access.Term], list[int]]:
+    """A signed-in reader's membership terms and pending applications' tiers, in one query."""
     memberships = (
         Membership.objects.filter(user=user)
         .order_by()
@@ -63,16 +70,22 @@ def reader_status_with_applications(user, *, at: datetime | None = None) -> Read
             pending.append(tier)
         else:
             terms.append(access.Term(tier=tier, starts_at=starts_at, ends_at=ends_at))
-    return access.reader_at(terms, at or timezone.now(), pending=pending)
+    return terms, pending
 
 
 def reader_status_for_request(request) -> ReaderStatus:
     """
     The reader of a page: a signed-in reader's memberships and applications, or for an
     anonymous reader the tier of an invitation opened in this browser and not yet taken.
+    A signed-in reader's facts are kept in the cache per account (forgotten when a
+    membership, a seat or an application changes: `members.caching`); their standing is
+    worked out from them afresh by the access rule, so a membership ending at a moment
+    ends exactly then.
     """
-    if request.user.is_authenticated:
-        return reader_status_with_applications(request.user)
+    user = request.user
+    if user.is_authenticated:
+        terms, pending = account_cached("standing", user.pk, lambda: standing_facts(user))
+        return access.reader_at(terms, timezone.now(), pending=pending)
     invited = invitation_opened_tier(request)
     return ReaderStatus(invited=frozenset({invited})) if invited is not None else ReaderStatus()
 

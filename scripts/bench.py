@@ -12,6 +12,7 @@ ratios, not the absolute numbers.
 
 import argparse
 import contextlib
+import itertools
 import os
 import random
 import re
@@ -107,13 +108,64 @@ WORDS = [
 REGIONS = ["Asia Pacific", "Europe", "North America", "Middle East", "Latin America", "Africa"]
 TOPICS = ["Technology", "Energy", "Policy", "Finance", "Security"]
 
+# The data set's text is written in a vocabulary like a real one: English function words
+# at the top (PostgreSQL's english configuration drops them), the domain words above
+# spread over ranks 80 to about 2,500, and made-up words to VOCABULARY_SIZE, drawn with
+# Zipf's law (a word's frequency proportional to 1/rank), so a common word is in most
+# briefings and a rare one in a few, as in real writing.
+VOCABULARY_SIZE = 6000
+FUNCTION_WORDS = [
+    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "at",
+    "from", "its", "this", "are", "be", "was", "has", "it", "an", "or", "which", "will",
+    "have", "not", "but", "their", "more", "than", "into", "over", "after",
+]  # fmt: skip
+SYLLABLES = [
+    "ka", "ri", "to", "ne", "sa", "mo", "lu", "vi", "de", "ra", "po", "ti", "ga", "no", "be",
+    "lo", "mi", "ta", "ve", "su", "co", "dra", "pre", "stro", "fen", "mar", "tel", "quin",
+    "bor", "gal", "hest", "lim", "nor", "pax", "ser", "tun", "vor", "wen", "yal", "zen",
+]  # fmt: skip
 
-def sentence(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+def vocabulary(rng) -> list[str]:
+    """The bench's words by rank, most frequent first (see VOCABULARY_SIZE)."""
+    made_up = []
+    taken = set(WORDS) | set(FUNCTION_WORDS)
+    wanted = VOCABULARY_SIZE - len(taken)
+    while len(made_up) < wanted:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in taken:
+            taken.add(word)
+            made_up.append(word)
+    ranked = list(FUNCTION_WORDS) + made_up
+    # Domain word i at rank 60 + 20 x 1.07^i: "datacentre", "cooling", "export" among the
+    # common words (in most briefings), "nuclear" and "battery" in a few percent of them.
+    for index, word in enumerate(WORDS):
+        ranked.insert(min(len(ranked), 60 + int(20 * 1.07**index)), word)
+    return ranked
 
 
-def paragraph(rng, sentences=4):
-    return " ".join(sentence(rng, rng.randint(8, 16)) for _ in range(sentences))
+class Writer:
+    """Sentences and paragraphs of Zipf-distributed words, of varied length."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.words = vocabulary(rng)
+        self.cum_weights = list(
+            itertools.accumulate(1 / rank for rank in range(1, len(self.words) + 1))
+        )
+
+    def sentence(self, n=None):
+        n = n or self.rng.randint(6, 24)
+        words = self.rng.choices(self.words, cum_weights=self.cum_weights, k=n)
+        return " ".join(words).capitalize() + "."
+
+    def paragraph(self, sentences=None):
+        sentences = sentences or self.rng.randint(2, 6)
+        return " ".join(self.sentence() for _ in range(sentences))
+
+    def section(self):
+        """One to four paragraphs: sections from a line to a page."""
+        return "\n\n".join(self.paragraph() for _ in range(self.rng.choice([1, 1, 2, 2, 3, 4])))
 
 
 def log(message):
@@ -148,7 +200,11 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
         )
         Topic.objects.bulk_create(Topic(name=n, slug=n.lower()) for n in TOPICS)
         Source.objects.bulk_create(
-            Source(title=sentence(rng, 6), publisher="Bench Wire", url=f"https://example.org/{i}")
+            Source(
+                title=Writer(rng).sentence(6),
+                publisher="Bench Wire",
+                url=f"https://example.org/{i}",
+            )
             for i in range(500)
         )
         categories = list(Category.objects.order_by("id").values_list("id", flat=True))
@@ -157,9 +213,9 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
     sources = list(Source.objects.values_list("id", flat=True))
     now = timezone.now()
 
-    bodies = [paragraph(rng, 5) for _ in range(200)]
-    bodies_html = [render_markdown(b) for b in bodies]
-    notes = [sentence(rng, 14) for _ in range(100)]
+    writer = Writer(rng)
+    text = writer.sentence
+    notes = [text(14) for _ in range(100)]
     notes_html = [render_markdown(n) for n in notes]
 
     columns = [
@@ -175,33 +231,26 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
 
     def briefing_rows():
         for i in range(start_id + 1, start_id + briefings + 1):
-            title = f"{sentence(rng, 7)[:-1]} {i}"
+            title = f"{text(7)[:-1]} {i}"
             yield [
                 i, rng.choice(["article", "signal-brief"]), title, f"bench-{i}",
-                paragraph(rng, 2), "Bench Desk", "published",
+                writer.paragraph(2), "Bench Desk", "published",
                 now - timezone.timedelta(minutes=i), now, now, 1,
                 rng.choice(categories), rng.choice(regions), rng.choice(topics),
-                sentence(rng, 10), sentence(rng, 10), "Technology", sentence(rng, 10),
-                sentence(rng, 10), "Technology", sentence(rng, 10), sentence(rng, 10),
-                rng.choice(["low", "medium", "high"]), sentence(rng, 10), rng.randint(40, 95),
-                sentence(rng, 10), paragraph(rng, 3), "\n".join(sentence(rng, 9) for _ in range(3)),
-                title, "Bench signal", "Datacenter", sentence(rng, 12), sentence(rng, 12),
-                "medium", "Next quarter", sentence(rng, 12),
+                text(10), text(10), "Technology", text(10),
+                text(10), "Technology", text(10), text(10),
+                rng.choice(["low", "medium", "high"]), text(10), rng.randint(40, 95),
+                text(10), writer.paragraph(3), "\n".join(text(9) for _ in range(3)),
+                title, "Bench signal", "Datacenter", text(12), text(12),
+                "medium", "Next quarter", text(12),
             ]  # fmt: skip
 
     def section_rows():
         for i in range(start_id + 1, start_id + briefings + 1):
             for position in range(sections):
                 audience = 0 if position < sections // 2 else (1 if position % 2 else 2)
-                body = rng.randrange(len(bodies))
-                yield [
-                    i,
-                    position,
-                    sentence(rng, 4)[:-1],
-                    bodies[body],
-                    bodies_html[body],
-                    audience,
-                ]
+                body = writer.section()
+                yield [i, position, text(4)[:-1], body, render_markdown(body), audience]
 
     def citation_rows():
         for i in range(start_id + 1, start_id + briefings + 1):
@@ -345,12 +394,18 @@ WARM_UP_SEARCHES = ["market", "cloud -power"]
 def search_latency(base, terms, rounds=5):
     """
     What a reader waits for a search: one request at a time over HTTP to a gunicorn
-    worker with production settings, each term `rounds` times, after WARM_UP_SEARCHES.
+    worker with production settings, each term `rounds` times, after WARM_UP_SEARCHES,
+    none of them answered from kept results.
     Returns p50 and p95 over all of them, and each term's median.
     """
 
+    fresh = itertools.count()
+
     def search(term):
-        url = f"{base}/search/?{urllib.parse.urlencode({'q': term})}"
+        # A parameter no page reads makes an address no cache keeps: every timed search
+        # is found and rendered afresh, as a reader's own new search is.
+        query = urllib.parse.urlencode({"q": term, "fresh": next(fresh)})
+        url = f"{base}/search/?{query}"
         request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})  # noqa: S310
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -385,24 +440,24 @@ print(time.perf_counter() - started)
 
 
 def import_speed(count=400):
-    rng = random.Random(7)  # noqa: S311 — bench data
+    writer = Writer(random.Random(7))  # noqa: S311 — bench data
     with tempfile.TemporaryDirectory() as folder:
         for i in range(count):
             Path(folder, f"import-{i}.md").write_text(
                 "---\n"
                 f"kind: signal-brief\ntitle: Imported bench briefing {i}\nslug: import-bench-{i}\n"
-                f"summary: {sentence(rng, 20)}\nstatus: published\n"
+                f"summary: {writer.sentence(20)}\nstatus: published\n"
                 "published_at: 2026-11-20T08:00:00Z\n"
                 f"category: Category {i % 50:02d}\nregion: Europe\ntopic: Energy\n"
                 "impact: medium\nconfidence: 80\nsources:\n"
                 + "".join(
                     f"  - title: Source {i}-{s}\n    publisher: Wire\n"
-                    f"    url: https://example.org/{i}/{s}\n    note: {sentence(rng, 10)}\n"
+                    f"    url: https://example.org/{i}/{s}\n    note: {writer.sentence(10)}\n"
                     for s in range(3)
                 )
                 + "---\n\n"
                 + "".join(
-                    f"## Section {s}{GATED if s == 3 else ''}\n\n{paragraph(rng)}\n\n"
+                    f"## Section {s}{GATED if s == 3 else ''}\n\n{writer.section()}\n\n"
                     for s in range(5)
                 ),
                 encoding="utf-8",

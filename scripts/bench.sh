@@ -27,8 +27,10 @@ if [ "$only" != delivery ] && ! command -v wrk >/dev/null; then
   fi
 fi
 
-BENCH_DATABASE_URL=$(TEST_DATABASE_NAME=briefings_bench DATABASE_URL= scripts/postgres.sh)
-BENCH_DELIVERY_DATABASE_URL=$(TEST_DATABASE_NAME=briefings_bench_delivery DATABASE_URL= scripts/postgres.sh)
+# The bench databases are dropped and rebuilt by every run: BENCH_DATABASE_NAME and
+# BENCH_DELIVERY_DATABASE_NAME (or whole BENCH_*_URLs) keep runs side by side apart.
+BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-$(TEST_DATABASE_NAME=${BENCH_DATABASE_NAME:-briefings_bench} DATABASE_URL= scripts/postgres.sh)}
+BENCH_DELIVERY_DATABASE_URL=${BENCH_DELIVERY_DATABASE_URL:-$(TEST_DATABASE_NAME=${BENCH_DELIVERY_DATABASE_NAME:-briefings_bench_delivery} DATABASE_URL= scripts/postgres.sh)}
 export BENCH_DATABASE_URL BENCH_DELIVERY_DATABASE_URL
 # Share one Redis between the workers, as production does, when one answers.
 if [ -z "${REDIS_URL:-}" ] && .venv/bin/python -c "import redis; redis.Redis.from_url('redis://127.0.0.1:6379/15').ping()" 2>/dev/null; then

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from briefings import caching
 from briefings.models import Briefing, Citation, Section
 from briefings.search import postgres, simple
 from briefings.search.text import clean_text, plain_text
@@ -85,9 +86,15 @@ def _reindex_batch(ids: list[int]) -> None:
         shared.append(briefing_shared)
         documents += briefing_documents
     if connection.vendor == "postgresql":
-        postgres.documents_save(shared, documents)
+        changed = postgres.documents_save(shared, documents)
     else:
-        simple.documents_save(documents)
+        changed = simple.documents_save(documents)
+    # Search results are kept per content generation (briefings.caching): documents that
+    # changed find other briefings, so they raise it, now and when they commit, as an edit
+    # does. Rebuilding documents to the same text (a pending change imported over a live
+    # briefing) leaves every cached page as it is.
+    if changed:
+        caching.content_changed()
 
 
 def _sections(ids: list[int]) -> dict[int, list[tuple]]:

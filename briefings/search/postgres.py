@@ -25,37 +25,55 @@ SNIPPET_WORDS = 30
 # may read (most of a briefing) is turned into a vector once per briefing, not once per
 # audience: that was most of an import's database time. Each document's vector is that
 # shared vector followed by its own readable rest (`extra`); its stored body keeps the
-# reading order, for snippets.
+# reading order, for snippets. Its `pairs` (neighbouring lexemes, for phrases: migration
+# 0018) are the shared vector's, worked out once per briefing too, with the rest's and the
+# pair where the two meet: the pairs of the whole vector, for a third of the work.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
-    SELECT s.briefing_id,
-           setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
-           || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
-           || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
-    FROM unnest(
-        %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
-        %(shared_bodies)s::text[]
-    ) AS s(briefing_id, title, summary, body)
+    SELECT v.briefing_id, v.vector, briefings_lexeme_pairs(v.vector) AS pairs
+    FROM (
+        SELECT s.briefing_id,
+               setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
+               || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
+               || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
+        FROM unnest(
+            %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
+            %(shared_bodies)s::text[]
+        ) AS s(briefing_id, title, summary, body)
+    ) AS v
 )
-INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
-SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-       shared.vector || setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C')
-FROM unnest(
-    %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
-    %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
-    %(published)s::timestamptz[]
-) AS d(briefing_id, audience, title, summary, body, extra, published_at)
-JOIN shared ON shared.briefing_id = d.briefing_id
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector, pairs)
+SELECT v.briefing_id, v.audience, v.title, v.summary, v.body, v.published_at,
+       v.shared_vector || v.extra,
+       v.shared_pairs || briefings_lexeme_pairs(v.extra)
+       || briefings_boundary_pairs(v.shared_vector, v.extra)
+FROM (
+    SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
+           shared.vector AS shared_vector, shared.pairs AS shared_pairs,
+           setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS extra
+    FROM unnest(
+        %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
+        %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
+        %(published)s::timestamptz[]
+    ) AS d(briefing_id, audience, title, summary, body, extra, published_at)
+    JOIN shared ON shared.briefing_id = d.briefing_id
+) AS v
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
-    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
+    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector, pairs = EXCLUDED.pairs
+WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {table}.vector)
+    IS DISTINCT FROM
+    (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector)
 """
 
 
-def documents_save(shared: list[tuple], documents: list[tuple]) -> None:
-    """Write the rows `briefings.search.documents` built, with their weighted vectors."""
+def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
+    """
+    Write the rows `briefings.search.documents` built, with their weighted vectors; a
+    document that would not change is left alone. Whether any was written.
+    """
     if not documents:
-        return
+        return False
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
     shared_ids, shared_titles, shared_summaries, shared_bodies = (
         list(column) for column in zip(*shared, strict=True)
@@ -80,6 +98,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> None:
                 "published": published,
             },
         )
+        return cursor.rowcount > 0
 
 
 class AmongIds(Func):
@@ -106,15 +125,61 @@ _QUERY_SQL = "websearch_to_tsquery(%(config)s::regconfig, %(text)s)"
 # the briefings the filters leave.
 _NEWEST_DOCUMENTS_SQL = """
 SELECT d.briefing_id, d.published_at, d.vector FROM {documents} d
-WHERE d.audience = %(document)s AND d.published_at <= %(now)s AND d.vector @@ {query}
+WHERE d.audience = %(document)s AND d.published_at <= %(now)s AND d.vector @@ {query}{pairs}
 ORDER BY d.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
 """
 _NEWEST_BRIEFINGS_SQL = """
 SELECT d.briefing_id, b.published_at, d.vector FROM {documents} d
 JOIN ({briefings}) AS b (id, published_at) ON b.id = d.briefing_id
-WHERE d.audience = %(document)s AND d.vector @@ {query}
+WHERE d.audience = %(document)s AND d.vector @@ {query}{pairs}
 ORDER BY b.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
 """
+
+# A quoted phrase matches only a document that has each pair of its neighbouring lexemes
+# side by side, so a query that needs the phrase (no OR, the phrase not left out) is first
+# narrowed by those pairs, through their GIN index: checking the phrase's positions in
+# every document that has its words read most of the archive when the words were common
+# and the phrase was not. The pairs come from the phrase's own vector, as the documents'
+# do from theirs (`briefings_lexeme_pairs`, migration 0018). Lexemes hold no quote or
+# backslash; they are escaped for the tsquery all the same.
+_PHRASE_PAIRS_SQL = r"""
+WITH placed AS (
+    SELECT p.n, t.lexeme, unnest(t.positions) AS position
+    FROM unnest(%(phrases)s::text[]) WITH ORDINALITY AS p(phrase, n),
+         unnest(to_tsvector(%(config)s::regconfig, p.phrase)) AS t
+)
+SELECT string_agg(DISTINCT
+    '''' || replace(replace(a.lexeme || ' ' || b.lexeme, '\', '\\'), '''', '''''') || '''',
+    ' & ')
+FROM placed a JOIN placed b ON b.n = a.n AND b.position = a.position + 1
+"""
+_PHRASE = re.compile(r'(-?)"([^"]*)"')
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def required_phrases(text: str) -> list[str]:
+    """
+    The quoted phrases of two words or more that every match must hold: none when the
+    query has an OR (a phrase may be one side of it); never one that is left out (-"...").
+    """
+    if _OR.search(text):
+        return []
+    return [
+        phrase for minus, phrase in _PHRASE.findall(text) if not minus and " " in phrase.strip()
+    ]
+
+
+def phrase_pairs(text: str) -> str:
+    """The pairs every match of `text` must hold, as a tsquery ('' when none are needed)."""
+    phrases = required_phrases(text)
+    if not phrases:
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(_PHRASE_PAIRS_SQL, {"phrases": phrases, "config": CONFIG})
+        (pairs,) = cursor.fetchone()
+    return pairs or ""
+
+
 _RANKED_SQL = """
 SELECT c.briefing_id,
        (SELECT coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')) AS word
@@ -212,15 +277,18 @@ class Matches:
     def _rank(self, narrowed: bool, limit: int) -> tuple[list[int], str]:
         """The matching briefings' ids, best first, and the query's first word."""
         values = {"config": CONFIG, "text": self.text, "document": self.document, "limit": limit}
+        values["pairs"] = phrase_pairs(self.text)
+        condition = " AND d.pairs @@ %(pairs)s::tsquery" if values["pairs"] else ""
+        names = {**_sql_names(), "pairs": condition}
         if narrowed:
             briefings = self.queryset.order_by().values_list("pk", "published_at").query
             briefings_sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()
             briefings_sql, briefing_values = named(briefings_sql, params, "briefings_")
             values.update(briefing_values)
-            newest = _NEWEST_BRIEFINGS_SQL.format(briefings=briefings_sql, **_sql_names())
+            newest = _NEWEST_BRIEFINGS_SQL.format(briefings=briefings_sql, **names)
         else:
             values["now"] = timezone.now()
-            newest = _NEWEST_DOCUMENTS_SQL.format(**_sql_names())
+            newest = _NEWEST_DOCUMENTS_SQL.format(**names)
         sql = _RANKED_SQL.format(newest=newest, **_sql_names())
         with connection.cursor() as cursor:
             cursor.execute(sql, values)

@@ -34,8 +34,25 @@ def _contains(term):
     )
 
 
-def documents_save(documents: list[tuple]) -> None:
-    """Write the rows `briefings.search.documents` built (their `extra` is not needed here)."""
+def documents_save(documents: list[tuple]) -> bool:
+    """
+    Write the rows `briefings.search.documents` built (their `extra` is not needed here).
+    Whether any changed (one more query, the same count whatever the number).
+    """
+    rows = {
+        (briefing_id, audience): (title, summary, body, published_at)
+        for briefing_id, audience, title, summary, body, _, published_at in documents
+    }
+    stored = {
+        (briefing_id, audience): (title, summary, body, published_at)
+        for briefing_id, audience, title, summary, body, published_at in (
+            SearchDocument.objects.filter(
+                briefing_id__in={briefing_id for briefing_id, _ in rows}
+            ).values_list("briefing_id", "audience", "title", "summary", "body", "published_at")
+        )
+    }
+    changed = any(stored.get(key) != row for key, row in rows.items())
+    # All written, changed or not: the same statements whatever the documents hold.
     SearchDocument.objects.bulk_create(
         [
             SearchDocument(
@@ -46,9 +63,10 @@ def documents_save(documents: list[tuple]) -> None:
                 body=body,
                 published_at=published_at,
             )
-            for briefing_id, audience, title, summary, body, _, published_at in documents
+            for (briefing_id, audience), (title, summary, body, published_at) in rows.items()
         ],
         update_conflicts=True,
         unique_fields=["briefing", "audience"],
         update_fields=["title", "summary", "body", "published_at"],
     )
+    return changed

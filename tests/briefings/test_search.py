@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from briefings.models import Briefing, SearchDocument, Section
 from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
 from members.access import Audience
+from members.models import Membership
 from tests.briefings.conftest import (
     ALL_WORDS,
     READABLE,
@@ -35,7 +37,10 @@ def search(client, **params):
 
 
 def results(response):
-    return [briefing.slug for briefing in response.context["briefings"]]
+    """The slugs of the results, in order, as the page lists them (it may come from the cache)."""
+    return re.findall(
+        r'class="search-result__title"><a href="/briefings/([^/"]+)/"', response.content.decode()
+    )
 
 
 def without_query_echo(response, query):
@@ -89,8 +94,6 @@ def test_the_snippet_of_a_member_match_comes_from_the_member_part(client):
 def test_a_lapsed_membership_searches_as_the_public(client):
     build_marked_briefing()
     user = login_as(client, Audience.LEADERSHIP_ALLIANCE).session  # noqa: F841
-    from members.models import Membership
-
     Membership.objects.update(ends_at=timezone.now() - timedelta(minutes=1))
     response = search(client, q="obsidian")
     assert results(response) == []
@@ -199,6 +202,80 @@ def test_web_search_syntax_phrases_or_and_exclusion(client):
 
 
 @postgres_only
+def test_phrases_are_found_through_their_pairs_exactly_as_by_their_positions(client):
+    # Phrases of every shape against the same words in other orders: the pairs narrow the
+    # search, the positions still decide, and each answer is what PostgreSQL's own phrase
+    # match gives.
+    adjacent = BriefingFactory(title="Export control tightens", summary="Rules.")
+    apart = BriefingFactory(title="Control of export licences", summary="Rules.")
+    stop_word = BriefingFactory(title="The state of the art", summary="Rules.")
+    long_phrase = BriefingFactory(title="Chips", summary="Rules.")
+    SectionFactory(briefing=long_phrase, body="New export control rules for chips.")
+    briefings_reindex()
+    cases = {
+        '"export control"': {adjacent.slug, long_phrase.slug},
+        '"control export"': set(),
+        '"export control rules"': {long_phrase.slug},
+        '"export control" chips': {long_phrase.slug},
+        '"state of the art"': {stop_word.slug},
+        '"state art"': set(),  # "of the" leaves a gap the phrase has not
+        '"export control" OR licences': {adjacent.slug, long_phrase.slug, apart.slug},
+        'rules -"export control"': {apart.slug, stop_word.slug},
+        '"export"': {adjacent.slug, apart.slug, long_phrase.slug},
+    }
+    for query, expected in cases.items():
+        assert set(results(search(client, q=query))) == expected, query
+
+
+@postgres_only
+def test_each_documents_pairs_are_the_pairs_of_its_whole_vector():
+    # Worked out in parts (the shared text once per briefing, each document's rest, and
+    # the pair where they meet): the same as from each document's own vector.
+    build_marked_briefing()
+    briefing = BriefingFactory(title="Rules", summary="Chips.")
+    SectionFactory(briefing=briefing, body="New rules on export", audience=Audience.PUBLIC)
+    SectionFactory(
+        briefing=briefing, body="Control of chips tightens.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT audience, pairs = briefings_lexeme_pairs(vector) FROM briefings_searchdocument"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 6
+    assert all(same for _, same in rows), rows
+
+
+@postgres_only
+def test_the_pair_where_two_vectors_meet():
+    def boundary(a, b):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT briefings_boundary_pairs(to_tsvector('english', %s),"
+                " to_tsvector('english', %s))::text",
+                [a, b],
+            )
+            return cursor.fetchone()[0]
+
+    assert boundary("New rules on export", "Control of chips") == "'export control'"
+    assert boundary("New rules on export", "The control of chips") == ""  # a stop word between
+    assert boundary("", "Control of chips") == ""
+
+
+@postgres_only
+def test_a_phrase_in_gated_text_is_found_only_by_its_readers(client):
+    briefing = BriefingFactory(title="Grid report", summary="Power.")
+    SectionFactory(
+        briefing=briefing, body="The substation upgrade slips.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex()
+    assert results(search(client, q='"substation upgrade"')) == []
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    assert results(search(client, q='"substation upgrade"')) == [briefing.slug]
+
+
+@postgres_only
 def test_title_matches_rank_above_summary_and_body_matches(client):
     in_body = BriefingFactory(title="Quarterly review", summary="Numbers.")
     SectionFactory(briefing=in_body, body="A note on lithium prices.")
@@ -276,7 +353,7 @@ def test_results_are_paginated_and_keep_the_query(client):
     briefings_reindex()
     first = search(client, q="harbour", impact="")
     assert len(results(first)) == 20
-    assert first.context["paginator"].count == 23
+    assert "23 briefings for “harbour”, page 1 of 2." in " ".join(first.content.decode().split())
     assert "page=2" in first.content.decode() and "q=harbour" in first.content.decode()
     second = search(client, q="harbour", page="2")
     assert len(results(second)) == 3
@@ -331,16 +408,21 @@ def test_a_query_with_nul_bytes_is_refused_with_a_clear_message(client, marked_b
 def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries, audience):
     login_as(client, audience)
     # On PostgreSQL the newest matching briefings (the candidates, which are also the
-    # count), then the page of results; on SQLite the count and the page; signed in,
-    # also the user and their memberships. The session and the facet choices come from
-    # the cache, which the first search after a change fills (three more queries, one
-    # per taxonomy).
-    expected = 2 + (0 if audience == Audience.PUBLIC else 2)
+    # count), then the page of results; on SQLite the count and the page; signed in, the
+    # first request also reads the user and their memberships (then kept per account).
+    # The session and the facet choices come from the cache, which the first search
+    # after a change fills (three more queries, one per taxonomy).
+    expected = 2
+    signed_in = 0 if audience == Audience.PUBLIC else 2
     build_marked_briefing()
-    with django_assert_num_queries(expected + 3):
+    with django_assert_num_queries(expected + signed_in + 3):
         search(client, q="heliotrope")
+    # The same search again: its results are kept per reader state and address.
+    with django_assert_num_queries(0):
+        search(client, q="heliotrope")
+    # Another search runs its two queries, however many briefings there are.
     with django_assert_num_queries(expected):
-        search(client, q="heliotrope")
+        search(client, q="harbour")
     for _ in range(30):
         build_marked_briefing(title="Another harbour briefing")
     client.get(SEARCH)
@@ -516,6 +598,39 @@ def test_the_demo_content_is_searchable_after_load_demo(client):
     call_command("load_demo", verbosity=0)
     assert SearchDocument.objects.count() == 3 * Briefing.objects.count() > 0
     assert results(search(client, q="petaflops"))
+
+
+# Kept results: per reader state, never shared between audiences.
+
+
+def test_results_kept_for_one_audience_are_never_shown_to_another():
+    briefing = build_marked_briefing()
+    readers = {audience: login_as(Client(), audience) for audience in Audience}
+    # Each reader searches every marker word twice, in turn: the second answer of each
+    # comes from what the first kept, and must still be that reader's own.
+    for _ in range(2):
+        for audience, client in readers.items():
+            for word in sorted(ALL_WORDS):
+                found = results(search(client, q=word))
+                assert found == ([briefing.slug] if word in READABLE[audience] else []), (
+                    audience,
+                    word,
+                )
+    # A membership that ends takes the reader back to the public document at once.
+    member = readers[Audience.LEADERSHIP_ALLIANCE]
+    member_user = member.session["_auth_user_id"]
+    Membership.objects.filter(user_id=member_user).delete()
+    assert results(search(member, q="obsidian")) == []
+
+
+def test_a_reindex_shows_in_kept_results_at_once(client):
+    briefing = build_marked_briefing()
+    assert results(search(client, q="saffron")) == []
+    section = briefing.sections.get(heading="The fact")
+    section.body = "Now about saffron instead."
+    section.save()
+    briefings_reindex(briefing_ids=[briefing.pk])
+    assert results(search(client, q="saffron")) == [briefing.slug]
 
 
 SNIPPET_PROSE = (

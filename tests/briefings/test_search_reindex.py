@@ -60,8 +60,9 @@ def test_saving_the_change_form_rebuilds_the_documents_per_audience(client, edit
 
     workflow.briefing_publish(briefing=briefing, by=editor)
     client.logout()
-    found = client.get(reverse("briefings:search"), {"q": "saffron"}).context["briefings"]
-    assert [b.pk for b in found] == [briefing.pk]
+    found = client.get(reverse("briefings:search"), {"q": "saffron"}).content.decode()
+    assert found.count('class="search-result__title"') == 1
+    assert f'href="{briefing.get_absolute_url()}"' in found
 
 
 def test_restoring_a_version_rebuilds_the_documents(client, editor):

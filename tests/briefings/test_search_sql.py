@@ -1,6 +1,6 @@
 """Named parameters in the hand-written search SQL, and their positional form for the ORM."""
 
-from briefings.search.postgres import named, positional
+from briefings.search.postgres import named, positional, required_phrases
 
 
 def test_positional_orders_the_values_as_the_names_appear():
@@ -18,3 +18,13 @@ def test_named_gives_each_positional_parameter_a_name():
 def test_named_then_positional_gives_back_the_query():
     original, params = "x = %s OR y = %s", ["a", "b"]
     assert positional(*named(original, params, "p")) == (original, tuple(params))
+
+
+def test_only_phrases_every_match_needs_narrow_a_search():
+    assert required_phrases('"export control" chips') == ["export control"]
+    assert required_phrases('"export control" "grid power"') == ["export control", "grid power"]
+    assert required_phrases('"export control" OR chips') == []
+    assert required_phrases('"export control" or chips') == []
+    assert required_phrases('chips -"export control"') == []
+    assert required_phrases('"export"') == []
+    assert required_phrases('"export control') == []

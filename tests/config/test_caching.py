@@ -41,7 +41,7 @@ def test_the_cache_policy_sits_just_inside_the_session_and_outside_what_sets_coo
     assert position(CACHE_POLICY) == session + 1
     for inner in (
         "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "members.middleware.CachedUserAuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
     ):
         assert position(CACHE_POLICY) < position(inner)

@@ -133,6 +133,7 @@ def test_a_session_that_cannot_be_loaded_answers_503(reader):
 @pytest.mark.django_db
 @pytest.mark.django_db
 def test_a_cache_that_does_not_answer_answers_503(reader, settings):
+    user = UserFactory()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -141,7 +142,6 @@ def test_a_cache_that_does_not_answer_answers_503(reader, settings):
             "OPTIONS": {"socket_connect_timeout": 1},
         }
     }
-    user = UserFactory()
     # Sign-in attempts are rate limited through the cache.
     response = reader.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     assert_friendly_503(response)
