@@ -37,7 +37,7 @@ if [ "$lock" = requirements-dev.lock ] && {
     || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]
 }; then
   if command -v npm >/dev/null; then
-    echo "==> installing locked npm packages (vnu-jar) into node_modules/"
+    echo "==> installing locked npm packages (vnu-jar, lighthouse) into node_modules/"
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
     cp package-lock.json node_modules/.installed-package-lock.json
   elif [ "${REQUIRE_TEST_TOOLS:-}" = 1 ]; then
