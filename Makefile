@@ -1,5 +1,5 @@
 # The README names these targets. `make run` and `make test` set up everything they need.
-.PHONY: run demo test prodlike setup lint format bench screenshots messages clean
+.PHONY: run demo test prodlike lighthouse setup lint format bench screenshots messages clean
 
 PY := .venv/bin/python
 LOCAL_ENV := DEBUG=true
@@ -21,6 +21,12 @@ test:
 # The site as production runs it (gunicorn, DEBUG off, PostgreSQL, Redis), over plain HTTP.
 prodlike:
 	scripts/prodlike.sh
+
+# Lighthouse (npm's, pinned) on that server with the demo content: home and a briefing,
+# phone and desktop; prints the four scores and fails below 95. About a minute, so not in
+# `make test`. Reports in lighthouse/.
+lighthouse:
+	scripts/lighthouse.sh
 
 setup:
 	scripts/bootstrap.sh

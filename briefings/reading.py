@@ -112,8 +112,12 @@ class ReaderBriefing:
 
     @property
     def first_offer(self) -> LockCard | None:
-        """The lowest tier's card: its button is repeated at the top of the page."""
-        return self.lock_cards[0] if self.lock_cards else None
+        """
+        The card whose button is repeated at the top of the page: an opened invitation's
+        (it unlocks the most, and is what this reader came for), else the lowest tier's.
+        """
+        invited = [card for card in self.lock_cards if card.action == LockAction.ACCEPT]
+        return (invited or self.lock_cards or [None])[0]
 
 
 def readable_parts(audience) -> list[Prefetch]:

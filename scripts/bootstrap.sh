@@ -28,7 +28,7 @@ echo "==> installing locked dependencies from $lock"
 "$uv_bin" pip sync --quiet --python .venv/bin/python --require-hashes "$lock"
 
 # The Nu Html Checker (npm's vnu-jar, pinned in package-lock.json) for the HTML validity
-# tests; development setups only (the production lock skips it). Only the jar is used:
+# tests, and Lighthouse for `make lighthouse`; development setups only (the production lock skips it). Only the jar is used:
 # --ignore-scripts skips its Java downloader (scripts/java.sh provides Java). The copy of
 # the lock in node_modules marks an install as current. Without npm, `make run` still works
 # (with a warning); scripts/test.sh sets REQUIRE_TEST_TOOLS=1 and stops instead.
@@ -37,7 +37,7 @@ if [ "$lock" = requirements-dev.lock ] && {
     || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ]
 }; then
   if command -v npm >/dev/null; then
-    echo "==> installing locked npm packages (vnu-jar) into node_modules/"
+    echo "==> installing locked npm packages (vnu-jar, lighthouse) into node_modules/"
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
     cp package-lock.json node_modules/.installed-package-lock.json
   elif [ "${REQUIRE_TEST_TOOLS:-}" = 1 ]; then

@@ -293,6 +293,20 @@ def test_an_invited_readers_card_leads_back_to_their_invitation_without_its_toke
     )
 
 
+def test_an_invited_reader_is_offered_their_invitation_at_the_top(client, briefing):
+    invited(client)
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    outline = re.search(r'<nav class="outline".*?</nav>', html, re.S).group(0)
+    assert "You are invited to Leadership Alliance" in outline
+    assert ">Accept your invitation</a>" in outline
+    assert "Join Strategic Circle free" not in outline
+    # Another reader's top offer is still the lowest tier's.
+    other = Client().get(briefing.get_absolute_url()).content.decode()
+    other_outline = re.search(r'<nav class="outline".*?</nav>', other, re.S).group(0)
+    assert "Join Strategic Circle free" in other_outline
+    assert "Accept your invitation" not in other_outline
+
+
 def test_pending_is_part_of_the_readers_cache_key(briefing):
     fetched = reader_briefing_queryset(CIRCLE).get(pk=briefing.pk)
     plain = ReaderStatus(audience=CIRCLE, is_authenticated=True)
