@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefings.importing import briefings_import
 from briefings.models import Briefing, SearchDocument, Section
 from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
 from members.access import Audience
@@ -245,6 +246,59 @@ def test_each_documents_pairs_are_the_pairs_of_its_whole_vector():
         rows = cursor.fetchall()
     assert len(rows) == 6
     assert all(same for _, same in rows), rows
+
+
+BATCH_FILE = """---
+kind: signal-brief
+title: Import {n} on export control
+summary: Grid {n} news.
+status: published
+published_at: 2026-11-20T08:00:00Z
+category: Datacenter
+region: Europe
+topic: Cooling
+impact: medium
+confidence: 80
+sources:
+  - title: Source {n}
+    url: https://example.org/{n}
+    note: Subsea cable notes {n}.
+---
+
+## The fact
+Operators signed {n} cooling contracts.
+
+## Outlook {{access=strategic-circle}}
+The substation upgrade {n} slips.
+
+## Failure paths {{access=leadership-alliance}}
+Turbine maintenance {n} backlog grows.
+"""
+
+
+@postgres_only
+def test_a_batch_import_finds_phrases_as_each_document_reads_them(client, tmp_path):
+    # Many briefings written and indexed together: each document's pairs are those of its
+    # own vector (none leaks from a neighbour in the batch), and phrases are found, gated
+    # ones only by their readers, the pair where the shared text meets a gated section too.
+    for n in range(12):
+        (tmp_path / f"b{n}.md").write_text(BATCH_FILE.format(n=n), encoding="utf-8")
+    report = briefings_import(paths=[tmp_path])
+    assert len(report.by_outcome("created")) == 12
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE pairs = briefings_lexeme_pairs(vector))"
+            " FROM briefings_searchdocument"
+        )
+        assert cursor.fetchone() == (36, 36)
+    everyone = {f"import-{n}-on-export-control" for n in range(12)}
+    assert set(results(search(client, q='"export control"'))) == everyone
+    assert set(results(search(client, q='"cooling contracts"'))) == everyone
+    assert results(search(client, q='"substation upgrade"')) == []
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    assert set(results(search(client, q='"substation upgrade"'))) == everyone
+    assert set(results(search(client, q='"cooling outlook"'))) == everyone  # topic, then gated
+    assert results(search(client, q='"maintenance backlog"')) == []
 
 
 @postgres_only
