@@ -427,15 +427,26 @@ GATED = " {access=strategic-circle}"
 
 
 # `manage.py import_briefings` in a process of its own, as an editor runs it, timed from
-# the command's start (Django's own start-up is not part of the import).
+# the command's start (Django's own start-up is not part of the import). Then the time
+# until the search documents' GIN indexes hold every new entry in their trees: PostgreSQL
+# keeps new entries in a pending list (fastupdate) that every search using the index reads
+# through, merged later by an insert that overflows it, or by (auto)vacuum.
 IMPORT_TIMER = """
 import io, sys, time
 import django
 django.setup()
 from django.core.management import call_command
+from django.db import connection
 started = time.perf_counter()
 call_command("import_briefings", sys.argv[1], stdout=io.StringIO())
-print(time.perf_counter() - started)
+imported = time.perf_counter() - started
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+        " WHERE a.amname = 'gin' AND i.indrelid = 'briefings_searchdocument'::regclass"
+    )
+print(imported, time.perf_counter() - started)
 """
 
 
@@ -465,20 +476,25 @@ def import_files(folder, *, count=400, prefix="import-bench"):
 
 
 def timed_import(folder, *, root=ROOT, env=None):
-    """Seconds `import_briefings` takes on `folder`, run by the code of the checkout `root`."""
+    """
+    Seconds `import_briefings` takes on `folder`, run by the code of the checkout `root`,
+    and until its search index entries are merged (see IMPORT_TIMER).
+    """
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", IMPORT_TIMER, folder],
         cwd=root, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"the timed import failed:\n{result.stderr}")
-    return float(result.stdout.split()[-1])
+    imported, merged = result.stdout.split()[-2:]
+    return float(imported), float(merged)
 
 
 def import_speed(count=400, *, prefix="import-bench"):
+    """Briefings a second: imported, and with their search index entries merged."""
     with tempfile.TemporaryDirectory() as folder:
         import_files(folder, count=count, prefix=prefix)
-        return count / timed_import(folder)
+        return tuple(count / seconds for seconds in timed_import(folder))
 
 
 def import_comparison(args, env):
@@ -504,14 +520,23 @@ def import_comparison(args, env):
             with tempfile.TemporaryDirectory() as folder:
                 import_files(folder, count=args.import_files, prefix=f"import-{run}")
                 seconds = timed_import(folder, root=root, env={**env, "DATABASE_URL": url})
-            speeds[name].append(args.import_files / seconds)
-            log(f"    run {run + 1} {name}: {speeds[name][-1]:.0f} briefings/s")
+            speeds[name].append(tuple(args.import_files / each for each in seconds))
+            log(f"    run {run + 1} {name}: {speed_text(speeds[name][-1])}")
     for name, (root, _url) in arms.items():
-        each = ", ".join(f"{speed:.0f}" for speed in speeds[name])
-        print(f"import speed ({name}, {root}): median {statistics.median(speeds[name]):.0f}"
-              f" briefings/s ({each})")  # fmt: skip
-    ratio = statistics.median(speeds["this"]) / statistics.median(speeds["against"])
-    print(f"this / against: {ratio:.2f}")
+        print(f"import speed ({name}, {root}): {speeds_text(speeds[name])}")
+    for index, what in enumerate(["imported", "index entries merged"]):
+        this, against = (statistics.median(s[index] for s in speeds[arm]) for arm in arms)
+        print(f"this / against, {what}: {this / against:.2f}")
+
+
+def speed_text(speed):
+    imported, merged = speed
+    return f"{imported:.0f} briefings/s ({merged:.0f} with the index entries merged)"
+
+
+def speeds_text(speeds):
+    median = tuple(statistics.median(s[index] for s in speeds) for index in (0, 1))
+    return f"median {speed_text(median)}; runs: {', '.join(speed_text(s) for s in speeds)}"
 
 
 # --- the run -------------------------------------------------------------------------
@@ -591,11 +616,8 @@ def import_runs(args):
     speeds = []
     for run in range(args.import_runs):
         speeds.append(import_speed(args.import_files, prefix=f"import-{run}"))
-        log(f"    run {run + 1}: {speeds[-1]:.0f} briefings/s")
-    print(
-        f"import speed: median {statistics.median(speeds):.0f} briefings/s"
-        f" ({', '.join(f'{speed:.0f}' for speed in speeds)})"
-    )
+        log(f"    run {run + 1}: {speed_text(speeds[-1])}")
+    print(f"import speed: {speeds_text(speeds)}")
 
 
 def fresh_dataset(args, database_url):
@@ -712,7 +734,7 @@ def main():
     from django.core.management import get_commands
 
     if "import_briefings" in get_commands():
-        print(f"import speed: {import_speed():.0f} briefings/s")
+        print(f"import speed: {speed_text(import_speed())}")
     else:
         print("import speed: no import_briefings command; not measured")
 
