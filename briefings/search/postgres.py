@@ -9,7 +9,7 @@ they took more of a search's time in Python than PostgreSQL took to answer them.
 
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -102,6 +102,13 @@ WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {tabl
 """
 
 
+# The memory a batch's write may use (PostgreSQL's work_mem, 4 MB by default): for the
+# pairs' joins, and for merging the GIN indexes' pending entries into their trees when the
+# batch fills a pending list, which PostgreSQL does in rounds of work_mem each. Set for
+# the write alone (see docs/performance.md).
+WRITE_WORK_MEM = "64MB"
+
+
 def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     """
     Write the rows `briefings.search.documents` built, with their weighted vectors; a
@@ -115,7 +122,8 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     )
     columns = [list(column) for column in zip(*documents, strict=True)]
     briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
         cursor.execute(
             _UPSERT_SQL.format(table=table),
             {
@@ -133,7 +141,9 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
                 "published": published,
             },
         )
-        return cursor.rowcount > 0
+        written = cursor.rowcount > 0
+        cursor.execute("SET LOCAL work_mem TO DEFAULT")
+        return written
 
 
 class AmongIds(Func):

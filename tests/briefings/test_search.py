@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from briefings.importing import briefings_import
 from briefings.models import Briefing, SearchDocument, Section
 from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
+from briefings.search.postgres import WRITE_WORK_MEM
 from members.access import Audience
 from members.models import Membership
 from tests.briefings.conftest import (
@@ -299,6 +300,23 @@ def test_a_batch_import_finds_phrases_as_each_document_reads_them(client, tmp_pa
     assert set(results(search(client, q='"substation upgrade"'))) == everyone
     assert set(results(search(client, q='"cooling outlook"'))) == everyone  # topic, then gated
     assert results(search(client, q='"maintenance backlog"')) == []
+
+
+@postgres_only
+def test_writing_documents_has_more_memory_for_that_statement_alone():
+    BriefingFactory(title="Grid report", summary="Power.")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+        with CaptureQueriesContext(connection) as queries:
+            briefings_reindex()
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone() == (before,)
+    statements = [query["sql"] for query in queries]
+    given = next(index for index, sql in enumerate(statements) if "set_config('work_mem'" in sql)
+    assert WRITE_WORK_MEM in statements[given]
+    assert "INSERT INTO" in statements[given + 1]
+    assert "TO DEFAULT" in statements[given + 2]
 
 
 @postgres_only
