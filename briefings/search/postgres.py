@@ -105,7 +105,7 @@ WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {tabl
 # The memory a batch's write may use (PostgreSQL's work_mem, 4 MB by default): for the
 # pairs' joins, and for merging the GIN indexes' pending entries into their trees when the
 # batch fills a pending list, which PostgreSQL does in rounds of work_mem each. Set for
-# the write alone (see docs/performance.md).
+# the transaction that writes them (see docs/performance.md).
 WRITE_WORK_MEM = "64MB"
 
 
@@ -122,7 +122,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     )
     columns = [list(column) for column in zip(*documents, strict=True)]
     briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
         cursor.execute(
             _UPSERT_SQL.format(table=table),
@@ -141,9 +141,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
                 "published": published,
             },
         )
-        written = cursor.rowcount > 0
-        cursor.execute("SET LOCAL work_mem TO DEFAULT")
-        return written
+        return cursor.rowcount > 0
 
 
 class AmongIds(Func):
