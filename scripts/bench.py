@@ -226,7 +226,7 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
         "topic_rationale", "impact", "impact_rationale", "confidence", "confidence_rationale",
         "reporting_summary", "key_points", "signal", "signal_type", "market_class",
         "operating_surface", "market_context", "operational_relevance", "time_horizon",
-        "watch_items",
+        "watch_items", "meta_title", "meta_description",
     ]  # fmt: skip
 
     def briefing_rows():
@@ -242,7 +242,7 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
                 rng.choice(["low", "medium", "high"]), text(10), rng.randint(40, 95),
                 text(10), writer.paragraph(3), "\n".join(text(9) for _ in range(3)),
                 title, "Bench signal", "Datacenter", text(12), text(12),
-                "medium", "Next quarter", text(12),
+                "medium", "Next quarter", text(12), "", "",
             ]  # fmt: skip
 
     def section_rows():
@@ -427,48 +427,116 @@ GATED = " {access=strategic-circle}"
 
 
 # `manage.py import_briefings` in a process of its own, as an editor runs it, timed from
-# the command's start (Django's own start-up is not part of the import).
+# the command's start (Django's own start-up is not part of the import). Then the time
+# until the search documents' GIN indexes hold every new entry in their trees: PostgreSQL
+# keeps new entries in a pending list (fastupdate) that every search using the index reads
+# through, merged later by an insert that overflows it, or by (auto)vacuum.
 IMPORT_TIMER = """
 import io, sys, time
 import django
 django.setup()
 from django.core.management import call_command
+from django.db import connection
 started = time.perf_counter()
 call_command("import_briefings", sys.argv[1], stdout=io.StringIO())
-print(time.perf_counter() - started)
+imported = time.perf_counter() - started
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i"
+        " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+        " WHERE a.amname = 'gin' AND i.indrelid = 'briefings_searchdocument'::regclass"
+    )
+print(imported, time.perf_counter() - started)
 """
 
 
-def import_speed(count=400):
+def import_files(folder, *, count=400, prefix="import-bench"):
+    """`count` new `.md` files (5 sections, one gated, 3 sources each) in `folder`."""
     writer = Writer(random.Random(7))  # noqa: S311 — bench data
-    with tempfile.TemporaryDirectory() as folder:
-        for i in range(count):
-            Path(folder, f"import-{i}.md").write_text(
-                "---\n"
-                f"kind: signal-brief\ntitle: Imported bench briefing {i}\nslug: import-bench-{i}\n"
-                f"summary: {writer.sentence(20)}\nstatus: published\n"
-                "published_at: 2026-11-20T08:00:00Z\n"
-                f"category: Category {i % 50:02d}\nregion: Europe\ntopic: Energy\n"
-                "impact: medium\nconfidence: 80\nsources:\n"
-                + "".join(
-                    f"  - title: Source {i}-{s}\n    publisher: Wire\n"
-                    f"    url: https://example.org/{i}/{s}\n    note: {writer.sentence(10)}\n"
-                    for s in range(3)
-                )
-                + "---\n\n"
-                + "".join(
-                    f"## Section {s}{GATED if s == 3 else ''}\n\n{writer.section()}\n\n"
-                    for s in range(5)
-                ),
-                encoding="utf-8",
+    for i in range(count):
+        Path(folder, f"{prefix}-{i}.md").write_text(
+            "---\n"
+            f"kind: signal-brief\ntitle: Imported bench briefing {i}\nslug: {prefix}-{i}\n"
+            f"summary: {writer.sentence(20)}\nstatus: published\n"
+            "published_at: 2026-11-20T08:00:00Z\n"
+            f"category: Category {i % 50:02d}\nregion: Europe\ntopic: Energy\n"
+            "impact: medium\nconfidence: 80\nsources:\n"
+            + "".join(
+                f"  - title: Source {i}-{s}\n    publisher: Wire\n"
+                f"    url: https://example.org/{i}/{s}\n    note: {writer.sentence(10)}\n"
+                for s in range(3)
             )
-        result = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", IMPORT_TIMER, folder],
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            + "---\n\n"
+            + "".join(
+                f"## Section {s}{GATED if s == 3 else ''}\n\n{writer.section()}\n\n"
+                for s in range(5)
+            ),
+            encoding="utf-8",
+        )
+
+
+def timed_import(folder, *, root=ROOT, env=None):
+    """
+    Seconds `import_briefings` takes on `folder`, run by the code of the checkout `root`,
+    and until its search index entries are merged (see IMPORT_TIMER).
+    """
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", IMPORT_TIMER, folder],
+        cwd=root, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"the timed import failed:\n{result.stderr}")
-    return count / float(result.stdout.split()[-1])
+    imported, merged = result.stdout.split()[-2:]
+    return float(imported), float(merged)
+
+
+def import_speed(count=400, *, prefix="import-bench"):
+    """Briefings a second: imported, and with their search index entries merged."""
+    with tempfile.TemporaryDirectory() as folder:
+        import_files(folder, count=count, prefix=prefix)
+        return tuple(count / seconds for seconds in timed_import(folder))
+
+
+def import_comparison(args, env):
+    """
+    `--only import --against DIR`: the same data set built twice, once by each checkout's
+    code and migrations (this one's in BENCH_DATABASE_URL, DIR's in the same name with
+    `_against`), then `--import-runs` imports into each, taking turns, so both meet the
+    same machine: import speed A/B in one run.
+    """
+    here = env["DATABASE_URL"]
+    arms = {"this": (ROOT, here), "against": (Path(args.against).resolve(), here + "_against")}
+    for name, (root, url) in arms.items():
+        log(f"==> data set for {name} ({root}): {args.briefings} briefings")
+        build = [sys.executable, str(Path(__file__).resolve()), "--only", "dataset"]
+        build += ["--root", str(root), "--briefings", str(args.briefings)]
+        build += ["--sections", str(args.sections), "--citations", str(args.citations)]
+        subprocess.run(build, env={**env, "BENCH_DATABASE_URL": url}, check=True)  # noqa: S603
+    speeds = {name: [] for name in arms}
+    for run in range(args.import_runs):
+        order = list(arms) if run % 2 == 0 else list(reversed(arms))
+        for name in order:
+            root, url = arms[name]
+            with tempfile.TemporaryDirectory() as folder:
+                import_files(folder, count=args.import_files, prefix=f"import-{run}")
+                seconds = timed_import(folder, root=root, env={**env, "DATABASE_URL": url})
+            speeds[name].append(tuple(args.import_files / each for each in seconds))
+            log(f"    run {run + 1} {name}: {speed_text(speeds[name][-1])}")
+    for name, (root, _url) in arms.items():
+        print(f"import speed ({name}, {root}): {speeds_text(speeds[name])}")
+    for index, what in enumerate(["imported", "index entries merged"]):
+        this, against = (statistics.median(s[index] for s in speeds[arm]) for arm in arms)
+        print(f"this / against, {what}: {this / against:.2f}")
+
+
+def speed_text(speed):
+    imported, merged = speed
+    return f"{imported:.0f} briefings/s ({merged:.0f} with the index entries merged)"
+
+
+def speeds_text(speeds):
+    median = tuple(statistics.median(s[index] for s in speeds) for index in (0, 1))
+    return f"median {speed_text(median)}; runs: {', '.join(speed_text(s) for s in speeds)}"
 
 
 # --- the run -------------------------------------------------------------------------
@@ -510,7 +578,7 @@ def wait_for(url, timeout=30):
     raise SystemExit(f"gunicorn did not answer at {url}")
 
 
-def main():
+def arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--briefings", type=int, default=10_000)
     parser.add_argument("--search-briefings", type=int, default=100_000)
@@ -520,7 +588,71 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--only",
+        choices=["all", "import", "dataset"],
+        default="all",
+        help="import: the data set, then import speed alone (dataset: only build it)",
+    )
+    parser.add_argument("--import-runs", type=int, default=1, help="timed imports (--only import)")
+    parser.add_argument("--import-files", type=int, default=400, help="files per timed import")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="with --only import: compare with the checkout DIR, taking turns (A/B)",
+    )
+    parser.add_argument("--root", help=argparse.SUPPRESS)  # the checkout whose code runs
     args = parser.parse_args()
+    if args.root:
+        global ROOT
+        ROOT = Path(args.root).resolve()
+        sys.path.insert(0, str(ROOT))
+        os.chdir(ROOT)
+    return args
+
+
+def import_runs(args):
+    """`--only import`: import speed alone, `--import-runs` times into the data set."""
+    speeds = []
+    for run in range(args.import_runs):
+        speeds.append(import_speed(args.import_files, prefix=f"import-{run}"))
+        log(f"    run {run + 1}: {speed_text(speeds[-1])}")
+    print(f"import speed: {speeds_text(speeds)}")
+
+
+def fresh_dataset(args, database_url):
+    """A fresh database, migrated, with the data set."""
+    log(f"==> fresh database {database_url.rsplit('/', 1)[1]}")
+    reset_database(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if args.only == "all":
+        call_command("collectstatic", verbosity=0, interactive=False)
+    log(
+        f"==> data set: {args.briefings} briefings x {args.sections} sections"
+        f" x {args.citations} citations"
+    )
+    started = time.perf_counter()
+    build_dataset(briefings=args.briefings, sections=args.sections, citations=args.citations)
+    log(f"    built in {time.perf_counter() - started:.1f}s")
+
+
+def part_alone(args, database_url):
+    """`--only dataset` or `--only import` (with `--against`, an A/B of two checkouts)."""
+    if args.only == "import" and args.against:
+        import_comparison(args, {**os.environ})
+        return
+    fresh_dataset(args, database_url)
+    if args.only == "import":
+        import_runs(args)
+
+
+def main():
+    args = arguments()
 
     database_url = os.environ["BENCH_DATABASE_URL"]
     env = {
@@ -539,23 +671,10 @@ def main():
     }
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-
-    log(f"==> fresh database {database_url.rsplit('/', 1)[1]}")
-    reset_database(database_url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", verbosity=0, interactive=False)
-    log(
-        f"==> data set: {args.briefings} briefings x {args.sections} sections"
-        f" x {args.citations} citations"
-    )
-    started = time.perf_counter()
-    build_dataset(briefings=args.briefings, sections=args.sections, citations=args.citations)
-    log(f"    built in {time.perf_counter() - started:.1f}s")
+    if args.only != "all":
+        part_alone(args, database_url)
+        return
+    fresh_dataset(args, database_url)
 
     from briefings.models import Briefing, Category
 
@@ -615,7 +734,7 @@ def main():
     from django.core.management import get_commands
 
     if "import_briefings" in get_commands():
-        print(f"import speed: {import_speed():.0f} briefings/s")
+        print(f"import speed: {speed_text(import_speed())}")
     else:
         print("import speed: no import_briefings command; not measured")
 

@@ -9,7 +9,7 @@ they took more of a search's time in Python than PostgreSQL took to answer them.
 
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -25,39 +25,74 @@ SNIPPET_WORDS = 30
 # may read (most of a briefing) is turned into a vector once per briefing, not once per
 # audience: that was most of an import's database time. Each document's vector is that
 # shared vector followed by its own readable rest (`extra`); its stored body keeps the
-# reading order, for snippets. Its `pairs` (neighbouring lexemes, for phrases: migration
-# 0018) are the shared vector's, worked out once per briefing too, with the rest's and the
-# pair where the two meet: the pairs of the whole vector, for a third of the work.
+# reading order, for snippets.
+#
+# Its `pairs` (neighbouring lexemes, for phrases: migration 0018) are those of its whole
+# vector, worked out set-based for the batch in one pass each: the shared vectors' pairs
+# once per briefing, then every document's rest with, before its first position, the
+# lexemes at the shared vector's last (`||` puts the rest just after them), so the pair
+# where the two meet comes out of the same join. Calling briefings_lexeme_pairs and
+# briefings_boundary_pairs for each row gave the same pairs for a third more time: each
+# call unnests its vectors again and starts a query of its own.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
-    SELECT v.briefing_id, v.vector, briefings_lexeme_pairs(v.vector) AS pairs
-    FROM (
-        SELECT s.briefing_id,
-               setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
-               || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
-               || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
-        FROM unnest(
-            %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
-            %(shared_bodies)s::text[]
-        ) AS s(briefing_id, title, summary, body)
-    ) AS v
-)
-INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector, pairs)
-SELECT v.briefing_id, v.audience, v.title, v.summary, v.body, v.published_at,
-       v.shared_vector || v.extra,
-       v.shared_pairs || briefings_lexeme_pairs(v.extra)
-       || briefings_boundary_pairs(v.shared_vector, v.extra)
-FROM (
+    SELECT s.briefing_id,
+           setweight(to_tsvector(%(config)s::regconfig, s.title), 'A')
+           || setweight(to_tsvector(%(config)s::regconfig, s.summary), 'B')
+           || setweight(to_tsvector(%(config)s::regconfig, s.body), 'C') AS vector
+    FROM unnest(
+        %(shared_ids)s::bigint[], %(shared_titles)s::text[], %(shared_summaries)s::text[],
+        %(shared_bodies)s::text[]
+    ) AS s(briefing_id, title, summary, body)
+),
+shared_placed AS MATERIALIZED (
+    SELECT s.briefing_id, t.lexeme, unnest(t.positions) AS position
+    FROM shared s, unnest(s.vector) AS t
+),
+shared_pairs AS (
+    SELECT a.briefing_id, array_to_tsvector(array_agg(a.lexeme || ' ' || b.lexeme)) AS pairs
+    FROM shared_placed a
+    JOIN shared_placed b ON b.briefing_id = a.briefing_id AND b.position = a.position + 1
+    GROUP BY a.briefing_id
+),
+shared_last AS (
+    SELECT p.briefing_id, p.lexeme
+    FROM shared_placed p
+    JOIN (SELECT briefing_id, max(position) AS position FROM shared_placed GROUP BY briefing_id)
+        AS l ON l.briefing_id = p.briefing_id AND l.position = p.position
+),
+documents AS MATERIALIZED (
     SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-           shared.vector AS shared_vector, shared.pairs AS shared_pairs,
            setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS extra
     FROM unnest(
         %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
         %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
         %(published)s::timestamptz[]
     ) AS d(briefing_id, audience, title, summary, body, extra, published_at)
-    JOIN shared ON shared.briefing_id = d.briefing_id
-) AS v
+),
+extra_placed AS MATERIALIZED (
+    SELECT d.briefing_id, d.audience, t.lexeme, unnest(t.positions) AS position
+    FROM documents d, unnest(d.extra) AS t
+    UNION ALL
+    SELECT d.briefing_id, d.audience, l.lexeme, 0
+    FROM documents d JOIN shared_last l ON l.briefing_id = d.briefing_id
+    WHERE d.extra <> ''
+),
+extra_pairs AS (
+    SELECT a.briefing_id, a.audience,
+           array_to_tsvector(array_agg(a.lexeme || ' ' || b.lexeme)) AS pairs
+    FROM extra_placed a
+    JOIN extra_placed b ON b.briefing_id = a.briefing_id AND b.audience = a.audience
+        AND b.position = a.position + 1
+    GROUP BY a.briefing_id, a.audience
+)
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector, pairs)
+SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
+       s.vector || d.extra, coalesce(sp.pairs, '') || coalesce(ep.pairs, '')
+FROM documents d
+JOIN shared s ON s.briefing_id = d.briefing_id
+LEFT JOIN shared_pairs sp ON sp.briefing_id = d.briefing_id
+LEFT JOIN extra_pairs ep ON ep.briefing_id = d.briefing_id AND ep.audience = d.audience
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
     published_at = EXCLUDED.published_at, vector = EXCLUDED.vector, pairs = EXCLUDED.pairs
@@ -65,6 +100,13 @@ WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {tabl
     IS DISTINCT FROM
     (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector)
 """
+
+
+# The memory a batch's write may use (PostgreSQL's work_mem, 4 MB by default): for the
+# pairs' joins, and for merging the GIN indexes' pending entries into their trees when the
+# batch fills a pending list, which PostgreSQL does in rounds of work_mem each. Set for
+# the transaction that writes them (see docs/performance.md).
+WRITE_WORK_MEM = "64MB"
 
 
 def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
@@ -80,7 +122,8 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     )
     columns = [list(column) for column in zip(*documents, strict=True)]
     briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
         cursor.execute(
             _UPSERT_SQL.format(table=table),
             {

@@ -11,8 +11,10 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefings.importing import briefings_import
 from briefings.models import Briefing, SearchDocument, Section
 from briefings.search import MARK_START, MARK_STOP, briefing_reindex, briefings_reindex, highlight
+from briefings.search.postgres import WRITE_WORK_MEM
 from members.access import Audience
 from members.models import Membership
 from tests.briefings.conftest import (
@@ -247,6 +249,77 @@ def test_each_documents_pairs_are_the_pairs_of_its_whole_vector():
     assert all(same for _, same in rows), rows
 
 
+BATCH_FILE = """---
+kind: signal-brief
+title: Import {n} on export control
+summary: Grid {n} news.
+status: published
+published_at: 2026-11-20T08:00:00Z
+category: Datacenter
+region: Europe
+topic: Cooling
+impact: medium
+confidence: 80
+sources:
+  - title: Source {n}
+    url: https://example.org/{n}
+    note: Subsea cable notes {n}.
+---
+
+## The fact
+Operators signed {n} cooling contracts.
+
+## Outlook {{access=strategic-circle}}
+The substation upgrade {n} slips.
+
+## Failure paths {{access=leadership-alliance}}
+Turbine maintenance {n} backlog grows.
+"""
+
+
+@postgres_only
+def test_a_batch_import_finds_phrases_as_each_document_reads_them(client, tmp_path):
+    # Many briefings written and indexed together: each document's pairs are those of its
+    # own vector (none leaks from a neighbour in the batch), and phrases are found, gated
+    # ones only by their readers, the pair where the shared text meets a gated section too.
+    for n in range(12):
+        (tmp_path / f"b{n}.md").write_text(BATCH_FILE.format(n=n), encoding="utf-8")
+    report = briefings_import(paths=[tmp_path])
+    assert len(report.by_outcome("created")) == 12
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE pairs = briefings_lexeme_pairs(vector))"
+            " FROM briefings_searchdocument"
+        )
+        assert cursor.fetchone() == (36, 36)
+    everyone = {f"import-{n}-on-export-control" for n in range(12)}
+    assert set(results(search(client, q='"export control"'))) == everyone
+    assert set(results(search(client, q='"cooling contracts"'))) == everyone
+    assert results(search(client, q='"substation upgrade"')) == []
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    assert set(results(search(client, q='"substation upgrade"'))) == everyone
+    assert set(results(search(client, q='"cooling outlook"'))) == everyone  # topic, then gated
+    assert results(search(client, q='"maintenance backlog"')) == []
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_writing_documents_has_more_memory_for_that_transaction_alone():
+    BriefingFactory(title="Grid report", summary="Power.")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+        with CaptureQueriesContext(connection) as queries:
+            briefings_reindex()
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone() == (before,)
+    statements = [query["sql"] for query in queries]
+    given = next(index for index, sql in enumerate(statements) if "set_config('work_mem'" in sql)
+    assert WRITE_WORK_MEM in statements[given]
+    assert "INSERT INTO" in statements[given + 1]
+    assert SearchDocument.objects.count() == 3
+
+
 @postgres_only
 def test_the_pair_where_two_vectors_meet():
     def boundary(a, b):
@@ -469,9 +542,10 @@ def test_bulk_reindex_is_set_based():
         CitationFactory(briefing=briefing, note="A note.")
     with CaptureQueriesContext(connection) as many:
         assert briefings_reindex() == 43
-    # The ids; briefings, sections, citations; the upsert, the vectors (PostgreSQL) and
-    # the transaction's savepoint: the same handful whatever the number of briefings.
-    assert len(many.captured_queries) == len(few.captured_queries) <= 8, [
+    # The ids; briefings, sections, citations; the write's memory, the upsert, the vectors
+    # (PostgreSQL) and the transaction's savepoint: the same handful whatever the number
+    # of briefings.
+    assert len(many.captured_queries) == len(few.captured_queries) <= 9, [
         q["sql"][:60] for q in many.captured_queries
     ]
 
