@@ -126,10 +126,12 @@ def briefing_parts_key(reader, *, url: str) -> str:
     A briefing leaves the site only through a save, which raises the generation; one
     that is not live yet is a 404, which is never kept.
     """
+    # The reader first: a signed-in reader's first read brings the content generation too.
+    reader_key = reader.cache_key()
     generation = content_generation()
     if generation is None:  # the cache is away: render, keep nothing
         return ""
-    return "part:" + digest("briefing", generation, reader.cache_key(), url)
+    return "part:" + digest("briefing", generation, reader_key, url)
 
 
 def search_results_key(reader, *, url: str) -> str:
@@ -138,7 +140,8 @@ def search_results_key(reader, *, url: str) -> str:
     whole reader (`ReaderStatus.cache_key()`: which search document their audience
     searches) and the full address (the words, filters and page).
     """
+    reader_key = reader.cache_key()
     generation = content_generation()
     if generation is None:  # the cache is away: search, keep nothing
         return ""
-    return "search:" + digest("search", generation, reader.cache_key(), url)
+    return "search:" + digest("search", generation, reader_key, url)

@@ -46,6 +46,7 @@ class HomeView(CardMarkersMixin, TemplateView):
     def get_context_data(self, **kwargs):
         """The content is the same for every reader: rendered once and shared."""
         context = super().get_context_data(**kwargs)
+        self.request.reader.cache_key()  # the reader first, as SharedContentMixin.get says
 
         def render():
             return render_to_string(
@@ -111,6 +112,10 @@ class SharedContentMixin:
     """
 
     def get(self, request, *args, **kwargs):
+        # The reader first: a signed-in reader's first read of their account's entries
+        # brings the content generation in the same round trip (members.caching).
+        request.reader.cache_key()
+
         def render():
             response = super(SharedContentMixin, self).get(request, *args, **kwargs)
             return render_to_string(f"{self.template_name}#content", response.context_data, request)
@@ -209,6 +214,7 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
         # which any edit to a term raises: no query for it on a warm page. A slug that
         # names no term is a 404, never kept.
         model, slug = self.taxonomy_model, kwargs["slug"]
+        request.reader.cache_key()  # the reader first, as SharedContentMixin.get says
         self.term = caching.cached(
             f"term:{model._meta.label}:{digest(slug)}",
             lambda: get_object_or_404(model, slug=slug),
