@@ -266,7 +266,7 @@ def test_a_warm_page_reads_the_account_once_with_the_content_generation(
     (keys,) = account_reads
     assert {f"account:{user.pk}:standing", f"account:{user.pk}:follows"} <= set(keys)
     assert "content:generation" in keys
-    assert all(key.startswith(f"account:{user.pk}:") or key.startswith("content:") for key in keys)
+    assert all(key.startswith((f"account:{user.pk}:", "content:")) for key in keys)
 
 
 def test_what_a_request_has_read_is_forgotten_when_the_account_changes_in_it(briefing):
