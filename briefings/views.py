@@ -222,10 +222,13 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
         # names no term is a 404, never kept.
         model, slug = self.taxonomy_model, kwargs["slug"]
         account_first(request)
-        self.term = caching.cached(
-            f"term:{model._meta.label}:{digest(slug)}",
-            lambda: get_object_or_404(model, slug=slug),
+        term_name = f"term:{model._meta.label}:{digest(slug)}"
+        shared_name = caching.shared_content_name(request)
+        # The term and the shared content in one round trip.
+        caching.prefetch(
+            [caching.content_key(term_name), shared_name and caching.content_key(shared_name)]
         )
+        self.term = caching.cached(term_name, lambda: get_object_or_404(model, slug=slug))
         return super().get(request, *args, **kwargs)
 
     def page_context(self):

@@ -296,3 +296,41 @@ def test_a_request_memo_never_gives_one_account_another_s_entries(briefing):
             assert followed_targets(follower, [target]) == {("category", briefing.category.pk)}
             assert followed_targets(other, [target]) == set()
             assert followed_targets(follower, [target]) == {("category", briefing.category.pk)}
+
+
+def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, monkeypatch):
+    from django.core.cache import caches
+
+    cache, reads, inside = caches["pages"], [], []
+
+    def recorded(method):
+        def read(keys, *args, **kwargs):
+            if not inside:
+                reads.append([keys] if isinstance(keys, str) else list(keys))
+            inside.append(True)  # a backend's get_many may call its own get
+            try:
+                return method(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.category.get_absolute_url()
+    client.get(url)
+    monkeypatch.setattr(cache, "get", recorded(cache.get))
+    monkeypatch.setattr(cache, "get_many", recorded(cache.get_many))
+    assert briefing.category.name in client.get(url).content.decode()
+    # The account with the content generation; then the term with the shared content.
+    assert len(reads) == 2, reads
+    assert any(":term:briefings.Category:" in key for key in reads[1])
+    assert any(":shared:" in key for key in reads[1])
+
+
+def test_a_renamed_term_shows_on_the_very_next_signed_in_request(client, briefing):
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.category.get_absolute_url()
+    assert client.get(url).status_code == 200
+    briefing.category.name = "Renamed coverage area"
+    briefing.category.save()
+    assert "Renamed coverage area" in client.get(url).content.decode()
