@@ -226,7 +226,7 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
         "topic_rationale", "impact", "impact_rationale", "confidence", "confidence_rationale",
         "reporting_summary", "key_points", "signal", "signal_type", "market_class",
         "operating_surface", "market_context", "operational_relevance", "time_horizon",
-        "watch_items", "meta_description", "meta_title",
+        "watch_items",
     ]  # fmt: skip
 
     def briefing_rows():
@@ -242,7 +242,7 @@ def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
                 rng.choice(["low", "medium", "high"]), text(10), rng.randint(40, 95),
                 text(10), writer.paragraph(3), "\n".join(text(9) for _ in range(3)),
                 title, "Bench signal", "Datacenter", text(12), text(12),
-                "medium", "Next quarter", text(12), "", "",
+                "medium", "Next quarter", text(12),
             ]  # fmt: skip
 
     def section_rows():
