@@ -37,6 +37,7 @@ from config.caching import (
     content_generation,
     digest,
     pages_cache,
+    request_memo,
 )
 
 # --- What raises the content generation ------------------------------------------------
@@ -85,11 +86,31 @@ def remember(key: str, build, *, timeout: int | None = None):
     default): a key that names its content generation, or one a signal forgets on
     change (`forget_on_change`).
     """
-    value = accelerator.get(key)
+    memo = request_memo()
+    value = memo.get(key) if memo is not None else None
+    if value is None:
+        value = accelerator.get(key)
     if value is None:
         value = build()
         accelerator.set(key, value, settings.CONTENT_CACHE_SECONDS if timeout is None else timeout)
     return value
+
+
+def content_key(name: str) -> str | None:
+    """The key `cached(name, ...)` keeps its value under; None when the cache is away."""
+    generation = content_generation()
+    return None if generation is None else f"content:{generation}:{name}"
+
+
+def prefetch(keys) -> None:
+    """
+    Reads `keys` (keys `remember` will be asked for in this request, such as
+    `content_key`'s) in one round trip, into the request's memo; outside a request, nothing.
+    """
+    memo = request_memo()
+    keys = [key for key in keys if key]
+    if memo is not None and keys:
+        memo.update(accelerator.get_many(keys))
 
 
 def cached(name: str, build, *, timeout: int | None = None):
@@ -108,11 +129,16 @@ def shared_content(request, render):
     seconds, as a shared anonymous page is, since a scheduled briefing goes live with no
     save to raise the generation. The page around it stays each reader's own.
     """
-    address = cache_address(request)
-    if address is None:  # a parameter no page reads: served, not kept
+    name = shared_content_name(request)
+    if name is None:  # a parameter no page reads: served, not kept
         return render()
-    key = "shared:" + digest(request.get_host(), address)
-    return cached(key, render, timeout=settings.PUBLIC_PAGE_MAX_AGE)
+    return cached(name, render, timeout=settings.PUBLIC_PAGE_MAX_AGE)
+
+
+def shared_content_name(request) -> str | None:
+    """The name `shared_content` keeps the page's content under (None: not kept)."""
+    address = cache_address(request)
+    return None if address is None else "shared:" + digest(request.get_host(), address)
 
 
 def briefing_parts_key(reader, *, url: str) -> str:
@@ -126,10 +152,12 @@ def briefing_parts_key(reader, *, url: str) -> str:
     A briefing leaves the site only through a save, which raises the generation; one
     that is not live yet is a 404, which is never kept.
     """
+    # The reader first: a signed-in reader's first read brings the content generation too.
+    reader_key = reader.cache_key()
     generation = content_generation()
     if generation is None:  # the cache is away: render, keep nothing
         return ""
-    return "part:" + digest("briefing", generation, reader.cache_key(), url)
+    return "part:" + digest("briefing", generation, reader_key, url)
 
 
 def search_results_key(reader, *, url: str) -> str:
@@ -138,7 +166,8 @@ def search_results_key(reader, *, url: str) -> str:
     whole reader (`ReaderStatus.cache_key()`: which search document their audience
     searches) and the full address (the words, filters and page).
     """
+    reader_key = reader.cache_key()
     generation = content_generation()
     if generation is None:  # the cache is away: search, keep nothing
         return ""
-    return "search:" + digest("search", generation, reader.cache_key(), url)
+    return "search:" + digest("search", generation, reader_key, url)

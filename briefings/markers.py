@@ -8,6 +8,7 @@ and no query but the reader's own. Text from the database is escaped in template
 becomes `&lt;`), so it can never spell a placeholder.
 """
 
+import functools
 import re
 
 from django.template.loader import render_to_string
@@ -24,26 +25,28 @@ def access_marker_placeholder(gated) -> str:
     return f"<!--access:{'.'.join(str(a) for a in audiences)}-->" if audiences else ""
 
 
+@functools.lru_cache(maxsize=256)
+def _marker_html(audience: int, key: str) -> str:
+    """A card's marker for a reader of `audience` (its words say nothing else of them)."""
+    try:
+        gated = [Audience(int(a)) for a in key.split(".") if a]
+    except ValueError:
+        gated = []
+    label, state = card_access_words(audience, gated)
+    if not label:
+        return ""
+    return render_to_string("includes/card/access.html", {"label": label, "state": state}).strip()
+
+
 def access_markers_fill(html: str, reader) -> str:
     """`html` with every card's placeholder replaced by its marker for `reader`."""
-    words = {}
+    audience = None  # asked only of a page with cards: a list page needs no standing
 
     def marker(match) -> str:
-        key = match.group(1)
-        if key not in words:
-            try:
-                gated = [Audience(int(a)) for a in key.split(".") if a]
-            except ValueError:
-                gated = []
-            label, state = card_access_words(reader.audience, gated)
-            words[key] = (
-                ""
-                if not label
-                else render_to_string(
-                    "includes/card/access.html", {"label": label, "state": state}
-                ).strip()
-            )
-        return words[key]
+        nonlocal audience
+        if audience is None:
+            audience = int(reader.audience)
+        return _marker_html(audience, match.group(1))
 
     return ACCESS_MARKER.sub(marker, html)
 

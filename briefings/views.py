@@ -28,6 +28,15 @@ class ForgivingPaginationMixin:
         return paginator, page, page.object_list, page.has_other_pages()
 
 
+def account_first(request) -> None:
+    """
+    Reads a signed-in reader's account before anything asks the cache for the content
+    generation alone: the account's first read brings the generation with it, in the
+    same round trip (members.caching). Costs nothing for a reader who is not signed in.
+    """
+    getattr(request.user, "pk", None)
+
+
 class CardMarkersMixin:
     """Cards say, for this reader, whether they open a briefing's member parts."""
 
@@ -46,6 +55,7 @@ class HomeView(CardMarkersMixin, TemplateView):
     def get_context_data(self, **kwargs):
         """The content is the same for every reader: rendered once and shared."""
         context = super().get_context_data(**kwargs)
+        account_first(self.request)
 
         def render():
             return render_to_string(
@@ -111,6 +121,8 @@ class SharedContentMixin:
     """
 
     def get(self, request, *args, **kwargs):
+        account_first(request)
+
         def render():
             response = super(SharedContentMixin, self).get(request, *args, **kwargs)
             return render_to_string(f"{self.template_name}#content", response.context_data, request)
@@ -209,10 +221,14 @@ class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
         # which any edit to a term raises: no query for it on a warm page. A slug that
         # names no term is a 404, never kept.
         model, slug = self.taxonomy_model, kwargs["slug"]
-        self.term = caching.cached(
-            f"term:{model._meta.label}:{digest(slug)}",
-            lambda: get_object_or_404(model, slug=slug),
+        account_first(request)
+        term_name = f"term:{model._meta.label}:{digest(slug)}"
+        shared_name = caching.shared_content_name(request)
+        # The term and the shared content in one round trip.
+        caching.prefetch(
+            [caching.content_key(term_name), shared_name and caching.content_key(shared_name)]
         )
+        self.term = caching.cached(term_name, lambda: get_object_or_404(model, slug=slug))
         return super().get(request, *args, **kwargs)
 
     def page_context(self):

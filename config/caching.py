@@ -27,6 +27,7 @@ the apps: `register_page_parameters`) are kept; `?utm=1`, `?utm=2`... are served
 never stored, so nobody can fill the cache with made-up addresses (`cache_address`).
 """
 
+import contextlib
 import hashlib
 import time
 
@@ -123,7 +124,33 @@ class CacheControlMiddleware:
 
 # The generation read once per request (AnonymousPageCacheMiddleware starts and ends the
 # request's memo), so a page that keeps several things in the cache asks the cache once.
+# `values` is the same request's memo of other cache reads (`request_memo`).
 _request = Local()
+
+
+def request_memo() -> dict | None:
+    """
+    A dict that lives for the current request only (None outside one), for cache reads a
+    request would otherwise repeat. Its keys must be the cache keys themselves, which name
+    whose entry it is (`members.caching` keeps an account's entries under its id).
+    """
+    return getattr(_request, "values", None) if getattr(_request, "memo", False) else None
+
+
+@contextlib.contextmanager
+def request_scope():
+    """One request's memo: the content generation and `request_memo()`, forgotten after."""
+    _request.memo, _request.generation, _request.values = True, None, {}
+    try:
+        yield
+    finally:
+        _request.memo, _request.generation, _request.values = False, None, None
+
+
+def seed_content_generation(generation) -> None:
+    """The generation read alongside other keys in one round trip, for this request."""
+    if generation is not None and getattr(_request, "memo", False):
+        _request.generation = generation
 
 
 # What FailOpen.get answers when the cache could not be asked.
@@ -233,11 +260,8 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        _request.memo, _request.generation = True, None
-        try:
+        with request_scope():
             return self._respond(request)
-        finally:
-            _request.memo, _request.generation = False, None
 
     def _respond(self, request):
         timeout = settings.PUBLIC_PAGE_MAX_AGE

@@ -13,7 +13,10 @@ from django.http import QueryDict
 from briefings.models import Category, Region, Topic
 from delivery.models import DeliveryPreference, Follow, SavedSearch, Suppression
 from delivery.tokens import BadToken, link_claim
-from members.caching import account_cached
+from members.caching import account_cached, prefetched_with_account
+
+# Read on most signed-in pages: fetched with the account's first read in a request.
+prefetched_with_account("follows")
 
 # What a member may follow, by the name a Follow gives it.
 TARGET_MODELS = {"category": Category, "region": Region, "topic": Topic}

@@ -14,6 +14,12 @@ active flag, e-mail), when a follow changes (`delivery.signals`), and when what 
 may read changes (`members.signals.send_reader_changed`: at once, and again when the
 change commits, through `reader_changed`).
 
+Within one request every entry is read once: the first read of an account's entries asks
+for its generation, the entry wanted, the entries most pages need (`prefetched_with_account`:
+the standing, the follows) and the content generation in one round trip, and keeps what it
+found in the request's memo (`config.caching.request_memo`, keyed by the cache keys, so by
+account id); forgetting an account drops its memo too.
+
 The token rather than a delete makes a fill that raced a change harmless: a request that
 read the old rows before the change committed stores them under the old token, which no
 later request asks for.
@@ -32,9 +38,23 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from config.caching import accelerator, pages_cache
+from config.caching import (
+    GENERATION_KEY,
+    accelerator,
+    pages_cache,
+    request_memo,
+    seed_content_generation,
+)
 
 _UNREACHABLE = object()
+
+# The kinds most signed-in pages read: fetched with an account's first read in a request.
+_PREFETCHED: set[str] = set()
+
+
+def prefetched_with_account(*kinds: str) -> None:
+    """Called by the apps at import: kinds worth reading with every first read of an account."""
+    _PREFETCHED.update(kinds)
 
 
 def _generation_key(user_id) -> str:
@@ -55,7 +75,8 @@ def account_cached(kind: str, user_id, build: Callable):
     generation changes (or READER_CACHE_SECONDS pass). One cache round trip when warm.
     """
     generation_key, entry_key = _generation_key(user_id), _entry_key(kind, user_id)
-    found = accelerator.get_many([generation_key, entry_key], unavailable=_UNREACHABLE)
+    memo = request_memo()
+    found = _read(user_id, [generation_key, entry_key], memo)
     if found is _UNREACHABLE:
         return build()
     generation = found.get(generation_key)
@@ -64,17 +85,45 @@ def account_cached(kind: str, user_id, build: Callable):
         generation = accelerator.get(generation_key)
         if generation is None:  # the cache went away: build, keep nothing
             return build()
+        if memo is not None:
+            memo[generation_key] = generation
     entry = found.get(entry_key)
     if entry is not None and entry[0] == generation:
         return entry[1]
     value = build()
     accelerator.set(entry_key, (generation, value), settings.READER_CACHE_SECONDS)
+    if memo is not None:
+        memo[entry_key] = (generation, value)
     return value
+
+
+def _read(user_id, keys: list[str], memo: dict | None):
+    """
+    The entries found under `keys` (an account's), by key: from the request's memo when
+    it has them, else in one round trip that also brings the account's prefetched kinds
+    and the content generation. `_UNREACHABLE` when the cache could not be asked.
+    """
+    if memo is None:
+        return accelerator.get_many(keys, unavailable=_UNREACHABLE)
+    if any(key not in memo for key in keys):
+        wanted = [*keys, *(_entry_key(kind, user_id) for kind in sorted(_PREFETCHED))]
+        wanted = [key for key in dict.fromkeys(wanted) if key not in memo]
+        found = accelerator.get_many([*wanted, GENERATION_KEY], unavailable=_UNREACHABLE)
+        if found is _UNREACHABLE:
+            return _UNREACHABLE
+        seed_content_generation(found.get(GENERATION_KEY))
+        memo.update({key: found.get(key) for key in wanted})
+    return {key: memo[key] for key in keys if memo[key] is not None}
 
 
 def forget_accounts(user_ids: Iterable) -> None:
     """Every entry kept for these accounts stops counting, on every server."""
     user_ids = {int(uid) for uid in user_ids if uid is not None}
+    memo = request_memo()
+    if memo:
+        prefixes = tuple(f"account:{uid}:" for uid in user_ids)
+        for key in [key for key in memo if key.startswith(prefixes)]:
+            del memo[key]
     if user_ids:
         pages_cache.set_many(
             {_generation_key(uid): _new_generation() for uid in user_ids}, timeout=None

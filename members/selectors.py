@@ -15,8 +15,11 @@ from django.utils import timezone
 
 from members import access
 from members.access import Audience, ReaderStatus
-from members.caching import account_cached
+from members.caching import account_cached, prefetched_with_account
 from members.models import Application, Invitation, Membership, User
+
+# Read on most signed-in pages: fetched with the account's first read in a request.
+prefetched_with_account("standing")
 
 # The invitation a reader opened before signing up or in (members.adapter takes it once
 # they are signed in); kept here so that the reader of a page can say "You are invited".

@@ -1,9 +1,11 @@
 """Template tags for search snippets, canonical links, feed links and JSON-LD."""
 
+import functools
+
 from django import template
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from briefings import search, seo
 from members import access
@@ -44,12 +46,18 @@ def feed_links(term=None):
     if term is not None:
         kind = term._meta.model_name
         for fmt in ("rss", "atom"):
-            url = reverse(f"briefings:feed-{kind}-{fmt}", args=[term.slug])
+            url = _feed_url(f"briefings:feed-{kind}-{fmt}", term.slug, get_script_prefix())
             links.append((fmt, f"{settings.SITE_NAME}: {term}", url))
     for fmt in ("rss", "atom"):
-        url = reverse(f"briefings:feed-latest-{fmt}")
+        url = _feed_url(f"briefings:feed-latest-{fmt}", None, get_script_prefix())
         links.append((fmt, f"{settings.SITE_NAME}: latest briefings", url))
     return {"links": links}
+
+
+@functools.lru_cache(maxsize=1024)
+def _feed_url(name: str, slug: str | None, prefix: str) -> str:
+    """A feed's address, reversed once per process (on every page it was four reversals)."""
+    return reverse(name, args=[slug] if slug is not None else None)
 
 
 @register.simple_tag(takes_context=True)

@@ -222,3 +222,115 @@ def test_a_follow_shows_on_the_very_next_request(client, briefing, django_assert
     unfollow = reverse("delivery:unfollow", args=["category", briefing.category.pk])
     client.post(unfollow, {"next": url})
     assert "Following" not in client.get(url).content.decode()
+
+
+# --- One round trip for the account, once per request ---------------------------------
+
+
+@pytest.fixture
+def account_reads(monkeypatch):
+    """The keys of each read of the pages cache that names an account, one list a call."""
+    from django.core.cache import caches
+
+    cache, calls, inside = caches["pages"], [], []
+
+    def recorded(method):
+        def read(keys, *args, **kwargs):
+            names = [keys] if isinstance(keys, str) else list(keys)
+            if not inside and any(name.startswith("account:") for name in names):
+                calls.append(names)
+            inside.append(True)  # a backend's get_many may call its own get
+            try:
+                return method(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    monkeypatch.setattr(cache, "get", recorded(cache.get))
+    monkeypatch.setattr(cache, "get_many", recorded(cache.get_many))
+    return calls
+
+
+@pytest.mark.parametrize("page", ["briefing", "home", "list", "category"])
+def test_a_warm_page_reads_the_account_once_with_the_content_generation(
+    client, briefing, account_reads, page
+):
+    user = sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = page_addresses(briefing)[page]
+    client.get(url)
+    account_reads.clear()
+    assert client.get(url).status_code == 200
+    # The row, the standing and the follows, with the content generation, in one read.
+    assert len(account_reads) == 1
+    (keys,) = account_reads
+    assert {f"account:{user.pk}:standing", f"account:{user.pk}:follows"} <= set(keys)
+    assert "content:generation" in keys
+    assert all(key.startswith((f"account:{user.pk}:", "content:")) for key in keys)
+
+
+def test_what_a_request_has_read_is_forgotten_when_the_account_changes_in_it(briefing):
+    from config.caching import request_scope
+    from delivery.models import Follow
+    from delivery.selectors import FollowTarget, followed_targets
+
+    user = UserFactory()
+    target = FollowTarget(kind="category", id=briefing.category.pk, name="x")
+    with request_scope():
+        assert followed_targets(user, [target]) == set()
+        Follow.objects.create(user=user, category=briefing.category)
+        # The follow's signal forgot the account: its memo too, within the same request.
+        assert followed_targets(user, [target]) == {("category", briefing.category.pk)}
+
+
+def test_a_request_memo_never_gives_one_account_another_s_entries(briefing):
+    from config.caching import request_scope
+    from delivery.models import Follow
+    from delivery.selectors import FollowTarget, followed_targets
+
+    follower, other = UserFactory(), UserFactory()
+    Follow.objects.create(user=follower, category=briefing.category)
+    target = FollowTarget(kind="category", id=briefing.category.pk, name="x")
+    for _ in range(2):  # cold, then warm
+        with request_scope():
+            assert followed_targets(follower, [target]) == {("category", briefing.category.pk)}
+            assert followed_targets(other, [target]) == set()
+            assert followed_targets(follower, [target]) == {("category", briefing.category.pk)}
+
+
+def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, monkeypatch):
+    from django.core.cache import caches
+
+    cache, reads, inside = caches["pages"], [], []
+
+    def recorded(method):
+        def read(keys, *args, **kwargs):
+            if not inside:
+                reads.append([keys] if isinstance(keys, str) else list(keys))
+            inside.append(True)  # a backend's get_many may call its own get
+            try:
+                return method(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.category.get_absolute_url()
+    client.get(url)
+    monkeypatch.setattr(cache, "get", recorded(cache.get))
+    monkeypatch.setattr(cache, "get_many", recorded(cache.get_many))
+    assert briefing.category.name in client.get(url).content.decode()
+    # The account with the content generation; then the term with the shared content.
+    assert len(reads) == 2, reads
+    assert any(":term:briefings.Category:" in key for key in reads[1])
+    assert any(":shared:" in key for key in reads[1])
+
+
+def test_a_renamed_term_shows_on_the_very_next_signed_in_request(client, briefing):
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.category.get_absolute_url()
+    assert client.get(url).status_code == 200
+    briefing.category.name = "Renamed coverage area"
+    briefing.category.save()
+    assert "Renamed coverage area" in client.get(url).content.decode()
