@@ -18,6 +18,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# gunicorn 27's control socket (for `gunicornc`) is not used here, and its default path
+# (~/.gunicorn/gunicorn.ctl) would be shared by every gunicorn the same user starts on one
+# machine: several app servers, the suite's private servers, the bench.
+control_socket_disable = True
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))

@@ -85,6 +85,8 @@ def test_a_failed_request_is_named_without_its_secrets(caplog):
 def test_the_gunicorn_configuration_uses_it():
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["logger_class"] == "config.gunicorn_logging.RedactingLogger"
+    # No control socket: its default path is shared by every gunicorn the user starts.
+    assert settings["control_socket_disable"] is True
 
 
 def test_a_real_gunicorn_access_log_has_no_feed_token(tmp_path):
