@@ -36,6 +36,7 @@ from config.caching import (
     cache_address,
     content_generation,
     digest,
+    kept,
     pages_cache,
     request_memo,
 )
@@ -84,16 +85,16 @@ def remember(key: str, build, *, timeout: int | None = None):
     """
     `build()`'s value, kept under `key` for `timeout` seconds (CONTENT_CACHE_SECONDS by
     default): a key that names its content generation, or one a signal forgets on
-    change (`forget_on_change`).
+    change (`forget_on_change`). One request builds a missing entry while others asking
+    for the same key wait for it, and an entry past its time is served, under its own key,
+    while one request rebuilds it (`config.caching.kept`).
     """
     memo = request_memo()
-    value = memo.get(key) if memo is not None else None
-    if value is None:
-        value = accelerator.get(key)
-    if value is None:
-        value = build()
-        accelerator.set(key, value, settings.CONTENT_CACHE_SECONDS if timeout is None else timeout)
-    return value
+    found = memo.get(key) if memo is not None else None
+    timeout = settings.CONTENT_CACHE_SECONDS if timeout is None else timeout
+    if found is None:
+        return kept(key, build, timeout=timeout)
+    return kept(key, build, timeout=timeout, found=found)
 
 
 def content_key(name: str) -> str | None:

@@ -29,7 +29,9 @@ never stored, so nobody can fill the cache with made-up addresses (`cache_addres
 
 import contextlib
 import hashlib
+import secrets
 import time
+from typing import NamedTuple
 
 from asgiref.local import Local
 from django.conf import settings
@@ -39,7 +41,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.connection import ConnectionProxy
 from django.utils.http import urlencode
 
-from config.cache import FailOpen
+from config.cache import UNAVAILABLE, FailOpen
 
 PRIVATE = "private, no-store"
 GENERATION_KEY = "content:generation"
@@ -185,6 +187,97 @@ def bump_content_generation() -> None:
 
 def digest(*parts) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+# --- One build for many readers ---------------------------------------------------------
+#
+# When the content generation is raised, every entry is missed at once: without care, every
+# reader then asking for the same page builds the same entry at the same moment (a cache
+# stampede), each paying for the queries and the rendering while the others wait for the
+# CPU. `kept` lets one request build an entry while the others wait for it, and lets an
+# entry whose time is up be served, under its own key only, while one request rebuilds it.
+
+
+class Kept(NamedTuple):
+    """A value `kept` stores, with the moment (time.time()) after which it is rebuilt."""
+
+    value: object
+    fresh_until: float
+
+
+# How long one build holds its key: others wait for it that long at most, then build too
+# (a build that died leaves its claim to expire).
+BUILD_CLAIM_SECONDS = 5.0
+# Pauses between looks for the value another request is building.
+WAIT_PAUSES = (0.002, 0.004, 0.008, 0.016, 0.025)
+_MISSING = object()
+
+
+def _claim_key(key: str) -> str:
+    return "building:" + digest(key)
+
+
+def kept(key: str, build, *, timeout: int, found=_MISSING):
+    """
+    The value kept under `key`, else `build()`'s, kept `timeout` seconds; `found` is the
+    entry already read for `key` (from a request's memo).
+
+    A missing entry is built by one request at a time, across processes and servers: the
+    first claims the key (`cache.add`), the others wait for its value (until the claim
+    is gone or BUILD_CLAIM_SECONDS pass, then build themselves). An entry past its time is
+    kept BUILD_CLAIM_SECONDS longer, and while one request rebuilds it the others get the
+    old value: the same key, so the same generation, reader and address. Entries of an
+    older content generation are under other keys and are never served. When the cache
+    cannot be reached, everyone builds, as before.
+    """
+    if not timeout:
+        return build()
+    entry = accelerator.get(key) if found is _MISSING else found
+    if isinstance(entry, Kept):
+        if entry.fresh_until > time.time():
+            return entry.value
+        if not _claim(key):  # someone is rebuilding it: the value of a moment ago
+            return entry.value
+        return _build_and_keep(key, build, timeout)
+    if _claim(key):
+        return _build_and_keep(key, build, timeout)
+    waited = _wait_for(key)
+    if waited is not _MISSING:
+        return waited
+    return _build_and_keep(key, build, timeout, claimed=False)
+
+
+def _claim(key: str) -> bool:
+    return accelerator.add(_claim_key(key), secrets.token_hex(4), BUILD_CLAIM_SECONDS)
+
+
+def _build_and_keep(key, build, timeout, *, claimed=True):
+    try:
+        value = build()
+        kept_value = Kept(value, time.time() + timeout)
+        accelerator.set(key, kept_value, timeout + BUILD_CLAIM_SECONDS)
+        return value
+    finally:
+        if claimed:
+            with contextlib.suppress(*UNAVAILABLE):
+                pages_cache.delete(_claim_key(key))
+
+
+def _wait_for(key: str):
+    """The value another request builds under `key`; _MISSING if it gave up or the
+    cache is away (then the caller builds)."""
+    claim = _claim_key(key)
+    deadline = time.monotonic() + BUILD_CLAIM_SECONDS
+    pauses = iter(WAIT_PAUSES)
+    while True:
+        found = accelerator.get_many([key, claim])
+        entry = found.get(key)
+        if isinstance(entry, Kept):
+            return entry.value
+        if claim not in found or time.monotonic() > deadline:
+            # Built and gone without a value (an error), stuck, or no cache to ask.
+            return _MISSING
+        time.sleep(next(pauses, WAIT_PAUSES[-1]))
 
 
 # --- Which addresses may be kept ----------------------------------------------------------

@@ -120,6 +120,11 @@ def arguments():
     parser.add_argument("--bump-every", type=float, default=1.0, help="0: no bump scenario")
     parser.add_argument("--pages", default="home,list,coverage,briefing,search,feed")
     parser.add_argument("--audiences", default="anonymous,strategic-circle,leadership-alliance")
+    for side in ("this", "against"):
+        parser.add_argument(
+            f"--{side}-env", action="append", default=[], metavar="NAME=VALUE",
+            help=f"an environment variable for {side} side's server (repeatable)",
+        )  # fmt: skip
     return parser.parse_args()
 
 
@@ -172,7 +177,8 @@ def main():
         bases = {}
         for offset, (name, root) in enumerate(sides.items()):
             port = args.port + offset
-            side_env = {**env, "CACHE_KEY_PREFIX": prefixes[name]}
+            extra = dict(each.split("=", 1) for each in getattr(args, f"{name}_env"))
+            side_env = {**env, **extra, "CACHE_KEY_PREFIX": prefixes[name]}
             stack.enter_context(
                 server(root, side_env, port=port, workers=args.workers, threads=args.threads)
             )
