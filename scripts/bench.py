@@ -14,14 +14,12 @@ import argparse
 import contextlib
 import itertools
 import os
-import random
 import re
 import secrets
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -31,273 +29,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = [
-    "compute",
-    "capacity",
-    "datacentre",
-    "hyperscale",
-    "interconnect",
-    "fibre",
-    "subsea",
-    "cable",
-    "spectrum",
-    "licence",
-    "regulator",
-    "tariff",
-    "grid",
-    "power",
-    "cooling",
-    "megawatt",
-    "campus",
-    "colocation",
-    "latency",
-    "sovereign",
-    "cloud",
-    "model",
-    "training",
-    "inference",
-    "accelerator",
-    "export",
-    "control",
-    "supply",
-    "chain",
-    "semiconductor",
-    "foundry",
-    "packaging",
-    "memory",
-    "bandwidth",
-    "operator",
-    "investor",
-    "policy",
-    "market",
-    "consolidation",
-    "acquisition",
-    "partnership",
-    "financing",
-    "bond",
-    "yield",
-    "pricing",
-    "contract",
-    "enterprise",
-    "adoption",
-    "migration",
-    "workload",
-    "region",
-    "availability",
-    "resilience",
-    "outage",
-    "failure",
-    "path",
-    "relationship",
-    "evidence",
-    "counterparty",
-    "exposure",
-    "timeline",
-    "milestone",
-    "phase",
-    "permit",
-    "zoning",
-    "water",
-    "renewable",
-    "nuclear",
-    "storage",
-    "battery",
-    "transmission",
-    "substation",
-]
-REGIONS = ["Asia Pacific", "Europe", "North America", "Middle East", "Latin America", "Africa"]
-TOPICS = ["Technology", "Energy", "Policy", "Finance", "Security"]
-
-# The data set's text is written in a vocabulary like a real one: English function words
-# at the top (PostgreSQL's english configuration drops them), the domain words above
-# spread over ranks 80 to about 2,500, and made-up words to VOCABULARY_SIZE, drawn with
-# Zipf's law (a word's frequency proportional to 1/rank), so a common word is in most
-# briefings and a rare one in a few, as in real writing.
-VOCABULARY_SIZE = 6000
-FUNCTION_WORDS = [
-    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "at",
-    "from", "its", "this", "are", "be", "was", "has", "it", "an", "or", "which", "will",
-    "have", "not", "but", "their", "more", "than", "into", "over", "after",
-]  # fmt: skip
-SYLLABLES = [
-    "ka", "ri", "to", "ne", "sa", "mo", "lu", "vi", "de", "ra", "po", "ti", "ga", "no", "be",
-    "lo", "mi", "ta", "ve", "su", "co", "dra", "pre", "stro", "fen", "mar", "tel", "quin",
-    "bor", "gal", "hest", "lim", "nor", "pax", "ser", "tun", "vor", "wen", "yal", "zen",
-]  # fmt: skip
-
-
-def vocabulary(rng) -> list[str]:
-    """The bench's words by rank, most frequent first (see VOCABULARY_SIZE)."""
-    made_up = []
-    taken = set(WORDS) | set(FUNCTION_WORDS)
-    wanted = VOCABULARY_SIZE - len(taken)
-    while len(made_up) < wanted:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if word not in taken:
-            taken.add(word)
-            made_up.append(word)
-    ranked = list(FUNCTION_WORDS) + made_up
-    # Domain word i at rank 60 + 20 x 1.07^i: "datacentre", "cooling", "export" among the
-    # common words (in most briefings), "nuclear" and "battery" in a few percent of them.
-    for index, word in enumerate(WORDS):
-        ranked.insert(min(len(ranked), 60 + int(20 * 1.07**index)), word)
-    return ranked
-
-
-class Writer:
-    """Sentences and paragraphs of Zipf-distributed words, of varied length."""
-
-    def __init__(self, rng):
-        self.rng = rng
-        self.words = vocabulary(rng)
-        self.cum_weights = list(
-            itertools.accumulate(1 / rank for rank in range(1, len(self.words) + 1))
-        )
-
-    def sentence(self, n=None):
-        n = n or self.rng.randint(6, 24)
-        words = self.rng.choices(self.words, cum_weights=self.cum_weights, k=n)
-        return " ".join(words).capitalize() + "."
-
-    def paragraph(self, sentences=None):
-        sentences = sentences or self.rng.randint(2, 6)
-        return " ".join(self.sentence() for _ in range(sentences))
-
-    def section(self):
-        """One to four paragraphs: sections from a line to a page."""
-        return "\n\n".join(self.paragraph() for _ in range(self.rng.choice([1, 1, 2, 2, 3, 4])))
-
-
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
-# --- data set ------------------------------------------------------------------------
-
-
-def copy_rows(cursor, table, columns, rows):
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def build_dataset(*, briefings, sections, citations, start_id=0, rng=None):
-    """Writes briefings with COPY: the ORM would spend minutes on 300,000 rows."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from briefings.markdown import render_markdown
-    from briefings.models import Category, Region, Source, Topic
-
-    rng = rng or random.Random(42)  # noqa: S311 — reproducible bench data, not secrets
-    categories = list(Category.objects.order_by("id").values_list("id", flat=True))
-    if not categories:
-        Category.objects.bulk_create(
-            Category(name=f"Category {i:02d}", slug=f"category-{i:02d}") for i in range(50)
-        )
-        Region.objects.bulk_create(
-            Region(name=n, slug=n.lower().replace(" ", "-")) for n in REGIONS
-        )
-        Topic.objects.bulk_create(Topic(name=n, slug=n.lower()) for n in TOPICS)
-        Source.objects.bulk_create(
-            Source(
-                title=Writer(rng).sentence(6),
-                publisher="Bench Wire",
-                url=f"https://example.org/{i}",
-            )
-            for i in range(500)
-        )
-        categories = list(Category.objects.order_by("id").values_list("id", flat=True))
-    regions = list(Region.objects.values_list("id", flat=True))
-    topics = list(Topic.objects.values_list("id", flat=True))
-    sources = list(Source.objects.values_list("id", flat=True))
-    now = timezone.now()
-
-    writer = Writer(rng)
-    text = writer.sentence
-    notes = [text(14) for _ in range(100)]
-    notes_html = [render_markdown(n) for n in notes]
-
-    columns = [
-        "id", "kind", "title", "slug", "summary", "authors", "status", "published_at",
-        "created_at", "updated_at", "version", "category_id", "region_id", "topic_id",
-        "category_rationale", "region_rationale", "signal_focus", "signal_focus_rationale",
-        "content_type_rationale", "primary_domain", "primary_domain_rationale",
-        "topic_rationale", "impact", "impact_rationale", "confidence", "confidence_rationale",
-        "reporting_summary", "key_points", "signal", "signal_type", "market_class",
-        "operating_surface", "market_context", "operational_relevance", "time_horizon",
-        "watch_items", "meta_title", "meta_description",
-    ]  # fmt: skip
-
-    def briefing_rows():
-        for i in range(start_id + 1, start_id + briefings + 1):
-            title = f"{text(7)[:-1]} {i}"
-            yield [
-                i, rng.choice(["article", "signal-brief"]), title, f"bench-{i}",
-                writer.paragraph(2), "Bench Desk", "published",
-                now - timezone.timedelta(minutes=i), now, now, 1,
-                rng.choice(categories), rng.choice(regions), rng.choice(topics),
-                text(10), text(10), "Technology", text(10),
-                text(10), "Technology", text(10), text(10),
-                rng.choice(["low", "medium", "high"]), text(10), rng.randint(40, 95),
-                text(10), writer.paragraph(3), "\n".join(text(9) for _ in range(3)),
-                title, "Bench signal", "Datacenter", text(12), text(12),
-                "medium", "Next quarter", text(12), "", "",
-            ]  # fmt: skip
-
-    def section_rows():
-        for i in range(start_id + 1, start_id + briefings + 1):
-            for position in range(sections):
-                audience = 0 if position < sections // 2 else (1 if position % 2 else 2)
-                body = writer.section()
-                yield [i, position, text(4)[:-1], body, render_markdown(body), audience]
-
-    def citation_rows():
-        for i in range(start_id + 1, start_id + briefings + 1):
-            for position, source in enumerate(rng.sample(sources, citations)):
-                note = rng.randrange(len(notes))
-                yield [i, source, position, notes[note], notes_html[note]]
-
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        copy_rows(raw, "briefings_briefing", columns, briefing_rows())
-        copy_rows(
-            raw,
-            "briefings_section",
-            ["briefing_id", "position", "heading", "body", "body_html", "audience"],
-            section_rows(),
-        )
-        copy_rows(
-            raw,
-            "briefings_citation",
-            ["briefing_id", "source_id", "position", "note", "note_html"],
-            citation_rows(),
-        )
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('briefings_briefing', 'id'), "
-            "(SELECT MAX(id) FROM briefings_briefing))"
-        )
-    reindex_all()
-    # Vacuumed and analysed, as autovacuum leaves a table soon after a real import:
-    # without statistics the planner guesses, and the first reads of freshly copied rows
-    # would pay for marking them (hint bits), which no steady-state search does.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-
-
-def reindex_all():
-    """Rebuilds search documents when the search module offers a bulk rebuild."""
-    try:
-        from briefings import search
-    except ImportError:
-        return
-    for name in ("reindex_all", "briefings_reindex_all", "briefing_reindex_all"):
-        if hasattr(search, name):
-            started = time.perf_counter()
-            getattr(search, name)()
-            log(f"    search documents rebuilt in {time.perf_counter() - started:.1f}s")
-            return
-
+from bench_data import (  # noqa: E402 — scripts/ is on the path as this script's folder
+    build_dataset,
+    log,
+)
+from bench_import import (  # noqa: E402
+    import_comparison,
+    import_speed,
+    speed_text,
+    speeds_text,
+)
+from bench_targets import delivery_results, report  # noqa: E402
 
 # --- measuring -----------------------------------------------------------------------
 
@@ -421,122 +163,6 @@ def search_latency(base, terms, rounds=5):
     timings = sorted(ms for each in by_term.values() for ms in each)
     medians = {term: statistics.median(each) for term, each in by_term.items()}
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], medians
-
-
-GATED = " {access=strategic-circle}"
-
-
-# `manage.py import_briefings` in a process of its own, as an editor runs it, timed from
-# the command's start (Django's own start-up is not part of the import). Then the time
-# until the search documents' GIN indexes hold every new entry in their trees: PostgreSQL
-# keeps new entries in a pending list (fastupdate) that every search using the index reads
-# through, merged later by an insert that overflows it, or by (auto)vacuum.
-IMPORT_TIMER = """
-import io, sys, time
-import django
-django.setup()
-from django.core.management import call_command
-from django.db import connection
-started = time.perf_counter()
-call_command("import_briefings", sys.argv[1], stdout=io.StringIO())
-imported = time.perf_counter() - started
-with connection.cursor() as cursor:
-    cursor.execute(
-        "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i"
-        " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
-        " WHERE a.amname = 'gin' AND i.indrelid = 'briefings_searchdocument'::regclass"
-    )
-print(imported, time.perf_counter() - started)
-"""
-
-
-def import_files(folder, *, count=400, prefix="import-bench"):
-    """`count` new `.md` files (5 sections, one gated, 3 sources each) in `folder`."""
-    writer = Writer(random.Random(7))  # noqa: S311 — bench data
-    for i in range(count):
-        Path(folder, f"{prefix}-{i}.md").write_text(
-            "---\n"
-            f"kind: signal-brief\ntitle: Imported bench briefing {i}\nslug: {prefix}-{i}\n"
-            f"summary: {writer.sentence(20)}\nstatus: published\n"
-            "published_at: 2026-11-20T08:00:00Z\n"
-            f"category: Category {i % 50:02d}\nregion: Europe\ntopic: Energy\n"
-            "impact: medium\nconfidence: 80\nsources:\n"
-            + "".join(
-                f"  - title: Source {i}-{s}\n    publisher: Wire\n"
-                f"    url: https://example.org/{i}/{s}\n    note: {writer.sentence(10)}\n"
-                for s in range(3)
-            )
-            + "---\n\n"
-            + "".join(
-                f"## Section {s}{GATED if s == 3 else ''}\n\n{writer.section()}\n\n"
-                for s in range(5)
-            ),
-            encoding="utf-8",
-        )
-
-
-def timed_import(folder, *, root=ROOT, env=None):
-    """
-    Seconds `import_briefings` takes on `folder`, run by the code of the checkout `root`,
-    and until its search index entries are merged (see IMPORT_TIMER).
-    """
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", IMPORT_TIMER, folder],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise SystemExit(f"the timed import failed:\n{result.stderr}")
-    imported, merged = result.stdout.split()[-2:]
-    return float(imported), float(merged)
-
-
-def import_speed(count=400, *, prefix="import-bench"):
-    """Briefings a second: imported, and with their search index entries merged."""
-    with tempfile.TemporaryDirectory() as folder:
-        import_files(folder, count=count, prefix=prefix)
-        return tuple(count / seconds for seconds in timed_import(folder))
-
-
-def import_comparison(args, env):
-    """
-    `--only import --against DIR`: the same data set built twice, once by each checkout's
-    code and migrations (this one's in BENCH_DATABASE_URL, DIR's in the same name with
-    `_against`), then `--import-runs` imports into each, taking turns, so both meet the
-    same machine: import speed A/B in one run.
-    """
-    here = env["DATABASE_URL"]
-    arms = {"this": (ROOT, here), "against": (Path(args.against).resolve(), here + "_against")}
-    for name, (root, url) in arms.items():
-        log(f"==> data set for {name} ({root}): {args.briefings} briefings")
-        build = [sys.executable, str(Path(__file__).resolve()), "--only", "dataset"]
-        build += ["--root", str(root), "--briefings", str(args.briefings)]
-        build += ["--sections", str(args.sections), "--citations", str(args.citations)]
-        subprocess.run(build, env={**env, "BENCH_DATABASE_URL": url}, check=True)  # noqa: S603
-    speeds = {name: [] for name in arms}
-    for run in range(args.import_runs):
-        order = list(arms) if run % 2 == 0 else list(reversed(arms))
-        for name in order:
-            root, url = arms[name]
-            with tempfile.TemporaryDirectory() as folder:
-                import_files(folder, count=args.import_files, prefix=f"import-{run}")
-                seconds = timed_import(folder, root=root, env={**env, "DATABASE_URL": url})
-            speeds[name].append(tuple(args.import_files / each for each in seconds))
-            log(f"    run {run + 1} {name}: {speed_text(speeds[name][-1])}")
-    for name, (root, _url) in arms.items():
-        print(f"import speed ({name}, {root}): {speeds_text(speeds[name])}")
-    for index, what in enumerate(["imported", "index entries merged"]):
-        this, against = (statistics.median(s[index] for s in speeds[arm]) for arm in arms)
-        print(f"this / against, {what}: {this / against:.2f}")
-
-
-def speed_text(speed):
-    imported, merged = speed
-    return f"{imported:.0f} briefings/s ({merged:.0f} with the index entries merged)"
-
-
-def speeds_text(speeds):
-    median = tuple(statistics.median(s[index] for s in speeds) for index in (0, 1))
-    return f"median {speed_text(median)}; runs: {', '.join(speed_text(s) for s in speeds)}"
 
 
 # --- the run -------------------------------------------------------------------------
@@ -733,10 +359,14 @@ def main():
     ]
     from django.core.management import get_commands
 
+    imported = None
     if "import_briefings" in get_commands():
-        print(f"import speed: {speed_text(import_speed())}")
+        speed = import_speed()
+        imported = speed[0]
+        print(f"import speed: {speed_text(speed)}")
     else:
         print("import speed: no import_briefings command; not measured")
+    searches = {}
 
     def timed_search():
         # One worker: one request at a time is what the latency of a search is.
@@ -747,8 +377,10 @@ def main():
             except urllib.error.HTTPError as exc:
                 print(f"search: the search page answered {exc.code}; not measured")
                 return False
+        count = Briefing.objects.count()
+        searches[count] = p95
         print(
-            f"search at {Briefing.objects.count():,} briefings: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+            f"search at {count:,} briefings: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
             f" (medians: {', '.join(f'{term} {ms:.1f}' for term, ms in medians.items())})"
         )
         return True
@@ -759,6 +391,12 @@ def main():
         build_dataset(briefings=extra, sections=3, citations=2, start_id=10_000_000)
         connection.close()
         timed_search()
+    # After the table, search and import: issue 22's targets, MET or MISSED.
+    lines = report(
+        rows=rows[1:], floor=floor, memory=memory, searches=searches, imported=imported,
+        delivery=delivery_results(os.environ.get("BENCH_DELIVERY_RESULTS")),
+    )  # fmt: skip
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

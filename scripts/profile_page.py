@@ -42,6 +42,8 @@ def arguments():
         "--interval", type=float, default=0.0002, help="pyinstrument's sampling interval (s)"
     )
     parser.add_argument("--all", action="store_true", help="show library frames too")
+    parser.add_argument("--gc-threshold", help="gc.set_threshold's arguments, e.g. 700,10,10")
+    parser.add_argument("--no-profile", action="store_true", help="the timings alone")
     return parser.parse_args()
 
 
@@ -146,6 +148,8 @@ def main():
     # lives as long as the process, out of the collector's way.
     gc.collect()
     gc.freeze()
+    if args.gc_threshold:
+        gc.set_threshold(*(int(each) for each in args.gc_threshold.split(",")))
     timings = []
     with CollectorWatch() as collector:
         for _ in range(args.requests):
@@ -159,6 +163,8 @@ def main():
         f" slowest {timings[-1]:.2f} ms"
     )
     print(f"garbage collections: {collector.summary()}; thresholds {gc.get_threshold()}")
+    if args.no_profile:
+        return
     # A timing thread: this machine's clock is slow to read, which would distort the profile.
     profiler = Profiler(interval=args.interval, use_timing_thread=True)
     profiler.start()
