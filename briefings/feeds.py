@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
+from briefings.caching import shared_content
 from briefings.hot_paths import in_one_piece
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.seo import modified_at
@@ -37,7 +38,13 @@ class LatestBriefingsFeed(Feed):
         self.feed_type = FORMATS[format_name]
 
     def __call__(self, request, *args, **kwargs):
-        return in_one_piece(super().__call__(request, *args, **kwargs))
+        # A feed names no reader, so a signed-in reader's (who passes the page cache) is
+        # the same bytes as anyone's: kept with the content shared by every reader, per
+        # content generation and address, rather than queried and written each time.
+        def render():
+            return in_one_piece(super(LatestBriefingsFeed, self).__call__(request, *args, **kwargs))
+
+        return shared_content(request, render)
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: latest briefings"

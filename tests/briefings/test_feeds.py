@@ -137,3 +137,24 @@ def test_a_summary_is_text_not_markup(client):
         assert entry.summary == (
             "Chips &lt;b&gt;and&lt;/b&gt; &quot;power&quot; &amp; &lt;script&gt;x&lt;/script&gt;"
         )
+
+
+def test_a_signed_in_readers_feed_is_everyones_and_costs_no_query_warm(
+    client, django_assert_num_queries
+):
+    from django.test import Client
+
+    from members.access import Audience
+    from tests.briefings.conftest import login_as
+
+    BriefingFactory.create_batch(3)
+    url = reverse("briefings:feed-latest-rss")
+    anonymous = Client().get(url)
+    member = login_as(client, Audience.LEADERSHIP_ALLIANCE)
+    member.get(url)  # the reader's own facts, read once
+    with django_assert_num_queries(0):
+        warm = member.get(url)
+    assert warm.status_code == 200
+    assert warm.content == anonymous.content
+    assert warm["Content-Type"] == anonymous["Content-Type"]
+    assert "private" in warm["Cache-Control"]
