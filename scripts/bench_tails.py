@@ -9,7 +9,8 @@ turns between the two (and each side's `/healthz` floor in the same round), twic
 and with the content generation raised every `--bump-every` seconds while wrk runs (an
 editor saving briefings during a busy hour: every shared entry misses at once).
 It prints p50, p99 and the largest latency, requests a second as a share of each side's
-floor, and the non-2xx count, for each page, audience, scenario and side.
+floor, the non-2xx count and the database's transactions per 1,000 requests (work the
+cache did not spare), for each page, audience, scenario and side.
 """
 
 import argparse
@@ -21,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -100,6 +102,20 @@ def bumping(prefix, every):
     finally:
         stop.set()
         thread.join()
+
+
+def transactions() -> int:
+    """Transactions committed in the bench database so far (each query outside a
+    transaction is one): how much database work a run did, whichever side did it."""
+    from django.db import connection
+
+    time.sleep(1.2)  # PostgreSQL publishes a backend's counts within a second
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return cursor.fetchone()[0]
 
 
 def warm(url, cookie):
@@ -200,11 +216,14 @@ def main():
                     for name in order:
                         warm(bases[name] + path, cookie)
                         every = args.bump_every if scenario == "bump" else 0
+                        before = transactions()
                         with bumping(prefixes[name], every):
                             result = wrk(
                                 bases[name] + path, cookie, duration=args.duration,
                                 connections=args.connections,
                             )  # fmt: skip
+                        done = transactions() - before - 2  # less the two that counted
+                        result["queries"] = 1000 * done / max(1, result["rps"] * args.duration)
                         ratio = result["rps"] / floors[name]["rps"]
                         results.append((scenario, page, audience, name, result, ratio))
                         bench.log(f"    {scenario} {page} {audience} {name}: {row_text(result)}")
@@ -214,7 +233,8 @@ def main():
 def row_text(result):
     return (
         f"{result['rps']:.0f}/s p50 {result['p50']:.1f} p99 {result['p99']:.1f}"
-        f" max {result['max']:.0f} ms, non-2xx {result['errors']}"
+        f" max {result['max']:.0f} ms, non-2xx {result['errors']},"
+        f" {result.get('queries', 0):.0f} queries/1k requests"
     )
 
 
@@ -222,11 +242,13 @@ def print_table(results):
     print(
         f"\n{'scenario':<8} {'page':<9} {'audience':<20} {'side':<8} {'req/s':>7}"
         f" {'x floor':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7}"
+        f" {'queries/1k requests':>19}"
     )
     for scenario, page, audience, name, r, ratio in results:
         print(
             f"{scenario:<8} {page:<9} {audience:<20} {name:<8} {r['rps']:>7.0f} {ratio:>7.2f}"
             f" {r['p50']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.0f} {r['errors'] + r['timeouts']:>7}"
+            f" {r.get('queries', 0):>19.0f}"
         )
 
 
