@@ -114,6 +114,11 @@ def post_worker_init(worker):
     collection walks a request's objects, not the whole framework: one now and then took
     70 ms of a search's time (`make bench`), after freezing under 20. The views and the
     reader pages' templates are loaded first, so they are frozen too.
+
+    The collector's thresholds stay Python's own. Raising the first (fewer, larger
+    collections) made the tail worse, not better: a request's cycles (request, response,
+    template context) are then freed a hundred requests' worth at a time, one long pause
+    instead of many short ones (`scripts/profile_page.py --gc-threshold`).
     """
     _warm_up()
     gc.collect()
