@@ -31,12 +31,12 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from config.caching import (
-    accelerator,
     bump_content_generation,
     cache_address,
     content_generation,
     digest,
     kept,
+    kept_entries,
     pages_cache,
     request_memo,
 )
@@ -111,7 +111,7 @@ def prefetch(keys) -> None:
     memo = request_memo()
     keys = [key for key in keys if key]
     if memo is not None and keys:
-        memo.update(accelerator.get_many(keys))
+        memo.update(kept_entries(keys))
 
 
 def cached(name: str, build, *, timeout: int | None = None):

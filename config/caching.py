@@ -217,6 +217,19 @@ def _claim_key(key: str) -> str:
     return "building:" + digest(key)
 
 
+def _stored_key(key: str) -> str:
+    # Not the bare key: a server still running code from before `kept` (during a deploy
+    # that reaches the servers one by one) reads bare keys, and would take a Kept for
+    # the value itself.
+    return "kept:" + key
+
+
+def kept_entries(keys) -> dict:
+    """The entries `kept` holds for `keys`, by key, in one round trip (for a memo)."""
+    found = accelerator.get_many([_stored_key(key) for key in keys])
+    return {key: found[_stored_key(key)] for key in keys if _stored_key(key) in found}
+
+
 def kept(key: str, build, *, timeout: int, found=_MISSING):
     """
     The value kept under `key`, else `build()`'s, kept `timeout` seconds; `found` is the
@@ -232,7 +245,7 @@ def kept(key: str, build, *, timeout: int, found=_MISSING):
     """
     if not timeout:
         return build()
-    entry = accelerator.get(key) if found is _MISSING else found
+    entry = accelerator.get(_stored_key(key)) if found is _MISSING else found
     if isinstance(entry, Kept):
         if entry.fresh_until > time.time():
             return entry.value
@@ -255,7 +268,7 @@ def _build_and_keep(key, build, timeout, *, claimed=True):
     try:
         value = build()
         kept_value = Kept(value, time.time() + timeout)
-        accelerator.set(key, kept_value, timeout + BUILD_CLAIM_SECONDS)
+        accelerator.set(_stored_key(key), kept_value, timeout + BUILD_CLAIM_SECONDS)
         return value
     finally:
         if claimed:
@@ -266,12 +279,12 @@ def _build_and_keep(key, build, timeout, *, claimed=True):
 def _wait_for(key: str):
     """The value another request builds under `key`; _MISSING if it gave up or the
     cache is away (then the caller builds)."""
-    claim = _claim_key(key)
+    stored, claim = _stored_key(key), _claim_key(key)
     deadline = time.monotonic() + BUILD_CLAIM_SECONDS
     pauses = iter(WAIT_PAUSES)
     while True:
-        found = accelerator.get_many([key, claim])
-        entry = found.get(key)
+        found = accelerator.get_many([stored, claim])
+        entry = found.get(stored)
         if isinstance(entry, Kept):
             return entry.value
         if claim not in found or time.monotonic() > deadline:

@@ -62,6 +62,15 @@ def claim_of(key):
     return pages_cache.get(caching._claim_key(key))
 
 
+def keep(key, value, *, fresh_for):
+    """An entry as `kept` stores it, fresh for `fresh_for` seconds (negative: past it)."""
+    pages_cache.set(caching._stored_key(key), Kept(value, time.time() + fresh_for), 60)
+
+
+def stored(key):
+    return pages_cache.get(caching._stored_key(key))
+
+
 def must_not_build():
     raise AssertionError("built, though another request is building it")
 
@@ -90,15 +99,15 @@ def test_a_missing_entry_is_built_once_while_the_others_wait_for_it(waiting):
 
 
 def test_an_entry_past_its_time_is_served_while_another_request_rebuilds_it():
-    pages_cache.set("page-key", Kept("a moment ago", time.time() - 1), 60)
+    keep("page-key", "a moment ago", fresh_for=-1)
     pages_cache.add(caching._claim_key("page-key"), "another request", 5)
     assert kept("page-key", must_not_build, timeout=60) == "a moment ago"
 
 
 def test_an_entry_past_its_time_is_rebuilt_by_the_request_that_claims_it():
-    pages_cache.set("page-key", Kept("a moment ago", time.time() - 1), 60)
+    keep("page-key", "a moment ago", fresh_for=-1)
     assert kept("page-key", lambda: "now", timeout=60) == "now"
-    assert pages_cache.get("page-key").value == "now"
+    assert stored("page-key").value == "now"
     assert kept("page-key", must_not_build, timeout=60) == "now"
     assert claim_of("page-key") is None
 
@@ -106,7 +115,7 @@ def test_an_entry_past_its_time_is_rebuilt_by_the_request_that_claims_it():
 def test_a_waiting_request_never_gets_another_keys_value(short_claims):
     # Reader A's entry is there (and past its time); reader B's is being built by a
     # request that never finishes. B waits, then builds its own: never A's value.
-    pages_cache.set("part:reader-a", Kept("reader A's parts", time.time() - 1), 60)
+    keep("part:reader-a", "reader A's parts", fresh_for=-1)
     pages_cache.add(caching._claim_key("part:reader-b"), "a stuck request", 5)
     assert kept("part:reader-b", lambda: "reader B's parts", timeout=60) == "reader B's parts"
     assert kept("part:reader-a", lambda: "reader A's again", timeout=60) == "reader A's again"
@@ -163,4 +172,12 @@ def test_without_the_cache_everyone_builds_and_nobody_waits(monkeypatch):
 
 def test_a_timeout_of_zero_keeps_nothing():
     assert kept("page-key", lambda: "built", timeout=0) == "built"
+    assert stored("page-key") is None
+
+
+def test_entries_are_not_under_the_bare_key_code_from_before_reads():
+    # During a deploy that reaches the servers one by one, a server still running the
+    # earlier code reads bare keys: it must never find a Kept where it expects the value.
+    kept("page-key", lambda: "the page", timeout=60)
     assert pages_cache.get("page-key") is None
+    assert stored("page-key").value == "the page"
