@@ -35,9 +35,9 @@ from config.caching import (
     cache_address,
     content_generation,
     digest,
+    forget_kept,
     kept,
     kept_entries,
-    pages_cache,
     request_memo,
 )
 
@@ -62,8 +62,8 @@ def forget_on_change(key: str, model) -> None:
     def forget(**kwargs):
         if kwargs.get("raw"):
             return
-        pages_cache.delete(key)
-        transaction.on_commit(lambda: pages_cache.delete(key), robust=True)
+        forget_kept(key)
+        transaction.on_commit(lambda: forget_kept(key), robust=True)
 
     uid = f"forget:{key}:{model._meta.label}"
     post_save.connect(forget, sender=model, dispatch_uid=f"{uid}:save", weak=False)

@@ -224,6 +224,12 @@ def _stored_key(key: str) -> str:
     return "kept:" + key
 
 
+def forget_kept(key: str) -> None:
+    """Deletes what `kept` holds under `key` (not wrapped: a delete that did not happen
+    must not pass for one)."""
+    pages_cache.delete(_stored_key(key))
+
+
 def kept_entries(keys) -> dict:
     """The entries `kept` holds for `keys`, by key, in one round trip (for a memo)."""
     found = accelerator.get_many([_stored_key(key) for key in keys])
