@@ -134,6 +134,7 @@ def arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=0, help="0: each gunicorn.conf.py's")
     parser.add_argument("--bump-every", type=float, default=1.0, help="0: no bump scenario")
+    parser.add_argument("--bump-only", action="store_true", help="no steady scenario")
     parser.add_argument("--pages", default="home,list,coverage,briefing,search,feed")
     parser.add_argument("--audiences", default="anonymous,strategic-circle,leadership-alliance")
     for side in ("this", "against"):
@@ -200,6 +201,8 @@ def main():
             )
             bases[name] = f"http://127.0.0.1:{port}"
         scenarios = ["steady"] + (["bump"] if args.bump_every else [])
+        if args.bump_only:
+            scenarios = ["bump"]
         turn = 0
         for scenario in scenarios:
             floors = {}
