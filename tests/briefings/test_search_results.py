@@ -167,9 +167,7 @@ def test_result_lines_are_the_markup_the_template_wrote():
     briefings_reindex()
     queryset = Briefing.objects.published().for_search_results()
     for audience in Audience:
-        found = list(
-            search.briefings_matching(queryset, text="harbour", audience=audience)[0:20]
-        )
+        found = list(search.briefings_matching(queryset, text="harbour", audience=audience)[0:20])
         assert {briefing.pk for briefing in found} == {with_everything.pk, plain.pk}
         # Snippets with and without highlight marks, and a result without one.
         found[0].snippet = f"before {search.MARK_START}harbour{search.MARK_STOP} <after> &"
