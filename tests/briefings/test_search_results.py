@@ -151,7 +151,7 @@ def test_result_lines_are_the_markup_the_template_wrote():
     image = library_image(title="Lead", alt_text='Cranes & "quotes" <at> dusk')
     with_everything = BriefingFactory(
         title='Harbour <b>cranes</b> & "quotes"',
-        summary=" ".join(f"word{n}" for n in range(60)) + " <i>harbour</i>",
+        summary='<i>Harbour</i> & "cranes" ' + " ".join(f"word{n}" for n in range(60)),
         lead_image=image,
     )
     SectionFactory(briefing=with_everything, body="Harbour text.", audience=Audience.PUBLIC)
@@ -176,7 +176,10 @@ def test_result_lines_are_the_markup_the_template_wrote():
             context = {"briefings": found, "query": query}
             expected = engines["django"].from_string(TEMPLATE_LINES).render(context)
             assert squeezed(result_items(found, query)) == squeezed(expected)
-    assert "&lt;b&gt;cranes&lt;/b&gt; &amp; &quot;quotes&quot;" in result_items(found, "")
+    lines = result_items(found, "")
+    assert "&lt;b&gt;cranes&lt;/b&gt; &amp; &quot;quotes&quot;" in lines
+    assert "&lt;i&gt;Harbour&lt;/i&gt; &amp; &quot;cranes&quot; word0" in lines
+    assert "word36 …</p>" in lines
 
 
 def test_a_search_by_filters_alone_lists_results_without_snippets(client):
