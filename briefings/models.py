@@ -456,11 +456,6 @@ class SearchDocument(models.Model):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
-    # Every pair of lexemes that stand next to each other in `vector`, as one lexeme
-    # ("export control"), on PostgreSQL: a quoted phrase finds its few candidates by
-    # their pairs in a GIN index (migration 0018) instead of checking the positions in
-    # every document that has its words.
-    pairs = SearchVectorField(null=True, editable=False)
     published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
@@ -486,10 +481,11 @@ class SearchDocument(models.Model):
 
 # A live briefing's changes not yet published (briefings.pending), who has a change form
 # open (briefings.presence), editors' autosaves (briefings.autosave), lock cards'
-# conversions (briefings.conversions) and review notes (briefings.review_notes): models
-# of this app, kept beside the code that reads and writes them.
+# conversions (briefings.conversions), review notes (briefings.review_notes) and the
+# phrase index (briefings.search_pairs): models of this app, kept beside their code.
 from briefings.autosave import Autosave  # noqa: E402, F401
 from briefings.conversions import LockCardConversion  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401
 from briefings.review_notes import ReviewNote  # noqa: E402, F401
+from briefings.search_pairs import SearchPairs  # noqa: E402, F401
