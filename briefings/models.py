@@ -448,8 +448,10 @@ class SearchDocument(models.Model):
     reading a briefing row for each (the page of results still checks the briefings).
     """
 
+    # No index of its own: the one-per-audience constraint's (briefing, audience) serves
+    # every lookup by briefing, and a phrase's candidates read each one's document by both.
     briefing = models.ForeignKey(
-        Briefing, on_delete=models.CASCADE, related_name="search_documents"
+        Briefing, on_delete=models.CASCADE, related_name="search_documents", db_index=False
     )
     audience = models.PositiveSmallIntegerField(choices=Audience.choices)
     title = models.TextField(blank=True)

@@ -86,4 +86,16 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
         migrations.RemoveField(model_name="searchdocument", name="pairs"),
+        # The (briefing, audience) constraint's index serves lookups by briefing: without
+        # this one, PostgreSQL reads a phrase candidate's one document, not all three.
+        migrations.AlterField(
+            model_name="searchdocument",
+            name="briefing",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="search_documents",
+                to="briefings.briefing",
+            ),
+        ),
     ]
