@@ -416,13 +416,21 @@ def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups
     content_changed(sender=Briefing)
 
 
+# Connections indexing an import's batches at once (besides the one writing them). Their
+# batches hold different briefings, so they never wait for each other's rows.
+REINDEX_CONNECTIONS = 2
+
+
 class Reindexer:
     """
     Rebuilds the search documents of each batch an import saved. They are derived data
     (`manage.py reindex_search` repairs an interrupted run). On PostgreSQL, outside a
     caller's transaction, a batch is indexed on a connection of its own while the next
-    batch is read: the database computes the search vectors as Python parses files. The
-    last batch has nothing to overlap with, so it is split between both connections.
+    batch is read: the database computes the search vectors as Python parses files. Up to
+    REINDEX_CONNECTIONS batches are indexed at once: one batch's indexing took longer than
+    reading the next, so the import waited on one database process while the other core
+    had room. The last batch has nothing to overlap with, so it is split between a
+    connection of its own and the caller's.
     Elsewhere everything is indexed at the end, on the caller's connection. Leaving the
     `with` block waits for the work, and raises what failed in it.
     """
@@ -433,7 +441,7 @@ class Reindexer:
         self.saved = []
 
     def __enter__(self):
-        self.executor = ThreadPoolExecutor(max_workers=1).__enter__()
+        self.executor = ThreadPoolExecutor(max_workers=REINDEX_CONNECTIONS).__enter__()
         return self
 
     def batch_saved(self, briefing_ids: list, *, last: bool) -> None:
