@@ -178,11 +178,15 @@ def reset_database(url):
 
 
 @contextlib.contextmanager
-def gunicorn(env, *, port, workers):
-    """gunicorn with the site's own settings (gunicorn.conf.py), stopped on the way out."""
+def gunicorn(env, *, port, workers, threads=None):
+    """
+    gunicorn with the site's own settings (gunicorn.conf.py: production's threads per
+    worker unless `threads` says otherwise), stopped on the way out.
+    """
     server = subprocess.Popen(  # noqa: S603
         [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-         "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", "1"],
+         "-b", f"127.0.0.1:{port}", "-w", str(workers),
+         *(["--threads", str(threads)] if threads else [])],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -213,6 +217,9 @@ def arguments():
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, help="threads per worker (default: gunicorn.conf.py's, as deployed)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--only",
@@ -319,10 +326,11 @@ def main():
 
     connection.close()
 
-    log(f"==> gunicorn -w {args.workers} on 127.0.0.1:{args.port}")
+    threads = args.threads or os.environ.get("GUNICORN_THREADS", "2 (gunicorn.conf.py)")
+    log(f"==> gunicorn -w {args.workers} --threads {threads} on 127.0.0.1:{args.port}")
     base = f"http://127.0.0.1:{args.port}"
     rows = []
-    with gunicorn(env, port=args.port, workers=args.workers) as server:
+    with gunicorn(env, port=args.port, workers=args.workers, threads=args.threads) as server:
         floor = wrk(f"{base}/healthz", "", duration=args.duration, connections=args.connections)
         rows.append(("floor (/healthz)", "anonymous", floor, 0, 200))
         for name, path in pages.items():
@@ -371,7 +379,7 @@ def main():
     def timed_search():
         # One worker: one request at a time is what the latency of a search is.
         log(f"==> search latency at {Briefing.objects.count():,} briefings (gunicorn -w 1)")
-        with gunicorn(env, port=args.port, workers=1):
+        with gunicorn(env, port=args.port, workers=1, threads=1):
             try:
                 p50, p95, medians = search_latency(base, terms)
             except urllib.error.HTTPError as exc:
