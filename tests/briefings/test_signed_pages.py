@@ -154,6 +154,33 @@ def test_one_account_s_follows_are_never_served_to_another(briefing, page):
     assert response[READER_PAGE_HEADER] == "hit"  # the stranger's own page, kept
 
 
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_and_readers_of_one_standing_never_share_a_page(briefing, flag):
+    url = briefing.get_absolute_url()
+    reader_client, _ = reader("strategic-circle")
+    reader_client.get(url)
+    staff = UserFactory(**{flag: True})
+    MembershipFactory(user=staff, tier=SC)
+    client = Client()
+    client.force_login(staff)
+    assert client.get(url)[READER_PAGE_HEADER] == "miss"
+    assert client.get(url)[READER_PAGE_HEADER] == "hit"
+
+
+def test_a_kept_page_is_never_served_once_the_membership_ends_at_its_moment(briefing, monkeypatch):
+    ends_at = timezone.now() + dt.timedelta(hours=1)
+    client, user = reader("no-membership")
+    MembershipFactory(user=user, tier=LA, ends_at=ends_at)
+    url = briefing.get_absolute_url()
+    client.get(url)
+    assert client.get(url)[READER_PAGE_HEADER] == "hit"
+    monkeypatch.setattr(timezone, "now", lambda: ends_at)
+    response = client.get(url)
+    # Nothing was forgotten, but the standing worked out now names another page.
+    assert response[READER_PAGE_HEADER] == "miss"
+    assert LA_TEXT not in response.content.decode()
+
+
 def test_the_kept_page_carries_this_session_s_csrf_token(briefing):
     url = briefing.category.get_absolute_url()
     follow = reverse("delivery:follow", args=["category", briefing.category.pk])
