@@ -43,7 +43,6 @@ from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
 
 from config.caching import accelerator, cache_address, content_generation, digest
-from members.caching import account_entry, also_read_with_account, keep_account_entry
 
 READER_PAGE_HEADER = "X-Reader-Page"
 
@@ -156,39 +155,17 @@ def _served(request, kept) -> HttpResponse:
     return response
 
 
-def _own_kind(request) -> str | None:
-    """The name of the account's own copy of the page at this address (see `serve`)."""
-    if request.method not in {"GET", "HEAD"} or not settings.PUBLIC_PAGE_MAX_AGE:
-        return None
-    return "page:" + digest(request.scheme, request.get_host(), request.get_full_path())
-
-
 def serve(request, respond: Callable):
     """
     A signed-in reader's page: the kept one, filled in for this request, or `respond()`'s
     (a TemplateResponse) rendered with placeholders, kept when fit, then filled in.
-
-    The page is kept under its key, shared by every reader it names, and a copy is kept
-    with the account's own entries (`members.caching`: gone with any change to the
-    account), read in the same round trip as the account: a reader coming back to a page
-    costs two round trips (the session, the account with the page), not three. The copy
-    counts only while the page's key worked out for this request is the one it was kept
-    under: the same content generation, standing, follows and address.
     """
-    own = _own_kind(request)
-    if own is not None:
-        also_read_with_account(own)
     if not request.user.is_authenticated:
         return respond()  # anonymous pages are the page cache's (config.caching)
-    user_id = request.user.pk
     key = page_key(request)
     if key is not None:
-        mine = account_entry(own, user_id)
-        if mine is not None and mine[0] == key:
-            return _served(request, mine[1])
         kept = accelerator.get(key)
         if kept is not None:
-            keep_account_entry(own, user_id, (key, kept), settings.PUBLIC_PAGE_MAX_AGE)
             return _served(request, kept)
     render = _Render(request)
     response = respond()
@@ -202,9 +179,8 @@ def serve(request, respond: Callable):
     }
     response.render()
     if key is not None and render.left_it_fit(response):
-        kept = (response.content, dict(response.items()))
-        accelerator.set(key, kept, settings.PUBLIC_PAGE_MAX_AGE)
-        keep_account_entry(own, user_id, (key, kept), settings.PUBLIC_PAGE_MAX_AGE)
+        headers = dict(response.items())
+        accelerator.set(key, (response.content, headers), settings.PUBLIC_PAGE_MAX_AGE)
         response[READER_PAGE_HEADER] = "miss"
     response.content = filled(request, response.content)
     return response

@@ -57,20 +57,6 @@ def prefetched_with_account(*kinds: str) -> None:
     _PREFETCHED.update(kinds)
 
 
-# The request memo's own entry (not a cache key) for kinds wanted by this request alone.
-_ALSO_READ = "request:also-read"
-
-
-def also_read_with_account(kind: str) -> None:
-    """
-    For this request only: read `kind` too with the account's first read, for a page that
-    will ask for it (`account_entry`). Outside a request, nothing.
-    """
-    memo = request_memo()
-    if memo is not None:
-        memo.setdefault(_ALSO_READ, set()).add(kind)
-
-
 def _generation_key(user_id) -> str:
     return f"account:{int(user_id)}:generation"
 
@@ -120,8 +106,7 @@ def _read(user_id, keys: list[str], memo: dict | None):
     if memo is None:
         return accelerator.get_many(keys, unavailable=_UNREACHABLE)
     if any(key not in memo for key in keys):
-        kinds = sorted(_PREFETCHED | memo.get(_ALSO_READ, set()))
-        wanted = [*keys, *(_entry_key(kind, user_id) for kind in kinds)]
+        wanted = [*keys, *(_entry_key(kind, user_id) for kind in sorted(_PREFETCHED))]
         wanted = [key for key in dict.fromkeys(wanted) if key not in memo]
         found = accelerator.get_many([*wanted, GENERATION_KEY], unavailable=_UNREACHABLE)
         if found is _UNREACHABLE:
@@ -129,30 +114,6 @@ def _read(user_id, keys: list[str], memo: dict | None):
         seed_content_generation(found.get(GENERATION_KEY))
         memo.update({key: found.get(key) for key in wanted})
     return {key: memo[key] for key in keys if memo[key] is not None}
-
-
-def account_entry(kind: str, user_id):
-    """What is kept under `kind` for the account in its current generation, else None."""
-    generation_key, entry_key = _generation_key(user_id), _entry_key(kind, user_id)
-    found = _read(user_id, [generation_key, entry_key], request_memo())
-    if found is _UNREACHABLE:
-        return None
-    generation, entry = found.get(generation_key), found.get(entry_key)
-    if generation is None or entry is None or entry[0] != generation:
-        return None
-    return entry[1]
-
-
-def keep_account_entry(kind: str, user_id, value, timeout: int) -> None:
-    """
-    Keeps `value` under `kind` for the account, in the generation this request read (none
-    read: nothing kept). A change since then gave a new one, so it will never count.
-    """
-    generation_key = _generation_key(user_id)
-    memo = request_memo()
-    generation = memo.get(generation_key) if memo is not None else None
-    if generation is not None:
-        accelerator.set(_entry_key(kind, user_id), (generation, value), timeout)
 
 
 def forget_accounts(user_ids: Iterable) -> None:
