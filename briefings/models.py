@@ -448,19 +448,16 @@ class SearchDocument(models.Model):
     reading a briefing row for each (the page of results still checks the briefings).
     """
 
+    # No index of its own: the one-per-audience constraint's (briefing, audience) serves
+    # every lookup by briefing, and a phrase's candidates read each one's document by both.
     briefing = models.ForeignKey(
-        Briefing, on_delete=models.CASCADE, related_name="search_documents"
+        Briefing, on_delete=models.CASCADE, related_name="search_documents", db_index=False
     )
     audience = models.PositiveSmallIntegerField(choices=Audience.choices)
     title = models.TextField(blank=True)
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
-    # Every pair of lexemes that stand next to each other in `vector`, as one lexeme
-    # ("export control"), on PostgreSQL: a quoted phrase finds its few candidates by
-    # their pairs in a GIN index (migration 0018) instead of checking the positions in
-    # every document that has its words.
-    pairs = SearchVectorField(null=True, editable=False)
     published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
@@ -486,10 +483,11 @@ class SearchDocument(models.Model):
 
 # A live briefing's changes not yet published (briefings.pending), who has a change form
 # open (briefings.presence), editors' autosaves (briefings.autosave), lock cards'
-# conversions (briefings.conversions) and review notes (briefings.review_notes): models
-# of this app, kept beside the code that reads and writes them.
+# conversions (briefings.conversions), review notes (briefings.review_notes) and the
+# phrase index (briefings.search_pairs): models of this app, kept beside their code.
 from briefings.autosave import Autosave  # noqa: E402, F401
 from briefings.conversions import LockCardConversion  # noqa: E402, F401
 from briefings.pending.models import PendingChange  # noqa: E402, F401
 from briefings.presence import EditingSession  # noqa: E402, F401
 from briefings.review_notes import ReviewNote  # noqa: E402, F401
+from briefings.search_pairs import SearchPairs  # noqa: E402, F401

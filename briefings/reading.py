@@ -166,11 +166,16 @@ def conversion_source(briefing, tier) -> str:
     return f"{briefing.pk}:{Audience(tier).slug}" if briefing.pk else ""
 
 
-def lock_card_url(tier: Audience, offer: LockOffer, *, next_path: str, source: str = "") -> str:
-    """Where a lock card's button leads; the reader comes back to `next_path` after."""
+def lock_card_url(
+    tier: Audience, offer: LockOffer, *, next_path: str, source: str = "", on_briefing: bool = True
+) -> str:
+    """
+    Where a lock card's button leads; the reader comes back to `next_path` after, on a
+    briefing (`on_briefing`) at the first section the new membership unlocks.
+    """
     if offer.signs_up:
-        # Back on the briefing at the first section the new membership unlocks.
-        url = with_next(reverse("account_signup"), f"{next_path}#{unlocked_anchor(tier)}")
+        back = f"{next_path}#{unlocked_anchor(tier)}" if on_briefing else next_path
+        url = with_next(reverse("account_signup"), back)
     elif offer.action == LockAction.ACCEPT:
         return reverse("members:invitation-opened")
     else:
@@ -216,7 +221,13 @@ def lock_cards_for(
                 name=name,
                 pitch=record.pitch if record else "",
                 offer=offer,
-                url=lock_card_url(tier, offer, next_path=next_path, source=source),
+                url=lock_card_url(
+                    tier,
+                    offer,
+                    next_path=next_path,
+                    source=source,
+                    on_briefing=briefing is not None,
+                ),
                 sign_in_url=(
                     with_next(reverse("account_login"), next_path) if offer.offers_sign_in else ""
                 ),

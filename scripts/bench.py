@@ -428,9 +428,10 @@ GATED = " {access=strategic-circle}"
 
 # `manage.py import_briefings` in a process of its own, as an editor runs it, timed from
 # the command's start (Django's own start-up is not part of the import). Then the time
-# until the search documents' GIN indexes hold every new entry in their trees: PostgreSQL
-# keeps new entries in a pending list (fastupdate) that every search using the index reads
-# through, merged later by an insert that overflows it, or by (auto)vacuum.
+# until the GIN indexes of the search documents and phrase pairs hold every new entry in
+# their trees: PostgreSQL keeps new entries in a pending list (fastupdate) that every
+# search using the index reads through, merged later by an insert that overflows it, or
+# by (auto)vacuum.
 IMPORT_TIMER = """
 import io, sys, time
 import django
@@ -444,7 +445,9 @@ with connection.cursor() as cursor:
     cursor.execute(
         "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i"
         " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
-        " WHERE a.amname = 'gin' AND i.indrelid = 'briefings_searchdocument'::regclass"
+        " JOIN pg_class t ON t.oid = i.indrelid"
+        " WHERE a.amname = 'gin'"
+        " AND t.relname IN ('briefings_searchdocument', 'briefings_searchpairs')"
     )
 print(imported, time.perf_counter() - started)
 """

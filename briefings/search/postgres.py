@@ -14,7 +14,7 @@ from django.db.models import BooleanField, F, Func, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from briefings.models import Briefing, SearchDocument
+from briefings.models import Briefing, SearchDocument, SearchPairs
 from briefings.search.text import MARK_START, MARK_STOP
 
 CONFIG = "english"
@@ -27,13 +27,12 @@ SNIPPET_WORDS = 30
 # shared vector followed by its own readable rest (`extra`); its stored body keeps the
 # reading order, for snippets.
 #
-# Its `pairs` (neighbouring lexemes, for phrases: migration 0018) are those of its whole
-# vector, worked out set-based for the batch in one pass each: the shared vectors' pairs
-# once per briefing, then every document's rest with, before its first position, the
-# lexemes at the shared vector's last (`||` puts the rest just after them), so the pair
-# where the two meet comes out of the same join. Calling briefings_lexeme_pairs and
-# briefings_boundary_pairs for each row gave the same pairs for a third more time: each
-# call unnests its vectors again and starts a query of its own.
+# Its briefing's phrase pairs (neighbouring lexemes, hashed: briefings.search_pairs) are
+# the union of its documents' pairs, worked out set-based for the batch in one pass each:
+# the shared vectors' pairs once per briefing, then every document's rest with, before its
+# first position, the lexemes at the shared vector's last (`||` puts the rest just after
+# them), so the pair where the two meet comes out of the same join. They are written in
+# the same statement, a briefing's row left alone when its pairs are the same.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
     SELECT s.briefing_id,
@@ -48,12 +47,6 @@ WITH shared AS MATERIALIZED (
 shared_placed AS MATERIALIZED (
     SELECT s.briefing_id, t.lexeme, unnest(t.positions) AS position
     FROM shared s, unnest(s.vector) AS t
-),
-shared_pairs AS (
-    SELECT a.briefing_id, array_to_tsvector(array_agg(a.lexeme || ' ' || b.lexeme)) AS pairs
-    FROM shared_placed a
-    JOIN shared_placed b ON b.briefing_id = a.briefing_id AND b.position = a.position + 1
-    GROUP BY a.briefing_id
 ),
 shared_last AS (
     SELECT p.briefing_id, p.lexeme
@@ -78,24 +71,33 @@ extra_placed AS MATERIALIZED (
     FROM documents d JOIN shared_last l ON l.briefing_id = d.briefing_id
     WHERE d.extra <> ''
 ),
-extra_pairs AS (
-    SELECT a.briefing_id, a.audience,
-           array_to_tsvector(array_agg(a.lexeme || ' ' || b.lexeme)) AS pairs
+pairs AS (
+    SELECT a.briefing_id, hashtext(a.lexeme || ' ' || b.lexeme) AS pair
+    FROM shared_placed a
+    JOIN shared_placed b ON b.briefing_id = a.briefing_id AND b.position = a.position + 1
+    UNION ALL
+    SELECT a.briefing_id, hashtext(a.lexeme || ' ' || b.lexeme)
     FROM extra_placed a
     JOIN extra_placed b ON b.briefing_id = a.briefing_id AND b.audience = a.audience
         AND b.position = a.position + 1
-    GROUP BY a.briefing_id, a.audience
+),
+written_pairs AS (
+    INSERT INTO {pairs_table} (briefing_id, pairs)
+    SELECT s.briefing_id,
+           coalesce(array_agg(DISTINCT p.pair) FILTER (WHERE p.pair IS NOT NULL), '{{}}')
+    FROM shared s LEFT JOIN pairs p ON p.briefing_id = s.briefing_id
+    GROUP BY s.briefing_id
+    ON CONFLICT (briefing_id) DO UPDATE SET pairs = EXCLUDED.pairs
+    WHERE {pairs_table}.pairs IS DISTINCT FROM EXCLUDED.pairs
 )
-INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector, pairs)
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
 SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-       s.vector || d.extra, coalesce(sp.pairs, '') || coalesce(ep.pairs, '')
+       s.vector || d.extra
 FROM documents d
 JOIN shared s ON s.briefing_id = d.briefing_id
-LEFT JOIN shared_pairs sp ON sp.briefing_id = d.briefing_id
-LEFT JOIN extra_pairs ep ON ep.briefing_id = d.briefing_id AND ep.audience = d.audience
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
-    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector, pairs = EXCLUDED.pairs
+    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
 WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {table}.vector)
     IS DISTINCT FROM
     (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector)
@@ -117,6 +119,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     if not documents:
         return False
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    pairs_table = connection.ops.quote_name(SearchPairs._meta.db_table)
     shared_ids, shared_titles, shared_summaries, shared_bodies = (
         list(column) for column in zip(*shared, strict=True)
     )
@@ -125,7 +128,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
         cursor.execute(
-            _UPSERT_SQL.format(table=table),
+            _UPSERT_SQL.format(table=table, pairs_table=pairs_table),
             {
                 "config": CONFIG,
                 "shared_ids": shared_ids,
@@ -180,22 +183,25 @@ ORDER BY b.published_at DESC, d.briefing_id DESC LIMIT %(limit)s
 
 # A quoted phrase matches only a document that has each pair of its neighbouring lexemes
 # side by side, so a query that needs the phrase (no OR, the phrase not left out) is first
-# narrowed by those pairs, through their GIN index: checking the phrase's positions in
-# every document that has its words read most of the archive when the words were common
-# and the phrase was not. The pairs come from the phrase's own vector, as the documents'
-# do from theirs (`briefings_lexeme_pairs`, migration 0018). Lexemes hold no quote or
-# backslash; they are escaped for the tsquery all the same.
-_PHRASE_PAIRS_SQL = r"""
+# narrowed to the briefings whose phrase pairs (briefings.search_pairs) hold all of the
+# phrase's, through their GIN index: checking the phrase's positions in every document
+# that has its words read most of the archive when the words were common and the phrase
+# was not. The pairs come from the phrase's own vector, as the briefings' do from their
+# documents' (`briefings_pair_hashes`, migration 0019). They are every audience's pairs
+# together: they narrow, and the reader's own document still decides the match.
+_PHRASE_PAIRS_SQL = """
 WITH placed AS (
     SELECT p.n, t.lexeme, unnest(t.positions) AS position
     FROM unnest(%(phrases)s::text[]) WITH ORDINALITY AS p(phrase, n),
          unnest(to_tsvector(%(config)s::regconfig, p.phrase)) AS t
 )
-SELECT string_agg(DISTINCT
-    '''' || replace(replace(a.lexeme || ' ' || b.lexeme, '\', '\\'), '''', '''''') || '''',
-    ' & ')
+SELECT array_agg(DISTINCT hashtext(a.lexeme || ' ' || b.lexeme))
 FROM placed a JOIN placed b ON b.n = a.n AND b.position = a.position + 1
 """
+_PHRASE_CANDIDATES_SQL = (
+    " AND d.briefing_id IN (SELECT p.briefing_id FROM {pairs_table} p"
+    " WHERE p.pairs @> %(pairs)s::integer[])"
+)
 _PHRASE = re.compile(r'(-?)"([^"]*)"')
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 
@@ -212,15 +218,15 @@ def required_phrases(text: str) -> list[str]:
     ]
 
 
-def phrase_pairs(text: str) -> str:
-    """The pairs every match of `text` must hold, as a tsquery ('' when none are needed)."""
+def phrase_pairs(text: str) -> list[int]:
+    """The hashed pairs every match of `text` must hold (none when none are needed)."""
     phrases = required_phrases(text)
     if not phrases:
-        return ""
+        return []
     with connection.cursor() as cursor:
         cursor.execute(_PHRASE_PAIRS_SQL, {"phrases": phrases, "config": CONFIG})
         (pairs,) = cursor.fetchone()
-    return pairs or ""
+    return pairs or []
 
 
 _RANKED_SQL = """
@@ -321,8 +327,9 @@ class Matches:
         """The matching briefings' ids, best first, and the query's first word."""
         values = {"config": CONFIG, "text": self.text, "document": self.document, "limit": limit}
         values["pairs"] = phrase_pairs(self.text)
-        condition = " AND d.pairs @@ %(pairs)s::tsquery" if values["pairs"] else ""
-        names = {**_sql_names(), "pairs": condition}
+        pairs_table = connection.ops.quote_name(SearchPairs._meta.db_table)
+        condition = _PHRASE_CANDIDATES_SQL.format(pairs_table=pairs_table)
+        names = {**_sql_names(), "pairs": condition if values["pairs"] else ""}
         if narrowed:
             briefings = self.queryset.order_by().values_list("pk", "published_at").query
             briefings_sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()

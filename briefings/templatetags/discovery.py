@@ -8,6 +8,7 @@ from django.core.exceptions import DisallowedHost
 from django.urls import get_script_prefix, reverse
 
 from briefings import search, seo
+from briefings.search import results
 from members import access
 
 register = template.Library()
@@ -129,3 +130,9 @@ def briefing_keywords(briefing):
 @register.simple_tag
 def briefing_modified_at(briefing):
     return seo.modified_at(briefing)
+
+
+@register.simple_tag
+def search_result_items(briefings, query=""):
+    """A page of search results' lines (briefings.search.results)."""
+    return results.result_items(briefings, query)

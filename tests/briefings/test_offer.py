@@ -218,6 +218,8 @@ def test_home_offers_each_reader_the_next_tier_in_the_access_modules_words(
         assert 'class="button"' not in offer
     for words in CONTRADICTIONS:
         assert words not in offer
+    # The way back leads home, without a briefing's section anchor, which home lacks.
+    assert "unlocked-" not in offer
 
 
 def test_the_tier_page_no_longer_says_sign_in_to_unlock(client):

@@ -23,7 +23,13 @@ from tests.briefings.conftest import (
     build_marked_briefing,
     login_as,
 )
-from tests.factories import BriefingFactory, CategoryFactory, CitationFactory, SectionFactory
+from tests.factories import (
+    BriefingFactory,
+    CategoryFactory,
+    CitationFactory,
+    SectionFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -229,24 +235,76 @@ def test_phrases_are_found_through_their_pairs_exactly_as_by_their_positions(cli
         assert set(results(search(client, q=query))) == expected, query
 
 
+# Each briefing's phrase pairs, as the SQL function works them out from each of its
+# documents' whole vectors, all audiences together.
+UNION_OF_DOCUMENTS_PAIRS = """
+SELECT count(*), count(*) FILTER (WHERE p.pairs = (
+    SELECT array_agg(DISTINCT h) FROM briefings_searchdocument d,
+        unnest(briefings_pair_hashes(d.vector)) AS h
+    WHERE d.briefing_id = p.briefing_id
+)) FROM briefings_searchpairs p
+"""
+
+
+def briefing_pairs(briefing) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pairs FROM briefings_searchpairs WHERE briefing_id = %s", [briefing.pk]
+        )
+        return set(cursor.fetchone()[0])
+
+
+def pair_hash(pair: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT hashtext(%s)", [pair])
+        return cursor.fetchone()[0]
+
+
+def rules_with_gated_control(heading="Control"):
+    """
+    A briefing whose shared text ends in "export" (its topic, the last part every document
+    holds) and whose Strategic Circle text, put after it, starts with `heading`.
+    """
+    briefing = BriefingFactory(title="Rules", summary="Chips.", topic=TopicFactory(name="Export"))
+    SectionFactory(briefing=briefing, body="New rules on export", audience=Audience.PUBLIC)
+    SectionFactory(
+        briefing=briefing,
+        heading=heading,
+        body="Of chips tightens.",
+        audience=Audience.STRATEGIC_CIRCLE,
+    )
+    briefings_reindex(briefing_ids=[briefing.pk])
+    return briefing
+
+
 @postgres_only
-def test_each_documents_pairs_are_the_pairs_of_its_whole_vector():
+def test_each_briefings_pairs_are_those_of_all_its_documents_whole_vectors():
     # Worked out in parts (the shared text once per briefing, each document's rest, and
     # the pair where they meet): the same as from each document's own vector.
     build_marked_briefing()
-    briefing = BriefingFactory(title="Rules", summary="Chips.")
-    SectionFactory(briefing=briefing, body="New rules on export", audience=Audience.PUBLIC)
-    SectionFactory(
-        briefing=briefing, body="Control of chips tightens.", audience=Audience.STRATEGIC_CIRCLE
-    )
-    briefings_reindex()
+    briefing = rules_with_gated_control()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT audience, pairs = briefings_lexeme_pairs(vector) FROM briefings_searchdocument"
-        )
-        rows = cursor.fetchall()
-    assert len(rows) == 6
-    assert all(same for _, same in rows), rows
+        cursor.execute(UNION_OF_DOCUMENTS_PAIRS)
+        assert cursor.fetchone() == (2, 2)
+    pairs = briefing_pairs(briefing)
+    assert pair_hash("export control") in pairs  # where the shared text meets the gated
+    assert pair_hash("chip tighten") in pairs  # the gated text's own
+    assert pair_hash("new rule") in pairs
+    assert pair_hash("rule export") not in pairs  # "on", a stop word, stands between
+
+
+@postgres_only
+def test_a_phrase_of_pairs_only_a_gated_document_has_is_found_only_by_its_readers(client):
+    # The briefing's pairs hold "export control" (the public text's end meets the gated
+    # section's start), which narrows every reader's search to it; only the document the
+    # reader may read decides, and the public one has no such phrase.
+    briefing = rules_with_gated_control()
+    assert pair_hash("export control") in briefing_pairs(briefing)
+    assert results(search(client, q='"export control"')) == []
+    assert results(search(client, q='"chips tightens"')) == []
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    assert results(search(client, q='"export control"')) == [briefing.slug]
+    assert results(search(client, q='"chips tightens"')) == [briefing.slug]
 
 
 BATCH_FILE = """---
@@ -279,19 +337,17 @@ Turbine maintenance {n} backlog grows.
 
 @postgres_only
 def test_a_batch_import_finds_phrases_as_each_document_reads_them(client, tmp_path):
-    # Many briefings written and indexed together: each document's pairs are those of its
-    # own vector (none leaks from a neighbour in the batch), and phrases are found, gated
+    # Many briefings written and indexed together: each briefing's pairs are those of its
+    # own documents (none leaks from a neighbour in the batch), and phrases are found, gated
     # ones only by their readers, the pair where the shared text meets a gated section too.
     for n in range(12):
         (tmp_path / f"b{n}.md").write_text(BATCH_FILE.format(n=n), encoding="utf-8")
     report = briefings_import(paths=[tmp_path])
     assert len(report.by_outcome("created")) == 12
+    assert SearchDocument.objects.count() == 36
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), count(*) FILTER (WHERE pairs = briefings_lexeme_pairs(vector))"
-            " FROM briefings_searchdocument"
-        )
-        assert cursor.fetchone() == (36, 36)
+        cursor.execute(UNION_OF_DOCUMENTS_PAIRS)
+        assert cursor.fetchone() == (12, 12)
     everyone = {f"import-{n}-on-export-control" for n in range(12)}
     assert set(results(search(client, q='"export control"'))) == everyone
     assert set(results(search(client, q='"cooling contracts"'))) == everyone
@@ -322,18 +378,10 @@ def test_writing_documents_has_more_memory_for_that_transaction_alone():
 
 @postgres_only
 def test_the_pair_where_two_vectors_meet():
-    def boundary(a, b):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT briefings_boundary_pairs(to_tsvector('english', %s),"
-                " to_tsvector('english', %s))::text",
-                [a, b],
-            )
-            return cursor.fetchone()[0]
-
-    assert boundary("New rules on export", "Control of chips") == "'export control'"
-    assert boundary("New rules on export", "The control of chips") == ""  # a stop word between
-    assert boundary("", "Control of chips") == ""
+    # The shared text ends with the briefing's topic; a gated section follows it.
+    assert pair_hash("export control") in briefing_pairs(rules_with_gated_control("Control"))
+    stop_word_between = rules_with_gated_control("The control")
+    assert pair_hash("export control") not in briefing_pairs(stop_word_between)
 
 
 @postgres_only
