@@ -11,6 +11,7 @@ from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset, reader_offer
+from briefings.signed_pages import SignedInPageMixin
 from config.caching import cache_address, digest
 
 
@@ -45,7 +46,7 @@ class CardMarkersMixin:
         return access_markers_filled(response, self.request.reader)
 
 
-class HomeView(CardMarkersMixin, TemplateView):
+class HomeView(SignedInPageMixin, CardMarkersMixin, TemplateView):
     template_name = "briefings/home.html"
     rail_count = 4
     latest_count = 6
@@ -136,7 +137,7 @@ class SharedContentMixin:
         return {}
 
 
-class BriefingListView(SharedContentMixin, ForgivingPaginationMixin, ListView):
+class BriefingListView(SignedInPageMixin, SharedContentMixin, ForgivingPaginationMixin, ListView):
     template_name = "briefings/list.html"
     context_object_name = "briefings"
 
@@ -152,7 +153,7 @@ class BriefingListView(SharedContentMixin, ForgivingPaginationMixin, ListView):
         )
 
 
-class BriefingDetailView(DetailView):
+class BriefingDetailView(SignedInPageMixin, DetailView):
     """
     A briefing as this reader may see it. Unpublished briefings are not in the queryset,
     so they are a 404 exactly like a slug that does not exist.
@@ -209,7 +210,7 @@ class BriefingDetailView(DetailView):
         return {"parts": parts}
 
 
-class CoverageView(SharedContentMixin, ForgivingPaginationMixin, ListView):
+class CoverageView(SignedInPageMixin, SharedContentMixin, ForgivingPaginationMixin, ListView):
     template_name = "briefings/coverage.html"
     context_object_name = "briefings"
     taxonomy_model = None

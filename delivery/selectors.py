@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
 from briefings.models import Category, Region, Topic
+from config.caching import digest
 from delivery.models import DeliveryPreference, Follow, SavedSearch, Suppression
 from delivery.tokens import BadToken, link_claim
 from members.caching import account_cached, prefetched_with_account
@@ -65,6 +66,17 @@ def followed_pairs(user) -> frozenset[tuple[str, int]]:
         for kind, pk in row.items()
         if pk is not None
     )
+
+
+def follows_on_reader_pages(request) -> str:
+    """
+    What a reader page shows of the account's follows (its follow buttons and panel say
+    "Following"), for the key of a page kept whole (`briefings.signed_pages`): all of
+    them, so two accounts share a page only when they follow the same terms.
+    """
+    user = request.user
+    followed = account_cached("follows", user.pk, lambda: followed_pairs(user))
+    return digest(*sorted(followed))
 
 
 def follows_of(user) -> list[Follow]:

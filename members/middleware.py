@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from allauth.mfa.utils import is_mfa_enabled
@@ -13,7 +14,7 @@ from django.contrib.auth import (
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
@@ -87,6 +88,21 @@ class AudienceMiddleware:
 
 # Staff MFA ---------------------------------------------------------------------------
 
+
+def admin_path(name: str = "admin:index") -> str:
+    """
+    An admin address, reversed once per process (per script prefix and URLconf): the two
+    middleware below ask on every request whether it is for admin, which had cost two
+    reversals a page.
+    """
+    return _reversed(name, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(name: str, prefix: str, urlconf) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
 # Where a staff member was going in admin when sent to set up two-factor authentication.
 MFA_SETUP_NEXT_SESSION_KEY = "members_mfa_setup_next"
 
@@ -103,8 +119,8 @@ class StaffMFARequiredMiddleware:
     def __call__(self, request):
         if (
             getattr(settings, "STAFF_MFA_REQUIRED", True)
-            and request.path.startswith(reverse("admin:index"))
-            and request.path != reverse("admin:logout")
+            and request.path.startswith(admin_path())
+            and request.path != admin_path("admin:logout")
             and request.user.is_authenticated
             and request.user.is_staff
             and not is_mfa_enabled(request.user)
@@ -126,7 +142,7 @@ class StaffMFARequiredMiddleware:
 
 def admin_time_zone(request) -> zoneinfo.ZoneInfo | None:
     """The zone of the signed-in person's own choice, for an admin page; None elsewhere."""
-    if not request.path.startswith(reverse("admin:index")):
+    if not request.path.startswith(admin_path()):
         return None
     user = request.user
     if not user.is_authenticated or not user.time_zone:

@@ -23,6 +23,8 @@ from members.access import Audience, ReaderStatus
 @method_decorator(never_cache, name="dispatch")
 class BriefingPreviewView(BriefingDetailView):
     template_name = "briefings/preview.html"
+    # A draft for one editor, rendered afresh every time: never kept as a reader's page.
+    keeps_signed_in_page = False
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)

@@ -222,8 +222,9 @@ def test_list_content_is_shared_by_members_yet_shows_a_new_briefing_at_once(
     tier_wording()  # the home's offer words, cached once for everyone (not this test's point)
     # The second reader's page is their own (their account link, no shared response),
     # but its content comes from the copy the first one's request rendered: only the
-    # account and the reader (what the cards' "Unlocked" marks need) are looked up.
-    with django_assert_num_queries(2):
+    # account, the reader (what the cards' "Unlocked" marks need) and their follows are
+    # looked up; the last two name the page kept whole for them (briefings.signed_pages).
+    with django_assert_num_queries(3):
         page = text(second.get(url))
     assert "Harbour cranes" in page and "Account" in page
     BriefingFactory(title="A brand new briefing")

@@ -298,7 +298,9 @@ def test_a_request_memo_never_gives_one_account_another_s_entries(briefing):
             assert followed_targets(follower, [target]) == {("category", briefing.category.pk)}
 
 
-def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, monkeypatch):
+@pytest.fixture
+def pages_cache_reads(monkeypatch):
+    """The keys of each read of the pages cache, one list a call (from when it is called)."""
     from django.core.cache import caches
 
     cache, reads, inside = caches["pages"], [], []
@@ -315,16 +317,43 @@ def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, monk
 
         return read
 
+    def record():
+        monkeypatch.setattr(cache, "get", recorded(cache.get))
+        monkeypatch.setattr(cache, "get_many", recorded(cache.get_many))
+        return reads
+
+    return record
+
+
+def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, pages_cache_reads):
     sign_in(client, Audience.STRATEGIC_CIRCLE)
     url = briefing.category.get_absolute_url()
     client.get(url)
-    monkeypatch.setattr(cache, "get", recorded(cache.get))
-    monkeypatch.setattr(cache, "get_many", recorded(cache.get_many))
+    reads = pages_cache_reads()
     assert briefing.category.name in client.get(url).content.decode()
-    # The account with the content generation; then the term with the shared content.
+    # The account with the content generation; then the page kept whole for this reader.
     assert len(reads) == 2, reads
-    assert any(":term:briefings.Category:" in key for key in reads[1])
-    assert any(":shared:" in key for key in reads[1])
+    assert len(reads[1]) == 1 and reads[1][0].startswith("reader-page:")
+
+
+def test_a_coverage_page_not_kept_whole_reads_its_term_and_content_together(
+    client, briefing, pages_cache_reads
+):
+    from django.core.cache import caches
+
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = briefing.category.get_absolute_url()
+    reads = pages_cache_reads()
+    client.get(url)
+    (page_key,) = [key for keys in reads for key in keys if key.startswith("reader-page:")]
+    caches["pages"].delete(page_key)  # the whole page evicted, its parts still there
+    reads.clear()
+    assert briefing.category.name in client.get(url).content.decode()
+    # The account with the content generation, the whole page (missing), then the term
+    # with the shared content in one read.
+    assert len(reads) == 3, reads
+    assert any(":term:briefings.Category:" in key for key in reads[2])
+    assert any(":shared:" in key for key in reads[2])
 
 
 def test_a_renamed_term_shows_on_the_very_next_signed_in_request(client, briefing):
