@@ -37,14 +37,17 @@ class LatestBriefingsFeed(Feed):
         self.format_name = format_name
         self.feed_type = FORMATS[format_name]
 
+    # These feeds name no reader: a signed-in reader's (who passes the page cache) is the
+    # same bytes as anyone's, so it is kept with the content shared by every reader, per
+    # content generation and address, rather than queried and written each time. A
+    # subclass whose feed is one reader's (delivery's private feeds) must say False.
+    shared_by_every_reader = True
+
     def __call__(self, request, *args, **kwargs):
-        # A feed names no reader, so a signed-in reader's (who passes the page cache) is
-        # the same bytes as anyone's: kept with the content shared by every reader, per
-        # content generation and address, rather than queried and written each time.
         def render():
             return in_one_piece(super(LatestBriefingsFeed, self).__call__(request, *args, **kwargs))
 
-        return shared_content(request, render)
+        return shared_content(request, render) if self.shared_by_every_reader else render()
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: latest briefings"

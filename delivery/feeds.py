@@ -54,6 +54,8 @@ class PrivateBriefingsFeed(LatestBriefingsFeed):
     """
 
     name = "private"
+    # What it shows follows the member's standing at each request: never the shared copy.
+    shared_by_every_reader = False
     description = (
         "The latest briefings as your membership lets you read them. This address is "
         "yours alone: keep it private."
