@@ -279,11 +279,21 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
     paginate_by = 20
 
     def get(self, request, *args, **kwargs):
+        account_first(request)
+        key = self.results_key()
+        # What this page reads from the cache (the results, the filters' choices and their
+        # rendered fields), in one round trip.
+        caching.prefetch(
+            [
+                key,
+                caching.content_key("taxonomy-choices"),
+                caching.content_key(self.facets_name()),
+            ]
+        )
         self.form = SearchForm(request.GET)
         self.form.is_valid()
         self.text = self.form.cleaned_data.get("q", "")
         self.searched = "q" not in self.form.errors and bool(self.text or self.form.facets())
-        key = self.results_key()
         results = (
             caching.remember(key, self.render_results, timeout=settings.PUBLIC_PAGE_MAX_AGE)
             if key
@@ -361,5 +371,9 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
 
         if context["facet_errors"]:
             return render()
-        chosen = sorted((name, self.request.GET.getlist(name)) for name in self.form.facet_names)
-        return caching.cached(f"search-facets:{digest(chosen)}", render)
+        return caching.cached(self.facets_name(), render)
+
+    def facets_name(self) -> str:
+        """The name the filter fields for the chosen values are kept under."""
+        chosen = sorted((name, self.request.GET.getlist(name)) for name in SearchForm.facet_names)
+        return f"search-facets:{digest(chosen)}"

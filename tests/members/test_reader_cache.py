@@ -336,6 +336,23 @@ def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, page
     assert len(reads[1]) == 1 and reads[1][0].startswith("reader-page:")
 
 
+@pytest.mark.parametrize("tier", [None, Audience.STRATEGIC_CIRCLE], ids=["anonymous", "member"])
+def test_a_warm_search_reads_the_pages_cache_twice(client, briefing, pages_cache_reads, tier):
+    if tier is not None:
+        sign_in(client, tier)
+    url = reverse("briefings:search") + "?q=" + briefing.title.split()[0]
+    client.get(url)
+    reads = pages_cache_reads()
+    assert client.get(url).status_code == 200
+    # The account with the content generation (signed out: the generation, then the
+    # anonymous page cache, which never keeps a search); then the results, the filters'
+    # choices and their rendered fields together.
+    assert len(reads) == (2 if tier else 3), reads
+    assert any("search:" in key for key in reads[-1])
+    assert any(":taxonomy-choices" in key for key in reads[-1])
+    assert any(":search-facets:" in key for key in reads[-1])
+
+
 def test_a_coverage_page_not_kept_whole_reads_its_term_and_content_together(
     client, briefing, pages_cache_reads
 ):
