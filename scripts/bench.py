@@ -118,6 +118,10 @@ def page_rows(args, base, pages, cookies):
                 floor = load(f"{base}/healthz")
                 result = load(base + path, cookie)
                 result["ratio"] = result["rps"] / floor["rps"]
+                log(
+                    f"    {name} as {audience}: {result['rps']:.0f}/s, floor {floor['rps']:.0f}/s,"
+                    f" {result['ratio']:.2f}x, p99 {result['p99']:.0f} ms"
+                )
                 samples.setdefault((name, audience), []).append((floor, result))
     floors = sorted(
         (floor for runs in samples.values() for floor, _ in runs), key=lambda f: f["rps"]
