@@ -44,3 +44,17 @@ def squash(text: str) -> str:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def reader_page_addresses(briefing) -> dict[str, str]:
+    """The address of each signed-in reader page that shows `briefing`, by page name."""
+    from django.urls import reverse
+
+    return {
+        "briefing": briefing.get_absolute_url(),
+        "home": reverse("briefings:home"),
+        "list": reverse("briefings:list"),
+        "category": briefing.category.get_absolute_url(),
+        "region": briefing.region.get_absolute_url(),
+        "topic": briefing.topic.get_absolute_url(),
+    }

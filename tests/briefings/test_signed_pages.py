@@ -19,6 +19,7 @@ from briefings.signed_pages import READER_PAGE_HEADER, SignedInPageMixin
 from delivery.models import Follow
 from members.access import Audience
 from tests import factories
+from tests.briefings.helpers import reader_page_addresses
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,14 +95,7 @@ def reader(standing) -> tuple[Client, object]:
 
 
 def address(briefing, page):
-    return {
-        "briefing": briefing.get_absolute_url(),
-        "home": reverse("briefings:home"),
-        "list": reverse("briefings:list"),
-        "category": briefing.category.get_absolute_url(),
-        "region": briefing.region.get_absolute_url(),
-        "topic": briefing.topic.get_absolute_url(),
-    }[page]
+    return reader_page_addresses(briefing)[page]
 
 
 def without_tokens(html: str) -> str:

@@ -16,6 +16,7 @@ from members.access import Audience
 from members.models import Membership
 from members.signals import reader_changed
 from tests import factories
+from tests.briefings.helpers import reader_page_addresses
 from tests.factories import ApplicationFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,24 +43,13 @@ def sign_in(client, tier=None, **membership):
     return user
 
 
-def page_addresses(briefing):
-    return {
-        "briefing": briefing.get_absolute_url(),
-        "home": reverse("briefings:home"),
-        "list": reverse("briefings:list"),
-        "category": briefing.category.get_absolute_url(),
-        "region": briefing.region.get_absolute_url(),
-        "topic": briefing.topic.get_absolute_url(),
-    }
-
-
 @pytest.mark.parametrize("page", ["briefing", "home", "list", "category", "region", "topic"])
 @pytest.mark.parametrize("tier", TIERS, ids=TIER_IDS)
 def test_a_warm_signed_in_page_runs_no_query(
     client, django_assert_num_queries, briefing, page, tier
 ):
     sign_in(client, tier)
-    url = page_addresses(briefing)[page]
+    url = reader_page_addresses(briefing)[page]
     assert client.get(url).status_code == 200  # warms the page's parts and the account's
     with django_assert_num_queries(0):
         response = client.get(url)
@@ -257,7 +247,7 @@ def test_a_warm_page_reads_the_account_once_with_the_content_generation(
     client, briefing, account_reads, page
 ):
     user = sign_in(client, Audience.STRATEGIC_CIRCLE)
-    url = page_addresses(briefing)[page]
+    url = reader_page_addresses(briefing)[page]
     client.get(url)
     account_reads.clear()
     assert client.get(url).status_code == 200
