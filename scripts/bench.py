@@ -41,6 +41,28 @@ from bench_import import (  # noqa: E402
 )
 from bench_targets import delivery_results, report  # noqa: E402
 
+
+def production_env(database_url: str) -> dict[str, str]:
+    """
+    The settings every bench process runs the site with (bench.py, bench_tails.py,
+    profile_page.py): production's, over plain HTTP on this machine, quiet, and without
+    worker recycling (and its cold start) in the middle of a run.
+    """
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": database_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "STATIC_MANIFEST": "true",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
 # --- measuring -----------------------------------------------------------------------
 
 
@@ -333,22 +355,8 @@ def main():
     args = arguments()
 
     database_url = os.environ["BENCH_DATABASE_URL"]
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DATABASE_URL": database_url,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "STATIC_MANIFEST": "true",
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_ACCESS_LOG": "",
-        # Steady state: no worker recycling (and its cold start) in the middle of a run.
-        "GUNICORN_MAX_REQUESTS": "0",
-    }
+    env = {**os.environ, **production_env(database_url)}
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     if args.only != "all":
         part_alone(args, database_url)
         return

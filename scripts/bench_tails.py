@@ -147,20 +147,7 @@ def arguments():
 
 def main():
     args = arguments()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "STATIC_MANIFEST": "true",
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_MAX_REQUESTS": "0",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = {**os.environ, **bench.production_env(os.environ["BENCH_DATABASE_URL"])}
     os.environ.update(env)
     import django
 

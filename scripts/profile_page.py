@@ -18,7 +18,6 @@ Without REDIS_URL the cache is this process's memory.
 import argparse
 import gc
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -50,18 +49,11 @@ def arguments():
 def configure():
     if not os.environ.get("BENCH_DATABASE_URL"):
         raise SystemExit("set BENCH_DATABASE_URL to a bench database (scripts/bench.py)")
+    import bench
+
+    # In this process, without collectstatic's manifest.
     os.environ.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "STATIC_MANIFEST": "false",
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
+        {**bench.production_env(os.environ["BENCH_DATABASE_URL"]), "STATIC_MANIFEST": "false"}
     )
     import django
 
