@@ -48,6 +48,10 @@ TRAILING_TEXT_FIELDS = (
 )
 
 
+# The search documents holding a part, by its minimum audience (members.access decides).
+_HOLDING = {required: access.search_documents_holding(required) for required in Audience}
+
+
 def briefings_reindex(*, briefing_ids: Iterable[int] | None = None) -> int:
     """
     Rebuild the search documents of the given briefings (all when None), set-based: a
@@ -139,7 +143,7 @@ def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) ->
 
 def _rows(briefing: Briefing, parts: list[tuple]) -> tuple[tuple, list[tuple]]:
     """The briefing's shared row and one row per search document (see `_reindex_batch`)."""
-    holding = {required: access.search_documents_holding(required) for required, _ in parts}
+    holding = {required: _HOLDING[required] for required, _ in parts}
     everywhere = access.SEARCH_DOCUMENT_AUDIENCES
     common = {required for required, documents in holding.items() if documents == everywhere}
     common_body = "\n".join(text for required, text in parts if text and required in common)
