@@ -33,6 +33,13 @@ SNIPPET_WORDS = 30
 # first position, the lexemes at the shared vector's last (`||` puts the rest just after
 # them), so the pair where the two meet comes out of the same join. They are written in
 # the same statement, a briefing's row left alone when its pairs are the same.
+#
+# A lexeme's neighbour is the next one in position order (one sort and a window, which
+# took less than joining the positions to themselves, two sorts each), and a pair only
+# when it stands at the next position (a stop word leaves a gap). Only where two lexemes
+# share a position does that miss pairs: PostgreSQL puts every word past the last
+# position it counts at that position, and the rest's start holds every lexeme at the
+# shared text's last. Those few are joined as before, so the pairs are the same.
 _UPSERT_SQL = """
 WITH shared AS MATERIALIZED (
     SELECT s.briefing_id,
@@ -72,14 +79,32 @@ extra_placed AS MATERIALIZED (
     WHERE d.extra <> ''
 ),
 pairs AS (
-    SELECT a.briefing_id, hashtext(a.lexeme || ' ' || b.lexeme) AS pair
+    SELECT briefing_id, hashtext(lexeme || ' ' || next) AS pair
+    FROM (
+        SELECT briefing_id, lexeme, position,
+               lead(lexeme) OVER w AS next, lead(position) OVER w AS next_position
+        FROM shared_placed WINDOW w AS (PARTITION BY briefing_id ORDER BY position)
+    ) AS a
+    WHERE next_position = position + 1
+    UNION ALL
+    SELECT briefing_id, hashtext(lexeme || ' ' || next)
+    FROM (
+        SELECT briefing_id, lexeme, position,
+               lead(lexeme) OVER w AS next, lead(position) OVER w AS next_position
+        FROM extra_placed WINDOW w AS (PARTITION BY briefing_id, audience ORDER BY position)
+    ) AS a
+    WHERE next_position = position + 1
+    UNION ALL
+    SELECT a.briefing_id, hashtext(a.lexeme || ' ' || b.lexeme)
     FROM shared_placed a
     JOIN shared_placed b ON b.briefing_id = a.briefing_id AND b.position = a.position + 1
+    WHERE a.position >= {last_position} - 1
     UNION ALL
     SELECT a.briefing_id, hashtext(a.lexeme || ' ' || b.lexeme)
     FROM extra_placed a
     JOIN extra_placed b ON b.briefing_id = a.briefing_id AND b.audience = a.audience
         AND b.position = a.position + 1
+    WHERE a.position = 0 OR a.position >= {last_position} - 1
 ),
 written_pairs AS (
     INSERT INTO {pairs_table} (briefing_id, pairs)
@@ -111,6 +136,10 @@ WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {tabl
 WRITE_WORK_MEM = "64MB"
 
 
+# The last position a tsvector counts (PostgreSQL's MAXENTRYPOS - 1): later words get it too.
+LAST_POSITION = 16383
+
+
 def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     """
     Write the rows `briefings.search.documents` built, with their weighted vectors; a
@@ -128,7 +157,7 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
         cursor.execute(
-            _UPSERT_SQL.format(table=table, pairs_table=pairs_table),
+            _UPSERT_SQL.format(table=table, pairs_table=pairs_table, last_position=LAST_POSITION),
             {
                 "config": CONFIG,
                 "shared_ids": shared_ids,

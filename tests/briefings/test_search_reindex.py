@@ -7,10 +7,11 @@ from django.urls import reverse
 from briefings import workflow
 from briefings.models import Briefing, SearchDocument
 from briefings.search import briefings_reindex
+from briefings.search.postgres import LAST_POSITION
 from members.access import Audience
 from tests.briefings.conftest import ALLIANCE_WORD, NOTE_WORD, build_marked_briefing
 from tests.briefings.newsroom import change_url, form_data
-from tests.factories import SectionFactory, StaffFactory, ready_briefing
+from tests.factories import BriefingFactory, SectionFactory, StaffFactory, ready_briefing
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,33 @@ def test_each_vector_holds_exactly_the_words_of_its_own_document():
             assert identical
     alliance = rows[-1]
     assert ALLIANCE_WORD in " ".join(alliance[-1]) and NOTE_WORD in " ".join(alliance[-1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="phrase pairs are PostgreSQL's")
+def test_every_word_past_the_last_position_a_vector_counts_gets_its_pairs():
+    # PostgreSQL puts every word past position 16,383 at that position: each of them is a
+    # neighbour of the word before it, and of the first word of the gated text after it.
+    from tests.briefings.test_search import briefing_pairs, pair_hash
+
+    briefing = BriefingFactory(title="Rules", summary="Chips.")
+    words = " ".join(f"w{n}" for n in range(LAST_POSITION + 20))
+    SectionFactory(briefing=briefing, body=words, audience=Audience.PUBLIC)
+    SectionFactory(
+        briefing=briefing, heading="Control", body="Tightens.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex(briefing_ids=[briefing.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.lexeme, p FROM briefings_searchdocument d, unnest(d.vector) AS t,"
+            " unnest(t.positions) AS p WHERE d.briefing_id = %s AND d.audience = %s"
+            " AND p >= %s",
+            [briefing.pk, Audience.PUBLIC, LAST_POSITION - 1],
+        )
+        placed = cursor.fetchall()
+    before = [lexeme for lexeme, position in placed if position == LAST_POSITION - 1]
+    last = [lexeme for lexeme, position in placed if position == LAST_POSITION]
+    assert len(before) == 1
+    assert len(last) > 20
+    pairs = briefing_pairs(briefing)
+    assert {pair_hash(f"{before[0]} {lexeme}") for lexeme in last} <= pairs
+    assert {pair_hash(f"{lexeme} control") for lexeme in last} <= pairs
