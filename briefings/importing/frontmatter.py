@@ -356,9 +356,8 @@ def _read_source(item, item_fail, line) -> SourceDocument:
     if not title:
         item_fail("has no title")
     url = str(item.get("url") or "").strip()
-    if url:
-        if not url_valid(url):
-            item_fail(f"url {url!r} is not an http(s) address")
+    if url and not url_valid(url):
+        item_fail(f"url {url!r} is not an http(s) address")
     publisher = str(item.get("publisher") or "").strip()
     for key, value in (("title", title), ("publisher", publisher), ("url", url)):
         limit = Source._meta.get_field(key).max_length
