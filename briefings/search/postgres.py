@@ -154,26 +154,42 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     )
     columns = [list(column) for column in zip(*documents, strict=True)]
     briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
-        cursor.execute(
-            _UPSERT_SQL.format(table=table, pairs_table=pairs_table, last_position=LAST_POSITION),
-            {
-                "config": CONFIG,
-                "shared_ids": shared_ids,
-                "shared_titles": shared_titles,
-                "shared_summaries": shared_summaries,
-                "shared_bodies": shared_bodies,
-                "briefing_ids": briefing_ids,
-                "audiences": audiences,
-                "titles": titles,
-                "summaries": summaries,
-                "bodies": bodies,
-                "extras": extras,
-                "published": published,
-            },
-        )
-        return cursor.rowcount > 0
+    values = {
+        "config": CONFIG,
+        "shared_ids": shared_ids,
+        "shared_titles": shared_titles,
+        "shared_summaries": shared_summaries,
+        "shared_bodies": shared_bodies,
+        "briefing_ids": briefing_ids,
+        "audiences": audiences,
+        "titles": titles,
+        "summaries": summaries,
+        "bodies": bodies,
+        "extras": extras,
+        "published": published,
+    }
+    sql = _UPSERT_SQL.format(table=table, pairs_table=pairs_table, last_position=LAST_POSITION)
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
+        with _server_bound_cursor() as cursor:
+            cursor.execute(sql, values)
+            return cursor.rowcount > 0
+
+
+def _server_bound_cursor():
+    """
+    A cursor of the connection that sends its parameters apart from the statement
+    (psycopg's server-side binding), wrapped as Django wraps its own. Django's cursors
+    write every value into the statement's text, which PostgreSQL then parses back: for a
+    batch's documents, megabytes of text, which took a third of the statement's time
+    outside the search work itself.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 class AmongIds(Func):
