@@ -27,7 +27,7 @@ from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
 from briefings.pending import data as pending_data
 from briefings.pending.workflow import pending_change_save
-from briefings.search import briefings_reindex
+from briefings.search import briefings_index_written, briefings_reindex
 from briefings.services import TAXONOMY_MODELS
 
 
@@ -377,15 +377,22 @@ class Reindexer:
         self.executor = ThreadPoolExecutor(max_workers=REINDEX_CONNECTIONS).__enter__()
         return self
 
-    def batch_saved(self, briefing_ids: list, *, last: bool) -> None:
+    def batch_saved(self, briefing_ids: list, *, last: bool, written=None) -> None:
+        """
+        Index a saved batch. `written` holds, by id, the briefings of the batch still as
+        they were written (briefing, sections, citations): their documents are built from
+        those objects rather than read back (`briefings_index_written`).
+        """
+        written = written or {}
         if not self.background:
             self.saved.extend(briefing_ids)
         elif not last:
-            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids))
+            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids, written))
         else:
             half = len(briefing_ids) // 2
-            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids[half:]))
-            briefings_reindex(briefing_ids=briefing_ids[:half])
+            later = briefing_ids[half:]
+            self.pending.append(self.executor.submit(_reindex_apart, later, written))
+            _index(briefing_ids[:half], written)
 
     def __exit__(self, exc_type, exc, traceback):
         try:
@@ -398,8 +405,16 @@ class Reindexer:
             briefings_reindex(briefing_ids=self.saved)
 
 
-def _reindex_apart(briefing_ids):
+def _reindex_apart(briefing_ids, written):
     try:
-        briefings_reindex(briefing_ids=briefing_ids)
+        _index(briefing_ids, written)
     finally:
         connection.close()  # this thread's own connection
+
+
+def _index(briefing_ids, written) -> None:
+    from_objects = [written[pk] for pk in briefing_ids if pk in written]
+    briefings_index_written(from_objects)
+    rest = [pk for pk in briefing_ids if pk not in written]
+    if rest:
+        briefings_reindex(briefing_ids=rest)

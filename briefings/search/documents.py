@@ -77,9 +77,34 @@ def briefing_reindex(*, briefing: Briefing) -> None:
     briefings_reindex(briefing_ids=[briefing.pk])
 
 
+def briefings_index_written(written: Iterable[tuple]) -> None:
+    """
+    Build the search documents of briefings just written, from the objects written:
+    (briefing with its taxonomy terms, its sections, its citations with their sources),
+    each in order. The same documents as `briefings_reindex` reads back from the database
+    (an import's tests compare them), without reading a batch back: an import writes them
+    this way.
+    """
+    briefings, sections, citations = [], {}, {}
+    for briefing, briefing_sections, briefing_citations in written:
+        briefings.append(briefing)
+        sections[briefing.pk] = [
+            (s.audience, clean_text(s.heading), plain_text(s.body_html)) for s in briefing_sections
+        ]
+        citations[briefing.pk] = [
+            (clean_text(c.source.title), clean_text(c.source.publisher), plain_text(c.note_html))
+            for c in briefing_citations
+        ]
+    if briefings:
+        _write(briefings, sections, citations)
+
+
 def _reindex_batch(ids: list[int]) -> None:
     briefings = list(Briefing.objects.filter(pk__in=ids).with_taxonomy())
-    sections, citations = _sections(ids), _citations(ids)
+    _write(briefings, _sections(ids), _citations(ids))
+
+
+def _write(briefings: list[Briefing], sections: dict, citations: dict) -> None:
     # Plain rows: per briefing, the text every audience may read (briefing id, title,
     # summary, body); per document, (briefing id, audience, title, summary, body, the
     # part of the body that not every audience may read, live from).

@@ -173,3 +173,42 @@ def test_every_word_past_the_last_position_a_vector_counts_gets_its_pairs():
     pairs = briefing_pairs(briefing)
     assert {pair_hash(f"{before[0]} {lexeme}") for lexeme in last} <= pairs
     assert {pair_hash(f"{lexeme} control") for lexeme in last} <= pairs
+
+
+def search_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT briefing_id, audience, title, summary, body, published_at, vector::text"
+            " FROM briefings_searchdocument ORDER BY briefing_id, audience"
+        )
+        documents = cursor.fetchall()
+        cursor.execute("SELECT briefing_id, pairs FROM briefings_searchpairs ORDER BY 1")
+        return documents, cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexed apart on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_import_writes_the_search_documents_a_rebuild_would(tmp_path, monkeypatch):
+    # An import builds a batch's documents from the objects it wrote, not read back: they
+    # must be the very documents `reindex_search` makes from the database, line endings,
+    # tabs, quotes and all.
+    from briefings.importing import briefings_import
+    from briefings.search import documents as search_documents
+    from tests.briefings.test_search import BATCH_FILE
+
+    read_back = []
+    reading = search_documents._sections
+    monkeypatch.setattr(
+        search_documents, "_sections", lambda ids: read_back.append(ids) or reading(ids)
+    )
+    for n in range(5):
+        (tmp_path / f"b{n}.md").write_text(BATCH_FILE.format(n=n), encoding="utf-8")
+    odd = BATCH_FILE.format(n=9).replace("Operators signed", 'Operators\t"signed"  ü **bold**')
+    (tmp_path / "odd.md").write_bytes(odd.replace("\n", "\r\n").encode())
+    report = briefings_import(paths=[tmp_path])
+    assert len(report.by_outcome("created")) == 6
+    assert read_back == []
+    imported = search_rows()
+    assert len(imported[0]) == 18
+    briefings_reindex()
+    assert search_rows() == imported
