@@ -80,10 +80,13 @@ def render_markdown(text: str, *, images: Mapping[str, Image] | None = None) -> 
     any other is left out (section forms and the importer refuse such text first).
     """
     text = text or ""
-    # Plain prose is the bulk of every import: it gets the same HTML markdown-it would
-    # make, without parsing for syntax that is not there (tests/briefings/test_markdown.py).
+    # Plain prose is the bulk of every import: it gets the same HTML markdown-it and nh3
+    # would make, without parsing for syntax that is not there (tests/briefings/
+    # test_markdown.py). Paragraphs of such text are all nh3 would see, and it writes them
+    # back as they are, but for the quotes markdown-it escapes (text needs none): so they
+    # skip the sanitiser too, which had taken half of a prose section's rendering.
     if is_plain_prose(text):
-        return _cleaner.clean(_render_prose(text)).strip()
+        return _render_prose(text).replace("&quot;", '"').strip()
     env = {"marker": secrets.token_hex(8)}
     html = _cleaner.clean(_md.render(text, env)).strip()
     if env.get("placed"):

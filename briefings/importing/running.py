@@ -128,7 +128,10 @@ def briefings_import(
         for number, group in enumerate(groups, start=1):
             done = len(importer.imported)
             importer.import_batch(group)
-            reindexer.batch_saved(importer.imported[done:], last=number == len(groups))
+            written, importer.written = importer.written, {}
+            reindexer.batch_saved(
+                importer.imported[done:], written=written, last=number == len(groups)
+            )
     return importer.report
 
 
@@ -151,6 +154,8 @@ class _Importer:
         self.lookups = ImportLookups()
         self.report = ImportReport()
         self.imported = []
+        # The batch's new briefings as written, by id, for their search documents.
+        self.written = {}
 
     def import_batch(self, items: list) -> None:
         results = {}
@@ -252,6 +257,7 @@ class _Importer:
                 ready.briefing, created=True, created_taxonomy=ready.created_taxonomy
             )
             results[index] = self._done(path, document, outcome)
+            self.written[ready.briefing.pk] = (ready.briefing, ready.sections, ready.citations)
 
     def _import_one(self, path, document) -> FileResult:
         """One file in its own transaction."""
@@ -272,4 +278,5 @@ class _Importer:
         except BaseException:
             self.lookups.forget()
             raise
+        self.written.pop(outcome.briefing.pk, None)  # replaced since: read it back
         return self._done(path, document, outcome)

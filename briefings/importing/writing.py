@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, Exists, IntegerField, OuterRef, Value
-from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from briefings import workflow
 from briefings.caching import content_changed
@@ -25,11 +22,12 @@ from briefings.images.references import (
 from briefings.importing.documents import BriefingDocument
 from briefings.importing.frontmatter import IMAGE_KEYS
 from briefings.importing.lookups import ImportLookups
+from briefings.importing.rows import creation_history_write, history_user, insert_new
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
 from briefings.pending import data as pending_data
 from briefings.pending.workflow import pending_change_save
-from briefings.search import briefings_reindex
+from briefings.search import briefings_index_written, briefings_reindex
 from briefings.services import TAXONOMY_MODELS
 
 
@@ -78,71 +76,6 @@ DOCUMENT_FIELDS = {
     for f in Briefing._meta.concrete_fields
     if f.name not in {"id", "slug", "created_at", "updated_at", "version"} and not f.is_relation
 }
-
-
-def insert_new(model, objs: list) -> None:
-    """
-    Write new rows whose primary keys nothing reads back (an import's sections and
-    citations). On PostgreSQL through COPY, quicker than bulk_create's INSERT for them
-    (see docs/performance.md): the values go to the database as rows, not as one array
-    per column.
-    Like bulk_create it sends no signals and saves no history (creation_history_write
-    does); unlike it, the objects do not learn their primary keys.
-    """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs)
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objs:
-            # As bulk_create does: the briefing saved since it was assigned gives its id.
-            obj._prepare_related_fields_for_save(operation_name="insert_new")
-            copy.write_row(
-                [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-            )
-
-
-def history_user(instance):
-    """Who is saving `instance`, as simple_history records it: set on it, or the request's."""
-    user = getattr(instance, "_history_user", None)
-    if user is None:
-        user = getattr(getattr(HistoricalRecords.context, "request", None), "user", None)
-    return user if user is not None and user.is_authenticated else None
-
-
-def creation_history_write(model, rows, *, user=None) -> None:
-    """
-    The creation record that save() would have written, for each of `rows` (a queryset of
-    `model`) that has no history yet: rows written with COPY or bulk_create need it, or
-    compare and restore have nothing to start from, and a section's first edit would
-    look like its first state. One INSERT ... SELECT, whatever their number.
-    """
-    history = model.history.model
-    tracked = history.tracked_fields
-    missing = (
-        rows.exclude(Exists(history.objects.filter(id=OuterRef("pk"))))
-        .order_by("pk")
-        .annotate(
-            record_date=Value(timezone.now(), output_field=DateTimeField()),
-            record_type=Value("+", output_field=CharField()),
-            record_user=Value(getattr(user, "pk", None), output_field=IntegerField()),
-        )
-        .values_list(*(f.attname for f in tracked), "record_date", "record_type", "record_user")
-    )
-    select, params = missing.query.sql_with_params()
-    names = [f.column for f in tracked] + ["history_date", "history_type", "history_user_id"]
-    columns = ", ".join(connection.ops.quote_name(name) for name in names)
-    table = connection.ops.quote_name(history._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
 @dataclass
@@ -444,15 +377,22 @@ class Reindexer:
         self.executor = ThreadPoolExecutor(max_workers=REINDEX_CONNECTIONS).__enter__()
         return self
 
-    def batch_saved(self, briefing_ids: list, *, last: bool) -> None:
+    def batch_saved(self, briefing_ids: list, *, last: bool, written=None) -> None:
+        """
+        Index a saved batch. `written` holds, by id, the briefings of the batch still as
+        they were written (briefing, sections, citations): their documents are built from
+        those objects rather than read back (`briefings_index_written`).
+        """
+        written = written or {}
         if not self.background:
             self.saved.extend(briefing_ids)
         elif not last:
-            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids))
+            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids, written))
         else:
             half = len(briefing_ids) // 2
-            self.pending.append(self.executor.submit(_reindex_apart, briefing_ids[half:]))
-            briefings_reindex(briefing_ids=briefing_ids[:half])
+            later = briefing_ids[half:]
+            self.pending.append(self.executor.submit(_reindex_apart, later, written))
+            _index(briefing_ids[:half], written)
 
     def __exit__(self, exc_type, exc, traceback):
         try:
@@ -465,8 +405,16 @@ class Reindexer:
             briefings_reindex(briefing_ids=self.saved)
 
 
-def _reindex_apart(briefing_ids):
+def _reindex_apart(briefing_ids, written):
     try:
-        briefings_reindex(briefing_ids=briefing_ids)
+        _index(briefing_ids, written)
     finally:
         connection.close()  # this thread's own connection
+
+
+def _index(briefing_ids, written) -> None:
+    from_objects = [written[pk] for pk in briefing_ids if pk in written]
+    briefings_index_written(from_objects)
+    rest = [pk for pk in briefing_ids if pk not in written]
+    if rest:
+        briefings_reindex(briefing_ids=rest)

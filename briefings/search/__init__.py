@@ -22,6 +22,7 @@ from briefings.search.documents import (
     LEAD_TEXT_FIELDS,
     TRAILING_TEXT_FIELDS,
     briefing_reindex,
+    briefings_index_written,
     briefings_reindex,
     briefings_reindex_all,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "AmongIds",
     "Matches",
     "briefing_reindex",
+    "briefings_index_written",
     "briefings_matching",
     "briefings_reindex",
     "briefings_reindex_all",

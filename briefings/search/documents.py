@@ -48,6 +48,10 @@ TRAILING_TEXT_FIELDS = (
 )
 
 
+# The search documents holding a part, by its minimum audience (members.access decides).
+_HOLDING = {required: access.search_documents_holding(required) for required in Audience}
+
+
 def briefings_reindex(*, briefing_ids: Iterable[int] | None = None) -> int:
     """
     Rebuild the search documents of the given briefings (all when None), set-based: a
@@ -73,9 +77,34 @@ def briefing_reindex(*, briefing: Briefing) -> None:
     briefings_reindex(briefing_ids=[briefing.pk])
 
 
+def briefings_index_written(written: Iterable[tuple]) -> None:
+    """
+    Build the search documents of briefings just written, from the objects written:
+    (briefing with its taxonomy terms, its sections, its citations with their sources),
+    each in order. The same documents as `briefings_reindex` reads back from the database
+    (an import's tests compare them), without reading a batch back: an import writes them
+    this way.
+    """
+    briefings, sections, citations = [], {}, {}
+    for briefing, briefing_sections, briefing_citations in written:
+        briefings.append(briefing)
+        sections[briefing.pk] = [
+            (s.audience, clean_text(s.heading), plain_text(s.body_html)) for s in briefing_sections
+        ]
+        citations[briefing.pk] = [
+            (clean_text(c.source.title), clean_text(c.source.publisher), plain_text(c.note_html))
+            for c in briefing_citations
+        ]
+    if briefings:
+        _write(briefings, sections, citations)
+
+
 def _reindex_batch(ids: list[int]) -> None:
     briefings = list(Briefing.objects.filter(pk__in=ids).with_taxonomy())
-    sections, citations = _sections(ids), _citations(ids)
+    _write(briefings, _sections(ids), _citations(ids))
+
+
+def _write(briefings: list[Briefing], sections: dict, citations: dict) -> None:
     # Plain rows: per briefing, the text every audience may read (briefing id, title,
     # summary, body); per document, (briefing id, audience, title, summary, body, the
     # part of the body that not every audience may read, live from).
@@ -139,7 +168,7 @@ def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) ->
 
 def _rows(briefing: Briefing, parts: list[tuple]) -> tuple[tuple, list[tuple]]:
     """The briefing's shared row and one row per search document (see `_reindex_batch`)."""
-    holding = {required: access.search_documents_holding(required) for required, _ in parts}
+    holding = {required: _HOLDING[required] for required, _ in parts}
     everywhere = access.SEARCH_DOCUMENT_AUDIENCES
     common = {required for required, documents in holding.items() if documents == everywhere}
     common_body = "\n".join(text for required, text in parts if text and required in common)

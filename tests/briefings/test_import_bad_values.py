@@ -145,3 +145,49 @@ def test_an_access_attribute_that_would_not_gate_is_refused(tmp_path, heading, l
         parse_file(write(tmp_path / "bad.md", GOOD.replace(GATED_HEADING, heading)))
     assert caught.value.line == line
     assert message in str(caught.value)
+
+
+# Addresses at the edges of the quick check (briefings.importing.frontmatter.url_valid):
+# the plain ones it accepts itself, the rest it leaves to Django's URLValidator.
+EDGE_URLS = [
+    "https://example.org/report",
+    "HTTP://Example.ORG:8080/a/b?c=1#d",
+    "https://a.bc",
+    "https://a-.bc/",
+    "https://-a.bc/",
+    "https://a.b/",
+    "https://example.123/",
+    "https://example.org:123456/",
+    "https://example.org/a b",
+    "https://example.org/\ta",
+    "https://example.org/[x]",
+    "https://example.org./",
+    "https://" + "a" * 64 + ".com/",
+    "https://" + ("a" * 63 + ".") * 4 + "com/",
+    "https://example.org/" + "x" * 2048,
+    "https://1.2.3.4/",
+    "https://[::1]/",
+    "https://localhost/",
+    "https://xn--bcher-kva.example/",
+    "https://bücher.example/",
+    "https://user:pass@example.org/",
+    "ftp://example.org/",
+    "https:/example.org/",
+    "example.org",
+]
+
+
+@pytest.mark.parametrize("url", EDGE_URLS)
+def test_the_quick_address_check_judges_as_django_does(url):
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from briefings.importing.frontmatter import url_valid
+
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        valid = False
+    else:
+        valid = True
+    assert url_valid(url) is valid

@@ -7,10 +7,11 @@ from django.urls import reverse
 from briefings import workflow
 from briefings.models import Briefing, SearchDocument
 from briefings.search import briefings_reindex
+from briefings.search.postgres import LAST_POSITION
 from members.access import Audience
 from tests.briefings.conftest import ALLIANCE_WORD, NOTE_WORD, build_marked_briefing
 from tests.briefings.newsroom import change_url, form_data
-from tests.factories import SectionFactory, StaffFactory, ready_briefing
+from tests.factories import BriefingFactory, SectionFactory, StaffFactory, ready_briefing
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,72 @@ def test_each_vector_holds_exactly_the_words_of_its_own_document():
             assert identical
     alliance = rows[-1]
     assert ALLIANCE_WORD in " ".join(alliance[-1]) and NOTE_WORD in " ".join(alliance[-1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="phrase pairs are PostgreSQL's")
+def test_every_word_past_the_last_position_a_vector_counts_gets_its_pairs():
+    # PostgreSQL puts every word past position 16,383 at that position: each of them is a
+    # neighbour of the word before it, and of the first word of the gated text after it.
+    from tests.briefings.test_search import briefing_pairs, pair_hash
+
+    briefing = BriefingFactory(title="Rules", summary="Chips.")
+    words = " ".join(f"w{n}" for n in range(LAST_POSITION + 20))
+    SectionFactory(briefing=briefing, body=words, audience=Audience.PUBLIC)
+    SectionFactory(
+        briefing=briefing, heading="Control", body="Tightens.", audience=Audience.STRATEGIC_CIRCLE
+    )
+    briefings_reindex(briefing_ids=[briefing.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.lexeme, p FROM briefings_searchdocument d, unnest(d.vector) AS t,"
+            " unnest(t.positions) AS p WHERE d.briefing_id = %s AND d.audience = %s"
+            " AND p >= %s",
+            [briefing.pk, Audience.PUBLIC, LAST_POSITION - 1],
+        )
+        placed = cursor.fetchall()
+    before = [lexeme for lexeme, position in placed if position == LAST_POSITION - 1]
+    last = [lexeme for lexeme, position in placed if position == LAST_POSITION]
+    assert len(before) == 1
+    assert len(last) > 20
+    pairs = briefing_pairs(briefing)
+    assert {pair_hash(f"{before[0]} {lexeme}") for lexeme in last} <= pairs
+    assert {pair_hash(f"{lexeme} control") for lexeme in last} <= pairs
+
+
+def search_rows():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT briefing_id, audience, title, summary, body, published_at, vector::text"
+            " FROM briefings_searchdocument ORDER BY briefing_id, audience"
+        )
+        documents = cursor.fetchall()
+        cursor.execute("SELECT briefing_id, pairs FROM briefings_searchpairs ORDER BY 1")
+        return documents, cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexed apart on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_import_writes_the_search_documents_a_rebuild_would(tmp_path, monkeypatch):
+    # An import builds a batch's documents from the objects it wrote, not read back: they
+    # must be the very documents `reindex_search` makes from the database, line endings,
+    # tabs, quotes and all.
+    from briefings.importing import briefings_import
+    from briefings.search import documents as search_documents
+    from tests.briefings.test_search import BATCH_FILE
+
+    read_back = []
+    reading = search_documents._sections
+    monkeypatch.setattr(
+        search_documents, "_sections", lambda ids: read_back.append(ids) or reading(ids)
+    )
+    for n in range(5):
+        (tmp_path / f"b{n}.md").write_text(BATCH_FILE.format(n=n), encoding="utf-8")
+    odd = BATCH_FILE.format(n=9).replace("Operators signed", 'Operators\t"signed"  ü **bold**')
+    (tmp_path / "odd.md").write_bytes(odd.replace("\n", "\r\n").encode())
+    report = briefings_import(paths=[tmp_path])
+    assert len(report.by_outcome("created")) == 6
+    assert read_back == []
+    imported = search_rows()
+    assert len(imported[0]) == 18
+    briefings_reindex()
+    assert search_rows() == imported
