@@ -29,12 +29,6 @@ What is never kept (the page is rendered, filled and served as usual):
   context, such as a fragment rendered with the request) or wrote to the session: the
   token and nonce are per request, and a page that wrote is not a plain read.
 
-Pages are kept through `config.caching.kept` (under `kept:reader-page:...`): when one is
-missing (a new content generation, its time up), one request renders it while the others
-asking for the same key wait for it, and one past its time is served, under its own key,
-for a few seconds more while one request renders it again. A render unfit to keep is
-served to its own request only; the others then render their own.
-
 The placeholders are derived from SECRET_KEY (the same in every process, guessable by
 nobody): text from editors or readers cannot spell one to have a token put into it.
 """
@@ -48,7 +42,7 @@ from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
 
-from config.caching import cache_address, content_generation, digest, kept
+from config.caching import accelerator, cache_address, content_generation, digest
 
 READER_PAGE_HEADER = "X-Reader-Page"
 
@@ -161,22 +155,22 @@ def _served(request, kept) -> HttpResponse:
     return response
 
 
-class _NotFit(Exception):
-    """A page unfit to keep, carrying its response out of the build (`kept` keeps none)."""
-
-    def __init__(self, response, *, rendered_here=True):
-        self.response, self.rendered_here = response, rendered_here
-
-
-def _made(request, respond: Callable) -> HttpResponse:
+def serve(request, respond: Callable):
     """
-    `respond()`'s response rendered with the placeholders, ready to keep; raises _NotFit
-    with it when it must not be kept (or was not a TemplateResponse to render here).
+    A signed-in reader's page: the kept one, filled in for this request, or `respond()`'s
+    (a TemplateResponse) rendered with placeholders, kept when fit, then filled in.
     """
+    if not request.user.is_authenticated:
+        return respond()  # anonymous pages are the page cache's (config.caching)
+    key = page_key(request)
+    if key is not None:
+        kept = accelerator.get(key)
+        if kept is not None:
+            return _served(request, kept)
     render = _Render(request)
     response = respond()
     if not hasattr(response, "render") or response.is_rendered:
-        raise _NotFit(response, rendered_here=False)
+        return response
     csrf, nonce = placeholders()
     response.context_data = {
         **(response.context_data or {}),
@@ -184,43 +178,9 @@ def _made(request, respond: Callable) -> HttpResponse:
         "csp_nonce": nonce.decode(),
     }
     response.render()
-    if not render.left_it_fit(response):
-        raise _NotFit(response)
-    return response
-
-
-def serve(request, respond: Callable):
-    """
-    A signed-in reader's page: the kept one, filled in for this request, or `respond()`'s
-    (a TemplateResponse) rendered with placeholders, kept when fit, then filled in.
-
-    Through `config.caching.kept`: when a page is missing (a new content generation, its
-    time up), one request renders it while the others asking for the same key wait for
-    it, instead of every connection rendering the same page at once.
-    """
-    if not request.user.is_authenticated:
-        return respond()  # anonymous pages are the page cache's (config.caching)
-    key = page_key(request)
-    mine = []
-
-    def build():
-        response = _made(request, respond)
-        mine.append(response)
-        return response.content, dict(response.items())
-
-    try:
-        if key is None:
-            build()
-        else:
-            page = kept(key, build, timeout=settings.PUBLIC_PAGE_MAX_AGE)
-    except _NotFit as unfit:
-        if unfit.rendered_here:
-            unfit.response.content = filled(request, unfit.response.content)
-        return unfit.response
-    if not mine:  # kept, or made by another request while this one waited
-        return _served(request, page)
-    response = mine[0]
-    if key is not None:
+    if key is not None and render.left_it_fit(response):
+        headers = dict(response.items())
+        accelerator.set(key, (response.content, headers), settings.PUBLIC_PAGE_MAX_AGE)
         response[READER_PAGE_HEADER] = "miss"
     response.content = filled(request, response.content)
     return response

@@ -6,7 +6,6 @@ gone with the next edit.
 
 import datetime as dt
 import re
-import time
 
 import pytest
 from django.template import engines
@@ -17,9 +16,7 @@ from django.utils import timezone
 from django.views import View
 
 from briefings.search import briefings_reindex
-from briefings.signed_pages import READER_PAGE_HEADER, SignedInPageMixin, page_key
-from config import caching
-from config.caching import pages_cache
+from briefings.signed_pages import READER_PAGE_HEADER, SignedInPageMixin
 from delivery.models import Follow, SavedSearch
 from members.access import Audience
 from tests import factories
@@ -297,28 +294,6 @@ def test_a_search_with_an_error_is_never_kept(briefing, query):
         response = client.get(url)
         assert response.status_code == 200 and READER_PAGE_HEADER not in response
         assert response["Cache-Control"] == "private, no-store"
-
-
-@pytest.mark.parametrize("page", ["search", "briefing"])
-def test_a_page_another_request_is_rendering_is_waited_for_not_rendered_again(
-    briefing, page, monkeypatch
-):
-    client, _ = reader("strategic-circle")
-    url = address(briefing, page)
-    key = page_key(client.get(url).wsgi_request)
-    # The page's time is up, and another request has claimed it and is rendering it.
-    pages_cache.delete(caching._stored_key(key))
-    pages_cache.add(caching._claim_key(key), "another request", 5)
-    theirs = b"<main>Rendered by the other request</main>"
-
-    def their_render_done(seconds):  # while this request waits, the other one stores it
-        page = (theirs, {"Content-Type": "text/html; charset=utf-8"})
-        pages_cache.set(caching._stored_key(key), caching.Kept(page, time.time() + 60), 60)
-
-    monkeypatch.setattr(time, "sleep", their_render_done)
-    response = client.get(url)
-    assert response.content == theirs
-    assert response[READER_PAGE_HEADER] == "hit"
 
 
 def test_an_edit_shows_on_the_very_next_request(briefing):

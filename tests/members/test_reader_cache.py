@@ -328,7 +328,7 @@ def test_a_warm_coverage_page_reads_the_pages_cache_twice(client, briefing, page
     assert briefing.category.name in client.get(url).content.decode()
     # The account with the content generation; then the page kept whole for this reader.
     assert len(reads) == 2, reads
-    assert len(reads[1]) == 1 and reads[1][0].startswith("kept:reader-page:")
+    assert len(reads[1]) == 1 and reads[1][0].startswith("reader-page:")
 
 
 @pytest.mark.parametrize("tier", [None, Audience.STRATEGIC_CIRCLE], ids=["anonymous", "member"])
@@ -343,7 +343,7 @@ def test_a_warm_search_reads_the_pages_cache_twice(client, briefing, pages_cache
     # the whole page, kept for this reader (signed out: the page cache's copy).
     assert len(reads) == 2, reads
     assert len(reads[1]) == 1
-    assert reads[1][0].startswith("kept:reader-page:" if tier else "page:"), reads
+    assert reads[1][0].startswith("reader-page:" if tier else "page:"), reads
 
 
 def test_a_search_not_kept_whole_reads_its_results_and_filters_together(
@@ -355,7 +355,7 @@ def test_a_search_not_kept_whole_reads_its_results_and_filters_together(
     url = reverse("briefings:search") + "?q=" + briefing.title.split()[0]
     reads = pages_cache_reads()
     client.get(url)
-    (page_key,) = [key for keys in reads for key in keys if key.startswith("kept:reader-page:")]
+    (page_key,) = [key for keys in reads for key in keys if key.startswith("reader-page:")]
     caches["pages"].delete(page_key)  # the whole page evicted, its parts still there
     reads.clear()
     assert briefing.title in client.get(url).content.decode()
@@ -376,7 +376,7 @@ def test_a_coverage_page_not_kept_whole_reads_its_term_and_content_together(
     url = briefing.category.get_absolute_url()
     reads = pages_cache_reads()
     client.get(url)
-    (page_key,) = [key for keys in reads for key in keys if key.startswith("kept:reader-page:")]
+    (page_key,) = [key for keys in reads for key in keys if key.startswith("reader-page:")]
     caches["pages"].delete(page_key)  # the whole page evicted, its parts still there
     reads.clear()
     assert briefing.category.name in client.get(url).content.decode()
