@@ -13,7 +13,9 @@ and every app server sees the same entries):
   PUBLIC_PAGE_MAX_AGE seconds; a signed-in reader's page around it is rendered for them.
 - **A search's results** per (address, reader state) (`search_results_key`), for a
   public page's lifetime: the summary and the page of results, around which the page
-  (the search box, the filters, the form to save the search) is rendered for each reader.
+  (the search box, the filters, the form to save the search) is rendered when the whole
+  page is not kept (the page cache for anonymous readers, `briefings.signed_pages` for
+  signed-in ones, keep it whole).
 - **Small lookups** every page needs: the tier wording of lock cards and the taxonomy
   choices of the filter forms (`cached`).
 

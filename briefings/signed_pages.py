@@ -6,7 +6,7 @@ A signed-in page cannot come from the anonymous page cache: it shows the reader'
 cards and offer, their follow buttons and forms that carry their session's CSRF token.
 But two readers of the same standing (`ReaderStatus.cache_key()`) who follow the same
 terms see the same page, token and nonce aside. So the reader pages (`SignedInPageMixin`:
-home, the list, coverage, a briefing) are rendered with placeholders where the token and
+home, the list, coverage, a briefing, search) are rendered with placeholders where the token and
 the nonce go, kept under a key that names everything the page is made from, and each
 response gets this request's token and nonce put in:
 

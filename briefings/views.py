@@ -2,8 +2,6 @@ from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.utils.decorators import method_decorator
-from django.views.decorators.cache import cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 
 from briefings import caching, search
@@ -12,7 +10,7 @@ from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset, reader_offer
 from briefings.signed_pages import SignedInPageMixin
-from config.caching import cache_address, digest
+from config.caching import cache_address, digest, never_shared
 
 
 class ForgivingPaginationMixin:
@@ -266,12 +264,16 @@ class TopicView(CoverageView):
 CHOICE_FACETS = frozenset({"kind", "category", "region", "topic", "impact"})
 
 
-# Results depend on the reader's audience: never stored in a shared cache.
-@method_decorator(cache_control(private=True), name="dispatch")
-class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
+class SearchView(SignedInPageMixin, CardMarkersMixin, ForgivingPaginationMixin, ListView):
     """
     Search over published briefings in the parts the reader may read; with an empty
     search box but facets chosen, the matching briefings newest first.
+
+    The page is kept whole as every reader page is: for anonymous readers by the page
+    cache (config.caching), per content generation and address; for a signed-in reader
+    per reader key, account facts and address (SignedInPageMixin), the form to save the
+    search carrying each session's own token. A search whose form has an error is marked
+    `private` (`never_shared`) and so never kept by either.
     """
 
     template_name = "briefings/search.html"
@@ -309,7 +311,10 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
             "results": results,
         }
         context["facets_html"] = self.facets_html(context)
-        return self.render_to_response(context)
+        response = self.render_to_response(context)
+        if self.form.errors:
+            never_shared(response)
+        return response
 
     def get_template_names(self):
         return [self.template_name]
@@ -327,8 +332,9 @@ class SearchView(CardMarkersMixin, ForgivingPaginationMixin, ListView):
         """
         The summary and the page of results, as HTML: the same for every reader of this
         reader state (`ReaderStatus.cache_key()`) and address, so kept per both for a
-        public page's lifetime (a scheduled briefing goes live with no save). The form
-        to save the search is each reader's own and rendered around them.
+        public page's lifetime (a scheduled briefing goes live with no save). Readers
+        whose whole page is not kept (staff, other follows, a session of an anonymous
+        reader) still share these.
         """
         self.object_list = self.get_queryset()
         context = self.get_context_data()

@@ -37,7 +37,7 @@ from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import caches
 from django.urls import Resolver404, resolve
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.connection import ConnectionProxy
 from django.utils.http import urlencode
 
@@ -81,6 +81,16 @@ def cache_control_for(
     if method in {"GET", "HEAD"} and status in {200, 203, 301, 404, 410} and public_max_age:
         return f"public, max-age={public_max_age}"
     return PRIVATE
+
+
+def never_shared(response) -> None:
+    """
+    Marks a response `private` (the view's own word, which the policy keeps): the page
+    cache keeps only `public` pages and a signed-in page is kept only without a
+    Cache-Control of its own (briefings.signed_pages), so no cache keeps it. For a page
+    that is one request's answer, such as a form shown with its errors.
+    """
+    patch_cache_control(response, private=True)
 
 
 def response_depends_on_reader(request, response) -> bool:

@@ -46,9 +46,15 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+# Words of `factories.gated_briefing`'s public, Strategic Circle and Leadership Alliance
+# sections: every reader finds the briefing, each with the snippets of what they may read.
+GATED_SEARCH = "fact OR trend OR failure"
+
+
 def reader_page_addresses(briefing) -> dict[str, str]:
     """The address of each signed-in reader page that shows `briefing`, by page name."""
     from django.urls import reverse
+    from django.utils.http import urlencode
 
     return {
         "briefing": briefing.get_absolute_url(),
@@ -57,4 +63,5 @@ def reader_page_addresses(briefing) -> dict[str, str]:
         "category": briefing.category.get_absolute_url(),
         "region": briefing.region.get_absolute_url(),
         "topic": briefing.topic.get_absolute_url(),
+        "search": reverse("briefings:search") + "?" + urlencode({"q": GATED_SEARCH}),
     }

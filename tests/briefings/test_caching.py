@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from briefings.models import Briefing
 from briefings.reading import tier_wording
+from briefings.search import briefings_reindex
 from config.caching import PAGE_HEADER
 from members.access import Audience
 from members.models import Tier
@@ -44,6 +45,7 @@ def briefing():
         briefing=briefing, position=3, body=ALLIANCE_TEXT, audience=Audience.LEADERSHIP_ALLIANCE
     )
     CitationFactory(briefing=briefing, note=NOTE_TEXT)
+    briefings_reindex(briefing_ids=[briefing.pk])  # found by the search page
     return briefing
 
 
@@ -134,10 +136,34 @@ def test_pages_with_a_form_token_or_a_message_are_not_shared(client_factory):
     assert PAGE_HEADER not in with_message.get(home)
 
 
-def test_search_results_are_not_kept_in_the_page_cache(client_factory, briefing):
-    url = reverse("briefings:search") + "?q=cranes"
-    client_factory().get(url)
-    assert PAGE_HEADER not in client_factory().get(url)
+def test_an_anonymous_search_is_kept_in_the_page_cache_per_address(client_factory, briefing):
+    search = reverse("briefings:search")
+    for query in ("?q=cranes", "?q=cranes&page=2", "?q=publicwombat", "?page=2&q=cranes"):
+        first, second = client_factory().get(search + query), client_factory().get(search + query)
+        # Each address is a page of its own (the same words in another order are one).
+        assert first.get(PAGE_HEADER) == ("hit" if query == "?page=2&q=cranes" else "miss")
+        assert second[PAGE_HEADER] == "hit"
+        assert text(second) == text(first)
+    found = text(client_factory().get(search + "?q=publicwombat"))
+    assert "Harbour cranes" in found and "Publicwombat" in found
+    # Words of gated sections find nothing for a stranger, kept or not.
+    for word in ("circlequokka", "alliancenarwhal", "notepangolin"):
+        for _ in range(2):
+            page = text(client_factory().get(search + "?q=" + word))
+            assert "Harbour cranes" not in page
+            assert all(gated not in page for gated in GATED)
+
+
+@pytest.mark.parametrize(
+    "query", ["?q=" + "x" * 500, "?q=cranes&kind=no-such-kind", "?q=cranes&utm_source=mail"]
+)
+def test_a_search_with_an_error_or_a_made_up_parameter_is_never_kept(
+    client_factory, briefing, query
+):
+    url = reverse("briefings:search") + query
+    for _ in range(2):
+        response = client_factory().get(url)
+        assert response.status_code == 200 and PAGE_HEADER not in response
 
 
 def test_a_preview_is_rendered_afresh_every_time(admin_preview_client):

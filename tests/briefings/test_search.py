@@ -530,17 +530,19 @@ def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries
     login_as(client, audience)
     # On PostgreSQL the newest matching briefings (the candidates, which are also the
     # count), then the page of results; on SQLite the count and the page; signed in, the
-    # first request also reads the user and their memberships (then kept per account).
+    # first request also reads the user, their memberships and their follows (which the
+    # key of the page kept whole names), then kept per account.
     # The session and the facet choices come from the cache, which the first search
     # after a change fills (three more queries, one per taxonomy).
     expected = 2
-    signed_in = 0 if audience == Audience.PUBLIC else 2
+    signed_in = 0 if audience == Audience.PUBLIC else 3
     build_marked_briefing()
     with django_assert_num_queries(expected + signed_in + 3):
         search(client, q="heliotrope")
-    # The same search again: its results are kept per reader state and address.
+    # The same search again: the whole page is kept per reader state and address.
     with django_assert_num_queries(0):
-        search(client, q="heliotrope")
+        response = search(client, q="heliotrope")
+    assert response.get("X-Reader-Page", response.get("X-Page-Cache")) == "hit"
     # Another search runs its two queries, however many briefings there are.
     with django_assert_num_queries(expected):
         search(client, q="harbour")
@@ -607,9 +609,17 @@ def test_reindex_search_command_rebuilds_every_briefing(client, capsys):
     assert results(search(client, q="heliotrope")) == [briefing.slug]
 
 
-def test_search_pages_are_private_and_not_indexed(client):
+def test_search_pages_are_not_indexed_and_private_when_signed_in_or_in_error(client):
+    # Signed out, a search is the same for every anonymous reader (the page cache keeps
+    # it, as a briefing page): public. Signed in, or with an error to show, private.
     response = search(client, q="anything")
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"].startswith("public")
+    assert '<meta name="robots" content="noindex, follow">' in response.content.decode()
+    assert "private" in search(client, q="x" * 500)["Cache-Control"]
+    assert "private" in search(client, q="anything", kind="no-such-kind")["Cache-Control"]
+    login_as(client, Audience.STRATEGIC_CIRCLE)
+    response = search(client, q="anything")
+    assert response["Cache-Control"] == "private, no-store"
     assert '<meta name="robots" content="noindex, follow">' in response.content.decode()
 
 

@@ -15,8 +15,9 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 from django.views import View
 
+from briefings.search import briefings_reindex
 from briefings.signed_pages import READER_PAGE_HEADER, SignedInPageMixin
-from delivery.models import Follow
+from delivery.models import Follow, SavedSearch
 from members.access import Audience
 from tests import factories
 from tests.briefings.helpers import reader_page_addresses
@@ -77,14 +78,28 @@ STANDINGS = {
     "strategic-circle-pending-leadership-alliance": _standing_pending(SC, LA),
     "pending-leadership-alliance": _standing_pending(None, LA),
 }
-PAGES = ["briefing", "home", "list", "category", "region", "topic"]
+PAGES = ["briefing", "home", "list", "category", "region", "topic", "search"]
+# The audience each standing reads as (what members.access works out for it).
+READS_AS = {
+    "no-membership": Audience.PUBLIC,
+    "strategic-circle": SC,
+    "leadership-alliance": LA,
+    "lapsed-strategic-circle": Audience.PUBLIC,
+    "lapsed-leadership-alliance": Audience.PUBLIC,
+    "strategic-circle-lapsed-leadership-alliance": SC,
+    "strategic-circle-pending-leadership-alliance": SC,
+    "pending-leadership-alliance": Audience.PUBLIC,
+}
+RESULT = re.compile(r'class="search-result__title"><a href="/briefings/([^/"]+)/"')
 
 
 @pytest.fixture
 def briefing():
-    return factories.gated_briefing(
+    briefing = factories.gated_briefing(
         signal_brief=True, public="Public fact.", circle=SC_TEXT, alliance=LA_TEXT
     )
+    briefings_reindex(briefing_ids=[briefing.pk])  # found by the search page
+    return briefing
 
 
 def reader(standing) -> tuple[Client, object]:
@@ -211,6 +226,74 @@ def test_a_token_rotated_at_sign_in_is_the_one_the_page_carries(briefing):
     assert response[READER_PAGE_HEADER] == "hit"
     token = TOKEN.search(response.content.decode()).group(1)
     assert client.post(follow, {"csrfmiddlewaretoken": token, "next": url}).status_code == 302
+
+
+# --- Search: the page kept whole, per standing, with each session's own form ------------
+
+
+@pytest.mark.parametrize(
+    ("word", "tier", "snippet"),
+    [("trend", SC, "behind the signal"), ("failure", LA, "Leadership Alliance only")],
+    ids=["strategic-circle", "leadership-alliance"],
+)
+def test_a_kept_search_for_gated_words_finds_them_only_for_their_readers(
+    briefing, word, tier, snippet
+):
+    url = reverse("briefings:search") + "?q=" + word
+    readers = {standing: reader(standing) for standing in STANDINGS}
+    for expected in ("miss", "hit"):
+        for standing, (client, _) in readers.items():
+            response = client.get(url)
+            assert response[READER_PAGE_HEADER] == expected, standing
+            html = response.content.decode()
+            may_read = READS_AS[standing] >= tier
+            assert RESULT.findall(html) == ([briefing.slug] if may_read else []), standing
+            assert (snippet in html) == may_read, standing
+        html = Client().get(url).content.decode()  # anonymous, from the page cache the 2nd time
+        assert RESULT.findall(html) == [] and snippet not in html
+
+
+def test_the_kept_search_s_save_form_carries_this_session_s_token_and_saves_for_its_account(
+    briefing,
+):
+    url = reverse("briefings:search") + "?q=fact&page=1"
+    save = reverse("delivery:saved-search-add")
+    sessions = []
+    for _ in range(2):
+        client, user = Client(enforce_csrf_checks=True), UserFactory()
+        MembershipFactory(user=user, tier=SC)
+        client.force_login(user)
+        sessions.append((client, user))
+    tokens = []
+    for client, _ in sessions:
+        response = client.get(url)
+        html = response.content.decode()
+        tokens.append(TOKEN.search(html).group(1))
+        assert f'name="next" value="{url.replace("&", "&amp;")}"' in html
+    assert response[READER_PAGE_HEADER] == "hit"  # the second account's page was kept
+    (client, user), first_user = sessions[1], sessions[0][1]
+    data = {"search": "q=fact&page=1", "next": url}
+    refused = client.post(save, {**data, "csrfmiddlewaretoken": tokens[0]})
+    assert refused.status_code == 403  # the other session's token is no good here
+    assert client.post(save, {**data, "csrfmiddlewaretoken": tokens[1]}).status_code == 302
+    (saved,) = SavedSearch.objects.all()
+    assert saved.user == user and saved.query_string == "q=fact"
+    assert not first_user.saved_searches.exists()
+    # The message the save left is shown once, on a page that is not kept.
+    response = client.get(url)
+    assert "Saved as an alert" in response.content.decode()
+    assert READER_PAGE_HEADER not in response
+    assert client.get(url)[READER_PAGE_HEADER] == "hit"
+
+
+@pytest.mark.parametrize("query", ["?q=" + "x" * 500, "?q=fact&kind=no-such-kind"])
+def test_a_search_with_an_error_is_never_kept(briefing, query):
+    client, _ = reader("strategic-circle")
+    url = reverse("briefings:search") + query
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200 and READER_PAGE_HEADER not in response
+        assert response["Cache-Control"] == "private, no-store"
 
 
 def test_an_edit_shows_on_the_very_next_request(briefing):

@@ -83,10 +83,19 @@ def test_the_page_cache_keeps_the_page_as_made_and_each_reader_gets_their_coding
 
 
 def test_a_page_the_cache_policy_keeps_private_goes_as_it_is_even_for_anonymous(briefing):
-    """Search results are marked `private` by their view: the policy's word is followed."""
-    response = Client().get(reverse("briefings:search"), {"q": "anyone"}, **BROTLI)
+    """A search with an error is marked `private` by its view: the policy's word is followed."""
+    response = Client().get(reverse("briefings:search"), {"q": "x" * 500}, **BROTLI)
     assert not response["Cache-Control"].startswith("public")
     assert "Content-Encoding" not in response
+
+
+def test_an_anonymous_search_goes_compressed_and_its_kept_copy_too(briefing):
+    url = reverse("briefings:search") + "?q=anyone"
+    made, kept = Client().get(url, **BROTLI), Client().get(url, **GZIP)
+    assert kept[PAGE_HEADER] == "hit"
+    assert made["Content-Encoding"] == "br" and kept["Content-Encoding"] == "gzip"
+    assert decoded(made) == decoded(kept)
+    assert SECRET_TEXT not in decoded(made)
 
 
 @pytest.mark.parametrize("headers", [GZIP, BROTLI])

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from briefings.search import briefings_reindex
 from members.access import Audience
 from members.models import Membership
 from members.signals import reader_changed
@@ -30,9 +31,11 @@ TIER_IDS = ["signed-in-without-membership", "strategic-circle", "leadership-alli
 
 @pytest.fixture
 def briefing():
-    return factories.gated_briefing(
+    briefing = factories.gated_briefing(
         signal_brief=True, public="Public fact.", circle=SC_TEXT, alliance=LA_TEXT
     )
+    briefings_reindex(briefing_ids=[briefing.pk])  # found by the search page
+    return briefing
 
 
 def sign_in(client, tier=None, **membership):
@@ -43,7 +46,9 @@ def sign_in(client, tier=None, **membership):
     return user
 
 
-@pytest.mark.parametrize("page", ["briefing", "home", "list", "category", "region", "topic"])
+@pytest.mark.parametrize(
+    "page", ["briefing", "home", "list", "category", "region", "topic", "search"]
+)
 @pytest.mark.parametrize("tier", TIERS, ids=TIER_IDS)
 def test_a_warm_signed_in_page_runs_no_query(
     client, django_assert_num_queries, briefing, page, tier
@@ -242,7 +247,7 @@ def account_reads(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("page", ["briefing", "home", "list", "category"])
+@pytest.mark.parametrize("page", ["briefing", "home", "list", "category", "search"])
 def test_a_warm_page_reads_the_account_once_with_the_content_generation(
     client, briefing, account_reads, page
 ):
@@ -333,14 +338,33 @@ def test_a_warm_search_reads_the_pages_cache_twice(client, briefing, pages_cache
     url = reverse("briefings:search") + "?q=" + briefing.title.split()[0]
     client.get(url)
     reads = pages_cache_reads()
-    assert client.get(url).status_code == 200
-    # The account with the content generation (signed out: the generation, then the
-    # anonymous page cache, which never keeps a search); then the results, the filters'
-    # choices and their rendered fields together.
-    assert len(reads) == (2 if tier else 3), reads
-    assert any("search:" in key for key in reads[-1])
-    assert any(":taxonomy-choices" in key for key in reads[-1])
-    assert any(":search-facets:" in key for key in reads[-1])
+    assert briefing.title in client.get(url).content.decode()
+    # The account with the content generation (signed out: the generation alone); then
+    # the whole page, kept for this reader (signed out: the page cache's copy).
+    assert len(reads) == 2, reads
+    assert len(reads[1]) == 1
+    assert reads[1][0].startswith("reader-page:" if tier else "page:"), reads
+
+
+def test_a_search_not_kept_whole_reads_its_results_and_filters_together(
+    client, briefing, pages_cache_reads
+):
+    from django.core.cache import caches
+
+    sign_in(client, Audience.STRATEGIC_CIRCLE)
+    url = reverse("briefings:search") + "?q=" + briefing.title.split()[0]
+    reads = pages_cache_reads()
+    client.get(url)
+    (page_key,) = [key for keys in reads for key in keys if key.startswith("reader-page:")]
+    caches["pages"].delete(page_key)  # the whole page evicted, its parts still there
+    reads.clear()
+    assert briefing.title in client.get(url).content.decode()
+    # The account with the content generation, the whole page (missing), then the
+    # results, the filters' choices and their rendered fields in one read.
+    assert len(reads) == 3, reads
+    assert any("search:" in key for key in reads[2])
+    assert any(":taxonomy-choices" in key for key in reads[2])
+    assert any(":search-facets:" in key for key in reads[2])
 
 
 def test_a_coverage_page_not_kept_whole_reads_its_term_and_content_together(
