@@ -229,6 +229,55 @@ def search_latency(base, terms, rounds=5):
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], medians
 
 
+# A word, two words, a phrase, a negation, an OR.
+SEARCH_TERMS = [
+    "datacentre",
+    "cooling grid",
+    '"export control"',
+    "subsea -fibre",
+    "nuclear OR battery",
+]
+
+
+def search_runs(args, env) -> dict[int, float]:
+    """
+    Search latency one request at a time (one gunicorn worker, one thread) on the data set
+    as built, then grown to `--search-briefings` (older briefings of 3 sections each).
+    Returns p95 by briefing count.
+    """
+    from django.db import connection
+
+    from briefings.models import Briefing
+
+    base = f"http://127.0.0.1:{args.port}"
+    searches = {}
+
+    def timed_search():
+        count = Briefing.objects.count()
+        connection.close()
+        log(f"==> search latency at {count:,} briefings (gunicorn -w 1)")
+        with gunicorn(env, port=args.port, workers=1, threads=1):
+            try:
+                p50, p95, medians = search_latency(base, SEARCH_TERMS)
+            except urllib.error.HTTPError as exc:
+                print(f"search: the search page answered {exc.code}; not measured")
+                return False
+        searches[count] = p95
+        print(
+            f"search at {count:,} briefings: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+            f" (medians: {', '.join(f'{term} {ms:.1f}' for term, ms in medians.items())})"
+        )
+        return True
+
+    extra = args.search_briefings - Briefing.objects.count()
+    if timed_search() and extra > 0:
+        log(f"==> growing to {args.search_briefings:,} briefings for search (3 sections each)")
+        build_dataset(briefings=extra, sections=3, citations=2, start_id=10_000_000)
+        connection.close()
+        timed_search()
+    return searches
+
+
 # --- the run -------------------------------------------------------------------------
 
 
@@ -290,9 +339,11 @@ def arguments():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--only",
-        choices=["all", "import", "dataset"],
+        choices=["all", "import", "dataset", "search"],
         default="all",
-        help="import: the data set, then import speed alone (dataset: only build it)",
+        help="import: the data set, then import speed alone (dataset: only build it;"
+        " search: the data set, then search latency alone at --briefings and grown to"
+        " --search-briefings)",
     )
     parser.add_argument("--import-runs", type=int, default=1, help="timed imports (--only import)")
     parser.add_argument("--import-files", type=int, default=400, help="files per timed import")
@@ -330,7 +381,7 @@ def fresh_dataset(args, database_url):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    if args.only == "all":
+    if args.only in ("all", "search"):  # the site's own pages, with production's manifest
         call_command("collectstatic", verbosity=0, interactive=False)
     log(
         f"==> data set: {args.briefings} briefings x {args.sections} sections"
@@ -349,6 +400,8 @@ def part_alone(args, database_url):
     fresh_dataset(args, database_url)
     if args.only == "import":
         import_runs(args)
+    if args.only == "search":
+        search_runs(args, {**os.environ})
 
 
 def main():
@@ -399,13 +452,6 @@ def main():
         )
     print(f"\nmemory per worker (MiB, after load): {', '.join(f'{m:.0f}' for m in memory)}")
 
-    terms = [
-        "datacentre",
-        "cooling grid",
-        '"export control"',
-        "subsea -fibre",
-        "nuclear OR battery",
-    ]
     from django.core.management import get_commands
 
     imported = None
@@ -415,31 +461,7 @@ def main():
         print(f"import speed: {speed_text(speed)}")
     else:
         print("import speed: no import_briefings command; not measured")
-    searches = {}
-
-    def timed_search():
-        # One worker: one request at a time is what the latency of a search is.
-        log(f"==> search latency at {Briefing.objects.count():,} briefings (gunicorn -w 1)")
-        with gunicorn(env, port=args.port, workers=1, threads=1):
-            try:
-                p50, p95, medians = search_latency(base, terms)
-            except urllib.error.HTTPError as exc:
-                print(f"search: the search page answered {exc.code}; not measured")
-                return False
-        count = Briefing.objects.count()
-        searches[count] = p95
-        print(
-            f"search at {count:,} briefings: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
-            f" (medians: {', '.join(f'{term} {ms:.1f}' for term, ms in medians.items())})"
-        )
-        return True
-
-    extra = args.search_briefings - Briefing.objects.count()
-    if timed_search() and extra > 0:
-        log(f"==> growing to {args.search_briefings:,} briefings for search (3 sections each)")
-        build_dataset(briefings=extra, sections=3, citations=2, start_id=10_000_000)
-        connection.close()
-        timed_search()
+    searches = search_runs(args, env)
     # After the table, search and import: issue 22's targets, MET or MISSED.
     lines = report(
         rows=rows[1:], floor=floor, memory=memory, searches=searches, imported=imported,
