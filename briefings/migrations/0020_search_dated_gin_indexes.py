@@ -16,7 +16,7 @@ def create_dated_indexes(apps, schema_editor):
     for audience in AUDIENCES:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS briefings_searchdoc_dated_a{audience} "
-            f"ON briefings_searchdocument USING gin (published_at, vector) "
+            f"ON briefings_searchdocument USING gin ((published_at AT TIME ZONE 'UTC'), vector) "
             f"WHERE audience = {audience}"
         )
         schema_editor.execute(f"DROP INDEX IF EXISTS briefings_searchdoc_vector_a{audience}")

@@ -408,18 +408,19 @@ class Matches:
         then walks every document.
         """
         start_sql = window.WINDOW_START_SQL.format(**_sql_names())
-        newest = window.NEWEST_IN_WINDOW_SQL.format(**_sql_names())
-        sql = _RANKED_SQL.format(newest=newest, **_sql_names())
+        sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
+        offset = limit * window.FIRST_WINDOW
         with connection.cursor() as cursor:
-            for offset in window.window_offsets(limit):
+            for _ in range(window.MAX_WINDOWS):
                 cursor.execute(start_sql, {**values, "offset": offset})
                 start = cursor.fetchone()
                 if start is None:
                     return None
                 cursor.execute(sql, {**values, "window_start": start[0]})
                 rows = cursor.fetchall()
-                if len(rows) >= limit:
+                if rows[0][0] is not None:
                     return rows
+                offset = window.next_offset(offset, int(rows[0][1]), limit)
         return None
 
     def __len__(self) -> int:

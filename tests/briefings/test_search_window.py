@@ -52,9 +52,10 @@ def build_archive():
 
 @pytest.mark.parametrize("limit", [1, 3, 5, search.MAX_CANDIDATES])
 def test_the_windows_find_the_plain_statements_matches(monkeypatch, limit):
-    # Windows of 1, 2, 4 and 8 times the matches wanted: at 3, the newest 3, 6, 12 and 24
-    # documents, the first ones holding none of the matches.
-    monkeypatch.setattr(window, "WINDOW_STEPS", (1, 2, 4, 8))
+    # A first window as deep as the matches wanted (at 3, the newest 3 documents, which
+    # hold none of them), then wider ones, sized by how many each held.
+    monkeypatch.setattr(window, "FIRST_WINDOW", 1)
+    monkeypatch.setattr(window, "MAX_WINDOWS", 5)
     build_archive()
     queryset = Briefing.objects.published().for_search_results()
     windowed = 0
@@ -67,9 +68,16 @@ def test_the_windows_find_the_plain_statements_matches(monkeypatch, limit):
                 )
             windowed += any("OFFSET 0" in s["sql"] for s in statements.captured_queries)
             assert matches.ranked == reference(text, document, limit), (text, audience, limit)
-    # Every query that leaves a word out went through the windows (at 200, the archive
-    # is narrower than the first window: every document is walked).
-    assert windowed == (len(Audience) * 4 if limit < 40 else 0)
+    # Every query that leaves a word out and needs one went through the windows (not
+    # `-fibre`, which no GIN scan narrows; at 200, the archive is narrower than the first
+    # window: every document is walked).
+    assert windowed == (len(Audience) * 3 if limit < 40 else 0)
+
+
+def test_a_window_that_falls_short_is_followed_by_a_wider_one():
+    assert window.next_offset(400, 40, 200) == 3000
+    assert window.next_offset(400, 0, 200) == 6400
+    assert window.next_offset(400, 199, 200) == 800
 
 
 def test_only_queries_that_leave_words_out_use_the_windows():
