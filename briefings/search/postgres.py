@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from briefings.models import Briefing, SearchDocument, SearchPairs
+from briefings.search import window
 from briefings.search.text import MARK_START, MARK_STOP
 
 CONFIG = "english"
@@ -390,11 +391,37 @@ class Matches:
         else:
             values["now"] = timezone.now()
             newest = _NEWEST_DOCUMENTS_SQL.format(**names)
+            if not values["pairs"] and window.leaves_out(self.text):
+                rows = self._rank_in_windows(values, limit)
+                if rows is not None:
+                    return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
         sql = _RANKED_SQL.format(newest=newest, **_sql_names())
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
         return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
+
+    def _rank_in_windows(self, values: dict, limit: int) -> list[tuple] | None:
+        """
+        The ranked rows from the narrowest window of the newest documents that holds
+        `limit` matches (briefings.search.window), or None when none does: the caller
+        then walks every document.
+        """
+        start_sql = window.WINDOW_START_SQL.format(**_sql_names())
+        sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
+        offset = limit * window.FIRST_WINDOW
+        with connection.cursor() as cursor:
+            for _ in range(window.MAX_WINDOWS):
+                cursor.execute(start_sql, {**values, "offset": offset})
+                start = cursor.fetchone()
+                if start is None:
+                    return None
+                cursor.execute(sql, {**values, "window_start": start[0]})
+                rows = cursor.fetchall()
+                if rows[0][0] is not None:
+                    return rows
+                offset = window.next_offset(offset, int(rows[0][1]), limit)
+        return None
 
     def __len__(self) -> int:
         return len(self.ranked)

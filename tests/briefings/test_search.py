@@ -415,9 +415,10 @@ def test_each_audience_has_its_own_partial_gin_index():
         )
         indexes = dict(cursor.fetchall())
     for audience in Audience:
-        definition = indexes[f"briefings_searchdoc_vector_a{audience.value}"]
-        assert "USING gin (vector)" in definition
+        definition = indexes[f"briefings_searchdoc_dated_a{audience.value}"]
+        assert "USING gin (((published_at AT TIME ZONE 'UTC'::text)), vector)" in definition
         assert f"WHERE (audience = {audience.value})" in definition
+        assert f"briefings_searchdoc_vector_a{audience.value}" not in indexes
 
 
 # Facets and pagination.
