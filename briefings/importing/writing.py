@@ -22,7 +22,12 @@ from briefings.images.references import (
 from briefings.importing.documents import BriefingDocument
 from briefings.importing.frontmatter import IMAGE_KEYS
 from briefings.importing.lookups import ImportLookups
-from briefings.importing.rows import creation_history_write, history_user, insert_new
+from briefings.importing.rows import (
+    creation_history_write,
+    history_user,
+    insert_new,
+    insert_new_numbered,
+)
 from briefings.markdown import render_markdown
 from briefings.models import Briefing, Category, Citation, Section, Source
 from briefings.pending import data as pending_data
@@ -338,7 +343,7 @@ def briefings_create(*, prepared: list[PreparedBriefing], lookups: ImportLookups
     """
     briefings = [p.briefing for p in prepared]
     lookups.write_terms()
-    Briefing.objects.bulk_create(briefings)
+    insert_new_numbered(Briefing, briefings)
     # The creation records bulk_history_create would write, in one INSERT ... SELECT:
     # building a historical instance of every briefing in Python took a tenth of a batch.
     if briefings:
