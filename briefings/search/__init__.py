@@ -26,7 +26,8 @@ from briefings.search.documents import (
     briefings_reindex,
     briefings_reindex_all,
 )
-from briefings.search.postgres import CONFIG, SNIPPET_WORDS, AmongIds, Matches
+from briefings.search.page import SNIPPET_WORDS
+from briefings.search.postgres import CONFIG, AmongIds, Matches
 from briefings.search.text import MARK_START, MARK_STOP, clean_text, highlight, plain_text
 from members import access
 
