@@ -329,8 +329,8 @@ class Matches:
     """
     A search's ranked matches, for a paginator. One statement finds the newest `limit`
     matches and ranks them, so their number is known without counting; each page then
-    reads its briefings from `queryset`, with their snippets, so a search document that
-    is behind its briefing can never show one that is not live.
+    reads its briefings among `queryset`'s, with their snippets (briefings.search.page),
+    so a search document that is behind its briefing can never show one that is not live.
     """
 
     ordered = True
