@@ -348,10 +348,10 @@ class Briefing(models.Model):
             if self.citations.exclude(note="").exists():
                 gated.add(access.SOURCE_NOTE_AUDIENCE)
             return gated
-        gated = {tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)}
-        if self.has_source_notes:
-            gated.add(access.SOURCE_NOTE_AUDIENCE)
-        return gated
+        return access.briefing_gated_audiences(
+            [tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)],
+            has_source_notes=self.has_source_notes,
+        )
 
     def lines(self, field: str) -> list[str]:
         """A one-item-per-line field as a list, blank lines and bullets dropped."""

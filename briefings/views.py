@@ -346,11 +346,12 @@ class SearchView(SignedInPageMixin, CardMarkersMixin, ForgivingPaginationMixin, 
     def get_queryset(self):
         if not self.searched:
             return Briefing.objects.none()
-        queryset = self.form.filter(Briefing.objects.published().for_search_results())
+        live = self.form.filter(Briefing.objects.published())
         if not self.text:
-            return queryset
+            return live.for_search_results()
+        # The matches read what their lines show themselves (briefings.search.page).
         return search.briefings_matching(
-            queryset,
+            live,
             text=self.text,
             audience=self.request.audience,
             narrowed=bool(self.form.facets()),

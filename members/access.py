@@ -87,6 +87,17 @@ def tiers_reaching(tier: int) -> list[Audience]:
     return [held for held in TIERS if can_read(held, tier)]
 
 
+def briefing_gated_audiences(sectioned_tiers, *, has_source_notes: bool) -> set[Audience]:
+    """
+    The audiences of a briefing's gated parts: the tiers it has sections at, and the
+    source notes' audience when any of its citations carries a note.
+    """
+    gated = {Audience(tier) for tier in sectioned_tiers}
+    if has_source_notes:
+        gated.add(SOURCE_NOTE_AUDIENCE)
+    return gated
+
+
 def can_read_source_notes(audience: int) -> bool:
     return can_read(audience, SOURCE_NOTE_AUDIENCE)
 

@@ -26,7 +26,8 @@ from briefings.search.documents import (
     briefings_reindex,
     briefings_reindex_all,
 )
-from briefings.search.postgres import CONFIG, SNIPPET_WORDS, AmongIds, Matches
+from briefings.search.page import SNIPPET_WORDS
+from briefings.search.postgres import CONFIG, AmongIds, Matches
 from briefings.search.text import MARK_START, MARK_STOP, clean_text, highlight, plain_text
 from members import access
 
@@ -57,8 +58,9 @@ MAX_CANDIDATES = 200
 
 def briefings_matching(queryset, *, text: str, audience: int, narrowed: bool = True):
     """
-    The briefings of `queryset` that match `text` in the parts a reader with `audience`
-    may read, best first, each with a raw `snippet` (turn it into HTML with `highlight`).
+    The briefings of `queryset` (live briefings, filtered as the reader chose) that match
+    `text` in the parts a reader with `audience` may read, best first, each with what its
+    result line shows and a raw `snippet` (turn it into HTML with `highlight`).
     `narrowed=False` says `queryset` is every live briefing (no filter chosen): the
     matches are then found among the search documents alone.
     """
@@ -67,4 +69,4 @@ def briefings_matching(queryset, *, text: str, audience: int, narrowed: bool = T
         return Matches(
             queryset, text=text, document=document, narrowed=narrowed, limit=MAX_CANDIDATES
         )
-    return simple.briefings_matching(queryset, text=text, document=document)
+    return simple.briefings_matching(queryset.for_search_results(), text=text, document=document)

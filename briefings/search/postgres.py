@@ -10,16 +10,13 @@ they took more of a search's time in Python than PostgreSQL took to answer them.
 import re
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Func
 from django.utils import timezone
 
-from briefings.models import Briefing, SearchDocument, SearchPairs
-from briefings.search import window
-from briefings.search.text import MARK_START, MARK_STOP
+from briefings.models import SearchDocument, SearchPairs
+from briefings.search import page, window
 
 CONFIG = "english"
-SNIPPET_WORDS = 30
 
 # One statement per batch: the documents go in as arrays and PostgreSQL computes each
 # weighted vector on the way in, so every row is written once. The text every audience
@@ -282,38 +279,7 @@ FROM ({newest}) AS c
 ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC
 """
 
-# A briefing's snippet: PostgreSQL's headline of the stretch of its document around the
-# first place the query's first word appears (or its start), so the headline reads a page
-# of text, not the whole briefing (it reads every word it is given). The word's stem is
-# looked for as written, which finds it in most inflections: in lower case, capitalised or
-# in capitals (each a plain scan), and in any other mix of cases only when none of those
-# is there (lowering a whole briefing costs more than its snippet). The first word is the
-# first lexeme of the query's text form ('datacentr' & 'cool'), or nothing: the ranking
-# statement reads it once (`word`) rather than once per result.
-SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
-_HEADLINE_OPTIONS = (
-    f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
-    f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
-)
-# The stretch is cut from the body with a space added at each end and one character more
-# on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
-# "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
-#
-# The body is read out of its TOAST storage and decompressed once (`t.body`, a copy made
-# in a subquery PostgreSQL does not fold into this one): every mention of `d.body` had
-# done it again, five times a snippet, which was three quarters of the page statement's
-# time (docs/performance.md).
-_SNIPPET_SQL = r"""(
-SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
-    substr(' ' || t.body || ' ', greatest(1, coalesce(least(
-        nullif(strpos(t.body, %(word)s), 0),
-        nullif(strpos(t.body, initcap(%(word)s)), 0),
-        nullif(strpos(t.body, upper(%(word)s)), 0)),
-    strpos(lower(t.body), %(word)s)) - %(before)s), %(length)s + 2),
-    '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
-FROM {documents} d, LATERAL (SELECT d.body || '' AS body OFFSET 0) AS t
-WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
-)"""
+# Each result's snippet, and what its line shows: briefings.search.page.
 
 
 def _sql_names() -> dict[str, str]:
@@ -363,8 +329,8 @@ class Matches:
     """
     A search's ranked matches, for a paginator. One statement finds the newest `limit`
     matches and ranks them, so their number is known without counting; each page then
-    reads its briefings from `queryset`, with their snippets, so a search document that
-    is behind its briefing can never show one that is not live.
+    reads its briefings among `queryset`'s, with their snippets (briefings.search.page),
+    so a search document that is behind its briefing can never show one that is not live.
     """
 
     ordered = True
@@ -373,6 +339,7 @@ class Matches:
         self.queryset = queryset
         self.text = text
         self.document = document
+        self._live_sql = None
         self.ranked, self.word = self._rank(narrowed, limit)
 
     def _rank(self, narrowed: bool, limit: int) -> tuple[list[int], str]:
@@ -383,9 +350,7 @@ class Matches:
         condition = _PHRASE_CANDIDATES_SQL.format(pairs_table=pairs_table)
         names = {**_sql_names(), "pairs": condition if values["pairs"] else ""}
         if narrowed:
-            briefings = self.queryset.order_by().values_list("pk", "published_at").query
-            briefings_sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()
-            briefings_sql, briefing_values = named(briefings_sql, params, "briefings_")
+            briefings_sql, briefing_values = self._live()
             values.update(briefing_values)
             newest = _NEWEST_BRIEFINGS_SQL.format(briefings=briefings_sql, **names)
         else:
@@ -432,22 +397,24 @@ class Matches:
         ids = self.ranked[index]
         if not ids:
             return []
-        found = self.queryset.filter(AmongIds(F("pk"), ids)).annotate(snippet=self._snippet())
-        by_id = {briefing.pk: briefing for briefing in found.order_by()}
-        return [by_id[pk] for pk in ids if pk in by_id]
-
-    def _snippet(self) -> RawSQL:
-        table = connection.ops.quote_name(Briefing._meta.db_table)
-        column = connection.ops.quote_name(Briefing._meta.pk.column)
-        sql = _SNIPPET_SQL.format(briefing_id=f"{table}.{column}", **_sql_names())
+        live_sql, live_values = self._live()
         values = {
+            **live_values,
             "config": CONFIG,
-            "word": self.word,
-            "before": SNIPPET_BEFORE,
-            "length": SNIPPET_LENGTH,
             "text": self.text,
-            "options": _HEADLINE_OPTIONS,
             "document": self.document,
+            "word": self.word,
         }
-        # Table and column names only: every value goes in as a parameter.
-        return RawSQL(*positional(sql, values), output_field=TextField())  # noqa: S611
+        sql = page.page_sql(_QUERY_SQL).format(live=live_sql)
+        return page.results_read(ids, sql=sql, values=values)
+
+    def _live(self) -> tuple[str, dict]:
+        """
+        `queryset`'s briefings (id, published time) as SQL with named parameters: the
+        only ones a search may rank (with filters) or show. Compiled once per search.
+        """
+        if self._live_sql is None:
+            briefings = self.queryset.order_by().values_list("pk", "published_at").query
+            sql, params = briefings.get_compiler(using=self.queryset.db).as_sql()
+            self._live_sql = named(sql, params, "briefings_")
+        return self._live_sql

@@ -1,0 +1,213 @@
+"""
+A page of search results, read as plain rows in one named-parameter statement.
+
+A result line shows a briefing's headline, kind, category, publish time, summary, lead
+image, snippet and which gated audiences it has (never a word of their text). Read as
+model instances, with the category and image joined and the gated parts as `Exists`
+annotations, building the query and the instances took more Python time than PostgreSQL
+took to answer (issue 22): here the statement is written out once and each row becomes a
+`Result`, which offers what briefings.search.results (and the template it replaced)
+read of a briefing, and nothing else.
+
+The page still reads only live briefings that the search's own queryset holds (its
+filters included): a search document that is behind its briefing never shows one that
+is no longer live.
+"""
+
+from django.db import connection
+
+from briefings.hot_paths import slug_url
+from briefings.images.models import Image
+from briefings.models import Briefing, Category, Citation, SearchDocument, Section
+from briefings.search.text import MARK_START, MARK_STOP
+from members import access
+
+SNIPPET_WORDS = 30
+
+# A briefing's snippet: PostgreSQL's headline of the stretch of its document around the
+# first place the query's first word appears (or its start), so the headline reads a page
+# of text, not the whole briefing (it reads every word it is given). The word's stem is
+# looked for as written, which finds it in most inflections: in lower case, capitalised or
+# in capitals (each a plain scan), and in any other mix of cases only when none of those
+# is there (lowering a whole briefing costs more than its snippet). The first word is the
+# first lexeme of the query's text form ('datacentr' & 'cool'), or nothing: the ranking
+# statement reads it once (`word`) rather than once per result.
+SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
+HEADLINE_OPTIONS = (
+    f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
+    f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
+)
+# The stretch is cut from the body with a space added at each end and one character more
+# on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
+# "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
+#
+# The body is read out of its TOAST storage and decompressed once (`t.body`, a copy made
+# in a subquery PostgreSQL does not fold into this one): every mention of `d.body` had
+# done it again, five times a snippet, which was three quarters of the page statement's
+# time (docs/performance.md).
+SNIPPET_SQL = r"""(
+SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
+    substr(' ' || t.body || ' ', greatest(1, coalesce(least(
+        nullif(strpos(t.body, %(word)s), 0),
+        nullif(strpos(t.body, initcap(%(word)s)), 0),
+        nullif(strpos(t.body, upper(%(word)s)), 0)),
+    strpos(lower(t.body), %(word)s)) - %(before)s), %(length)s + 2),
+    '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
+FROM {documents} d, LATERAL (SELECT d.body || '' AS body OFFSET 0) AS t
+WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
+)"""
+
+# The page's briefings among the live ones (`live`: the search's queryset, as SQL), with
+# what their lines show. Which gated parts a briefing has is asked as the cards ask it
+# (`BriefingQuerySet.with_gated_parts`): a section at each tier, a citation with a note.
+_PAGE_SQL = """
+SELECT b.id, b.kind, b.title, b.slug, b.summary, b.published_at, b.lead_image_id,
+       c.name, c.slug, i.alt_text, i.renditions, i.slug,
+       {sections_at_tiers},
+       EXISTS (SELECT 1 FROM {citations} n WHERE n.briefing_id = b.id AND n.note <> ''),
+       {snippet}
+FROM {briefings} b
+JOIN ({live}) AS live (id, published_at) ON live.id = b.id
+LEFT JOIN {categories} c ON c.id = b.category_id
+LEFT JOIN {images} i ON i.id = b.lead_image_id
+WHERE b.id = ANY(%(ids)s::bigint[])
+"""
+_SECTIONS_AT_TIER_SQL = (
+    "EXISTS (SELECT 1 FROM {sections} s WHERE s.briefing_id = b.id AND s.audience = %(tier_{n})s)"
+)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def page_sql(query_sql: str) -> str:
+    """The page statement, `{live}` left to fill; `query_sql` parses the reader's query."""
+    sections = _table(Section)
+    return _PAGE_SQL.format(
+        sections_at_tiers=",\n       ".join(
+            _SECTIONS_AT_TIER_SQL.format(sections=sections, n=n) for n in range(len(access.TIERS))
+        ),
+        citations=_table(Citation),
+        snippet=SNIPPET_SQL.format(
+            documents=_table(SearchDocument), briefing_id="b.id", query=query_sql
+        ),
+        briefings=_table(Briefing),
+        categories=_table(Category),
+        images=_table(Image),
+        live="{live}",
+    )
+
+
+def results_read(ids: list[int], *, sql: str, values: dict) -> list["Result"]:
+    """
+    The `Result` of each of `ids` that the statement finds (`sql` from `page_sql`, its
+    `{live}` filled in), in the order of `ids`. `values` holds the query's parameters
+    (config, text, document, word, and the live queryset's own).
+    """
+    values = {
+        **values,
+        "ids": ids,
+        "before": SNIPPET_BEFORE,
+        "length": SNIPPET_LENGTH,
+        "options": HEADLINE_OPTIONS,
+        **{f"tier_{n}": int(tier) for n, tier in enumerate(access.TIERS)},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    by_id = {row[0]: Result.from_row(row) for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+_KIND_LABELS = dict(Briefing._meta.get_field("kind").flatchoices)
+_RENDITIONS = Image._meta.get_field("renditions")
+
+
+def _image(**values) -> Image:
+    """The lead image with the fields a picture reads (the rest deferred), as `only()` makes it."""
+    names = [field.attname for field in Image._meta.concrete_fields if field.attname in values]
+    return Image.from_db(connection.alias, names, [values[name] for name in names])
+
+
+class ResultCategory:
+    """A result's category: its name and link."""
+
+    __slots__ = ("name", "slug")
+
+    def __init__(self, name: str, slug: str):
+        self.name = name
+        self.slug = slug
+
+    def get_absolute_url(self) -> str:
+        return slug_url("briefings:category", self.slug)
+
+
+class Result:
+    """One search result: what its line shows of a briefing, as `Briefing` names it."""
+
+    __slots__ = (
+        "category",
+        "gated",
+        "kind",
+        "lead_image",
+        "lead_image_id",
+        "pk",
+        "published_at",
+        "slug",
+        "snippet",
+        "summary",
+        "title",
+    )
+
+    @classmethod
+    def from_row(cls, row) -> "Result":
+        """A row of the page statement: the briefing's columns, then its gated parts."""
+        result = cls()
+        (
+            result.pk,
+            result.kind,
+            result.title,
+            result.slug,
+            result.summary,
+            result.published_at,
+            result.lead_image_id,
+            category_name,
+            category_slug,
+            alt_text,
+            renditions,
+            image_slug,
+            *sections_at_tiers,
+            has_source_notes,
+            snippet,
+        ) = row
+        result.gated = access.briefing_gated_audiences(
+            [tier for tier, has in zip(access.TIERS, sections_at_tiers, strict=True) if has],
+            has_source_notes=has_source_notes,
+        )
+        result.snippet = snippet or ""
+        result.category = (
+            ResultCategory(category_name, category_slug) if category_slug is not None else None
+        )
+        result.lead_image = None
+        if result.lead_image_id is not None:
+            result.lead_image = _image(
+                id=result.lead_image_id,
+                alt_text=alt_text,
+                renditions=_RENDITIONS.from_db_value(renditions, None, connection),
+                slug=image_slug,
+            )
+        return result
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def get_absolute_url(self) -> str:
+        return slug_url("briefings:detail", self.slug)
+
+    def get_kind_display(self) -> str:
+        return str(_KIND_LABELS.get(self.kind, self.kind))
+
+    def gated_audiences(self) -> set:
+        return set(self.gated)
