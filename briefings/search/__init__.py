@@ -9,6 +9,9 @@ audience, so both the match and the snippet come from parts they may read.
 - `postgres`: ranked full-text search, snippets and document writes, in named-parameter SQL.
 - `simple`: the plain match used without PostgreSQL (local runs on SQLite).
 - `text`: cleaning text, the simple query syntax, turning snippets into HTML.
+- `window`: a search that leaves words out reads the newest documents window by window.
+- `page`: a page of results (and their snippets) read as plain rows in one statement.
+- `results`: a page of result lines as HTML.
 
 Every path that writes briefings, sections or citations calls `briefings_reindex` (or
 `briefing_reindex`) afterwards; `manage.py reindex_search` rebuilds everything.
