@@ -37,6 +37,7 @@ from config.caching import (
     cache_address,
     content_generation,
     digest,
+    entries_at_generation,
     forget_kept,
     kept,
     kept_entries,
@@ -102,7 +103,12 @@ def remember(key: str, build, *, timeout: int | None = None):
 def content_key(name: str) -> str | None:
     """The key `cached(name, ...)` keeps its value under; None when the cache is away."""
     generation = content_generation()
-    return None if generation is None else f"content:{generation}:{name}"
+    return None if generation is None else content_key_at(generation, name)
+
+
+def content_key_at(generation: int, name: str) -> str:
+    """The key `cached(name, ...)` keeps its value under in content generation `generation`."""
+    return f"content:{generation}:{name}"
 
 
 def prefetch(keys) -> None:
@@ -116,12 +122,23 @@ def prefetch(keys) -> None:
         memo.update(kept_entries(keys))
 
 
+def prefetch_at_generation(keys_at) -> None:
+    """
+    As `prefetch`, for keys that name the content generation, spelt by
+    `keys_at(generation)`: in the steady state the generation and the entries come in one
+    round trip rather than two (config.caching.entries_at_generation).
+    """
+    memo = request_memo()
+    if memo is not None:
+        memo.update(entries_at_generation(keys_at))
+
+
 def cached(name: str, build, *, timeout: int | None = None):
     """`build()`'s value, kept under `name` for the current content generation."""
     generation = content_generation()
     if generation is None:  # the cache is away: build, keep nothing
         return build()
-    return remember(f"content:{generation}:{name}", build, timeout=timeout)
+    return remember(content_key_at(generation, name), build, timeout=timeout)
 
 
 def shared_content(request, render):
@@ -163,14 +180,15 @@ def briefing_parts_key(reader, *, url: str) -> str:
     return "part:" + digest("briefing", generation, reader_key, url)
 
 
-def search_results_key(reader, *, url: str) -> str:
+def search_results_key(reader, *, url: str, generation: int | None = None) -> str:
     """
-    The key of a search's summary and page of results: the content generation, the
-    whole reader (`ReaderStatus.cache_key()`: which search document their audience
-    searches) and the full address (the words, filters and page).
+    The key of a search's summary and page of results: the content generation (the
+    current one unless given), the whole reader (`ReaderStatus.cache_key()`: which search
+    document their audience searches) and the full address (the words, filters and page).
     """
     reader_key = reader.cache_key()
-    generation = content_generation()
+    if generation is None:
+        generation = content_generation()
     if generation is None:  # the cache is away: search, keep nothing
         return ""
     return "search:" + digest("search", generation, reader_key, url)

@@ -282,16 +282,17 @@ class SearchView(SignedInPageMixin, CardMarkersMixin, ForgivingPaginationMixin, 
 
     def get(self, request, *args, **kwargs):
         account_first(request)
-        key = self.results_key()
         # What this page reads from the cache (the results, the filters' choices and their
-        # rendered fields), in one round trip.
-        caching.prefetch(
-            [
-                key,
-                caching.content_key("taxonomy-choices"),
-                caching.content_key(self.facets_name()),
+        # rendered fields), with the content generation that names them: in one round trip.
+        facets_name = self.facets_name()
+        caching.prefetch_at_generation(
+            lambda generation: [
+                self.results_key(generation),
+                caching.content_key_at(generation, "taxonomy-choices"),
+                caching.content_key_at(generation, facets_name),
             ]
         )
+        key = self.results_key()
         self.form = SearchForm(request.GET)
         self.form.is_valid()
         self.text = self.form.cleaned_data.get("q", "")
@@ -319,13 +320,18 @@ class SearchView(SignedInPageMixin, CardMarkersMixin, ForgivingPaginationMixin, 
     def get_template_names(self):
         return [self.template_name]
 
-    def results_key(self) -> str:
-        """Empty for results that must be found afresh every time (made-up parameters)."""
+    def results_key(self, generation: int | None = None) -> str:
+        """
+        Empty for results that must be found afresh every time (made-up parameters);
+        in content generation `generation`, the current one unless given.
+        """
         address = cache_address(self.request)
         if address is None:
             return ""
         return caching.search_results_key(
-            self.request.reader, url=self.request.build_absolute_uri(address)
+            self.request.reader,
+            url=self.request.build_absolute_uri(address),
+            generation=generation,
         )
 
     def render_results(self) -> dict:

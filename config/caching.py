@@ -159,10 +159,16 @@ def request_scope():
         _request.memo, _request.generation, _request.values = False, None, None
 
 
+# The content generation this process read last, to name the entries a request reads with
+# the generation itself (`entries_at_generation`); only ever a guess, checked on every read.
+_last_generation = None
+
+
 def seed_content_generation(generation) -> None:
     """The generation read alongside other keys in one round trip, for this request."""
+    global _last_generation
     if generation is not None and getattr(_request, "memo", False):
-        _request.generation = generation
+        _request.generation = _last_generation = generation
 
 
 # What FailOpen.get answers when the cache could not be asked.
@@ -184,7 +190,35 @@ def content_generation() -> int | None:
         generation = None
     if getattr(_request, "memo", False):
         _request.generation = generation
+    if generation is not None:
+        global _last_generation
+        _last_generation = generation
     return generation
+
+
+def entries_at_generation(keys_at) -> dict:
+    """
+    The entries `kept` holds for `keys_at(generation)`'s keys, which name the content
+    generation, and that generation read in the same round trip (one MGET) when it is the
+    one this process read last, as it is until the next edit: the keys are spelt with that
+    generation and its entries taken only if the generation read with them is the same.
+    After an edit (or before any read) the generation is read first, then the entries,
+    in two round trips as `content_generation` and `kept_entries` do.
+    """
+    known, guess = getattr(_request, "generation", None), _last_generation
+    if known is None and guess is not None and getattr(_request, "memo", False):
+        keys = [key for key in keys_at(guess) if key]
+        found = accelerator.get_many([GENERATION_KEY, *map(_stored_key, keys)])
+        generation = found.get(GENERATION_KEY)
+        if generation is not None:
+            seed_content_generation(generation)
+        if generation == guess:
+            return {key: found[_stored_key(key)] for key in keys if _stored_key(key) in found}
+    generation = content_generation()
+    if generation is None:  # the cache is away: nothing to read
+        return {}
+    keys = [key for key in keys_at(generation) if key]
+    return kept_entries(keys) if keys else {}
 
 
 def bump_content_generation() -> None:
