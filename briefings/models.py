@@ -338,16 +338,15 @@ class Briefing(models.Model):
         if not hasattr(self, "has_source_notes"):
             # Fetched without the annotations: ask the database which audiences exist
             # (one query, still no gated text) rather than show no lock cards.
-            gated = {
-                Audience(audience)
-                for audience in self.sections.filter(audience__in=access.TIERS)
+            tiers = list(
+                self.sections.filter(audience__in=access.TIERS)
                 .order_by()
                 .values_list("audience", flat=True)
                 .distinct()
-            }
-            if self.citations.exclude(note="").exists():
-                gated.add(access.SOURCE_NOTE_AUDIENCE)
-            return gated
+            )
+            return access.briefing_gated_audiences(
+                tiers, has_source_notes=self.citations.exclude(note="").exists()
+            )
         return access.briefing_gated_audiences(
             [tier for tier in access.TIERS if getattr(self, gated_annotation(tier), False)],
             has_source_notes=self.has_source_notes,
