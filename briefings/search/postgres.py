@@ -356,7 +356,7 @@ class Matches:
         else:
             values["now"] = timezone.now()
             newest = _NEWEST_DOCUMENTS_SQL.format(**names)
-            if not values["pairs"] and window.leaves_out(self.text):
+            if not values["pairs"]:
                 rows = self._rank_in_windows(values, limit)
                 if rows is not None:
                     return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
@@ -386,6 +386,8 @@ class Matches:
                 if rows[0][0] is not None:
                     return rows
                 offset = window.next_offset(offset, int(rows[0][1]), limit)
+                if offset is None:
+                    return None
         return None
 
     def __len__(self) -> int:
