@@ -372,19 +372,16 @@ class Matches:
         `limit` matches (briefings.search.window), or None when none does: the caller
         then walks every document.
         """
-        start_sql = window.WINDOW_START_SQL.format(**_sql_names())
         sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
         offset = limit * window.FIRST_WINDOW
         with connection.cursor() as cursor:
             for _ in range(window.MAX_WINDOWS):
-                cursor.execute(start_sql, {**values, "offset": offset})
-                start = cursor.fetchone()
-                if start is None:
-                    return None
-                cursor.execute(sql, {**values, "window_start": start[0]})
+                cursor.execute(sql, {**values, "offset": offset})
                 rows = cursor.fetchall()
                 if rows[0][0] is not None:
                     return rows
+                if rows[0][1] is None:  # no window to search
+                    return None
                 offset = window.next_offset(offset, int(rows[0][1]), limit)
                 if offset is None:
                     return None

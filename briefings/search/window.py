@@ -33,35 +33,36 @@ FIRST_WINDOW = 2
 MAX_WINDOWS = 3
 WIDEST_WINDOW = 32
 
-# Where the window starts: the published time (in UTC, as the dated index holds it)
-# `offset` places down the newest-first index (an index-only scan); nothing when the
-# audience has fewer live documents. Nothing, too, when the query has no word a document
-# must hold (`-fibre` alone: its GIN tree is 'T'): the index cannot narrow the window's
-# documents, and checking each of them took longer than the walk, which stops at the
-# first `limit` matches.
-WINDOW_START_SQL = """
-SELECT d.published_at AT TIME ZONE 'UTC' FROM {documents} d
-WHERE d.audience = %(document)s AND d.published_at <= %(now)s
-  AND querytree({query}) <> 'T'
-ORDER BY d.published_at DESC, d.briefing_id DESC OFFSET %(offset)s LIMIT 1
-"""
-
-# The window's newest `limit` matches, then ranked as _RANKED_SQL ranks, or, when the
+# One statement a window. Where the window starts (`start`): the published time (in UTC,
+# as the dated index holds it) `offset` places down the newest-first index (an
+# index-only scan); nothing when the audience has fewer live documents. Nothing, too,
+# when the query has no word a document must hold (`-fibre` alone: its GIN tree is 'T'):
+# the index cannot narrow the window's documents, and checking each of them took longer
+# than the walk, which stops at the first `limit` matches.
+#
+# Then the window's newest `limit` matches, ranked as _RANKED_SQL ranks; or, when the
 # window holds fewer, one row with no briefing and their number (no vector is read for a
-# window that falls short). The window is
-# written on the published time in UTC, which the dated index holds and the newest-first
-# index does not, so PostgreSQL reads it through the GIN index (when it could also walk
-# the newest-first index, it did so for a query most documents match, checking every
-# vector in the window). The subquery (OFFSET 0 keeps it apart) has no order for the
-# newest-first index to give, and "published by now" is a check on each row (IS TRUE:
-# the same test, which no index takes): as an index condition, the GIN index would read
-# every published time up to now.
+# window that falls short); or, when there is no window, one row with neither, and the
+# caller walks. The window is written on the published time in UTC, which the dated
+# index holds and the newest-first index does not, so PostgreSQL reads it through the GIN
+# index (when it could also walk the newest-first index, it did so for a query most
+# documents match, checking every vector in the window). The subquery (OFFSET 0 keeps it
+# apart) has no order for the newest-first index to give, and "published by now" is a
+# check on each row (IS TRUE: the same test, which no index takes): as an index
+# condition, the GIN index would read every published time up to now. Finding the start
+# in the same statement, rather than in one before it, saved a round trip a search.
 RANKED_IN_WINDOW_SQL = """
-WITH newest AS MATERIALIZED (
+WITH start AS MATERIALIZED (
+    SELECT d.published_at AT TIME ZONE 'UTC' AS at FROM {documents} d
+    WHERE d.audience = %(document)s AND d.published_at <= %(now)s
+      AND querytree({query}) <> 'T'
+    ORDER BY d.published_at DESC, d.briefing_id DESC OFFSET %(offset)s LIMIT 1
+),
+newest AS MATERIALIZED (
     SELECT w.briefing_id, w.published_at, w.vector FROM (
         SELECT d.briefing_id, d.published_at, d.vector FROM {documents} d
         WHERE d.audience = %(document)s
-          AND d.published_at AT TIME ZONE 'UTC' >= %(window_start)s
+          AND d.published_at AT TIME ZONE 'UTC' >= (SELECT at FROM start)
           AND (d.published_at <= %(now)s) IS TRUE AND d.vector @@ {query}
         OFFSET 0
     ) AS w
@@ -73,7 +74,8 @@ found AS (SELECT count(*) AS n FROM newest)
  FROM newest c, found WHERE found.n = %(limit)s
  ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC)
 UNION ALL
-SELECT NULL, found.n::text FROM found WHERE found.n < %(limit)s
+SELECT NULL, CASE WHEN EXISTS (SELECT 1 FROM start) THEN found.n::text END
+FROM found WHERE found.n < %(limit)s
 """
 
 

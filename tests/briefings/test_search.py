@@ -529,9 +529,9 @@ def test_a_query_with_nul_bytes_is_refused_with_a_clear_message(client, marked_b
 @pytest.mark.parametrize("audience", list(Audience), ids=lambda a: a.slug)
 def test_search_runs_a_fixed_number_of_queries(client, django_assert_num_queries, audience):
     login_as(client, audience)
-    # On PostgreSQL where the first window of the newest documents starts (none here:
-    # the archive is smaller), the newest matching briefings (the candidates, which are
-    # also the count), then the page of results; on SQLite the count and the page; signed
+    # On PostgreSQL the first window of the newest documents (none here: the archive is
+    # smaller than one), the newest matching briefings (the candidates, which are also
+    # the count), then the page of results; on SQLite the count and the page; signed
     # in, the first request also reads the user, their memberships and their follows
     # (which the key of the page kept whole names), then kept per account.
     # The session and the facet choices come from the cache, which the first search
