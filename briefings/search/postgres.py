@@ -356,7 +356,7 @@ class Matches:
         else:
             values["now"] = timezone.now()
             newest = _NEWEST_DOCUMENTS_SQL.format(**names)
-            if not values["pairs"] and window.leaves_out(self.text):
+            if not values["pairs"]:
                 rows = self._rank_in_windows(values, limit)
                 if rows is not None:
                     return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
@@ -372,20 +372,19 @@ class Matches:
         `limit` matches (briefings.search.window), or None when none does: the caller
         then walks every document.
         """
-        start_sql = window.WINDOW_START_SQL.format(**_sql_names())
         sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
         offset = limit * window.FIRST_WINDOW
         with connection.cursor() as cursor:
             for _ in range(window.MAX_WINDOWS):
-                cursor.execute(start_sql, {**values, "offset": offset})
-                start = cursor.fetchone()
-                if start is None:
-                    return None
-                cursor.execute(sql, {**values, "window_start": start[0]})
+                cursor.execute(sql, {**values, "offset": offset})
                 rows = cursor.fetchall()
                 if rows[0][0] is not None:
                     return rows
+                if rows[0][1] is None:  # no window to search
+                    return None
                 offset = window.next_offset(offset, int(rows[0][1]), limit)
+                if offset is None:
+                    return None
         return None
 
     def __len__(self) -> int:
