@@ -11,11 +11,12 @@ import pytest
 from django.db import connection
 from django.template import engines
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from briefings import search
 from briefings.models import Briefing
 from briefings.search import briefings_reindex
-from briefings.search.results import result_items
+from briefings.search.results import SUMMARY_WORDS, _words, result_items
 from members.access import Audience, search_document_audience
 from tests.factories import (
     BriefingFactory,
@@ -190,3 +191,19 @@ def test_a_search_by_filters_alone_lists_results_without_snippets(client):
     assert response.status_code == 200
     assert f'href="{briefing.get_absolute_url()}">Filtered harbour</a>' in html
     assert "search-result__snippet" not in html
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "",
+        "Short.",
+        " ".join(f"word{n}" for n in range(40)),
+        " ".join(f"word{n}" for n in range(41)),
+        "Spaced\n\tout  words " * 30,
+        " ".join(["word"] * 38 + ["ends", "…", "more"]),
+        "word " * 39 + "last …",
+    ],
+)
+def test_a_summary_is_cut_as_truncatewords_cuts_it(summary):
+    assert _words(summary, SUMMARY_WORDS) == Truncator(summary).words(SUMMARY_WORDS, truncate=" …")
