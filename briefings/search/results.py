@@ -12,7 +12,9 @@ helpers the templates use.
 
 import html
 
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 from briefings import hot_paths
 from briefings.images import markup
@@ -20,12 +22,45 @@ from briefings.markers import access_marker_placeholder
 from briefings.search.text import highlight
 
 SUMMARY_WORDS = 40
+QUERY_CHARS = 80  # of the query the summary repeats
+_GAP = "      \n        "
 
 
 def result_items(briefings, query: str) -> SafeString:
     """The `<li>` of each result, in order (the list partial of briefings/search.html)."""
     line = _Lines(query)
     return mark_safe("".join(line(briefing) for briefing in briefings))  # noqa: S308
+
+
+def results_summary(*, query: str, page, capped: bool, narrowed: bool) -> SafeString:
+    """
+    The line above the results: how many match, which page this is, or what to try
+    instead (the summary partial of briefings/search.html before it was written here:
+    through the template engine it was a fifth of a page's rendering).
+    """
+    paginator = page.paginator
+    count = formats.localize(paginator.count)
+    quoted = f"“{_escape(Truncator(query).chars(QUERY_CHARS))}”"
+    if capped:
+        text = (
+            f"More than {count} briefings match {quoted}: these are the best of the {count}"
+            " newest. Add words or a filter to narrow the search."
+        )
+    elif paginator.count:
+        text = f"{count} briefing{'' if paginator.count == 1 else 's'}"
+        text += f" for {quoted}" if query else ""
+        if page.has_other_pages():
+            text += f", page {formats.localize(page.number)} of "
+            text += formats.localize(paginator.num_pages)
+        text += "."
+    else:
+        text = "No published briefing matches" + (f" {quoted}" if query else "")
+        text += " with these filters" if narrowed else ""
+        text += ". Try fewer or different words" + (", or clear a filter" if narrowed else "")
+        text += "."
+    # Spaced as the partial was, so the page is byte for byte what it was.
+    html = f'\n    <p class="search-summary" role="status">\n{_GAP}{text}\n      \n    </p>\n'
+    return mark_safe(html)  # noqa: S308 - the query is escaped; the rest is ours and numbers
 
 
 def _escape(value) -> str:
