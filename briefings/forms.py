@@ -12,7 +12,7 @@ QUERY_MAX_LENGTH = 200
 # Each facets form class's fields with their choices filled in, by the taxonomy choices
 # they were filled from: one set per class in this process. Filling them for every form
 # (Django deep-copies each field with its choices, then each list of choices is
-# normalised again) was about half a millisecond of each search and list page. New
+# normalised again) was a large part of a search's own time (docs/performance.md). New
 # choices (a term added, renamed or removed) fill a new set.
 _filled_fields: dict[type, tuple[tuple, dict]] = {}
 

@@ -35,8 +35,8 @@ def result_items(briefings, query: str) -> SafeString:
 def results_summary(*, query: str, page, capped: bool, narrowed: bool) -> SafeString:
     """
     The line above the results: how many match, which page this is, or what to try
-    instead (the summary partial of briefings/search.html before it was written here:
-    through the template engine it was a fifth of a page's rendering).
+    instead. It was a partial of briefings/search.html, written here for the reason the
+    lines are (tests/briefings/test_search_results.py holds the partial as reference).
     """
     paginator = page.paginator
     count = formats.localize(paginator.count)
@@ -84,7 +84,8 @@ class _Lines:
     """
     Writes one page's lines. What a line reads of the request (the URLconf, the script
     prefix, the time zone and language) is read once for the page rather than per line:
-    each was a read of a context-local, a dozen per line.
+    each was a read of a context-local, a dozen per line. The links are the slugs'
+    addresses, as `get_absolute_url` gives them for a briefing and a category.
     """
 
     def __init__(self, query: str):

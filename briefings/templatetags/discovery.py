@@ -60,9 +60,9 @@ def page_meta(context, **values):
     """
     `{% include "includes/seo/meta.html" with ... %}`, kept in this process for a page
     that shares no briefing (the search page): the include resolved a few dozen variables
-    and filters on every page, about half a millisecond of a search. The tags name no
-    reader; they are kept by the page's canonical address (whose host the share image's
-    address shares), every variable the template reads and the settings it shows.
+    and filters on every page. The tags name no reader; they are kept by the page's
+    canonical address (whose host the share image's address shares), every variable the
+    template reads and the settings it shows.
     """
     with context.push(**values):
         if context.get("share_briefing") is not None:
