@@ -37,10 +37,21 @@ def _slug_url(name, urlconf, prefix, slug):  # reverse() reads the prefix; it is
     return reverse(name, args=[slug], urlconf=urlconf)
 
 
+def fixed_url(name: str) -> str:
+    """`reverse(name)` of an address without arguments, remembered as `slug_url` is."""
+    return _fixed_url(name, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_url(name, urlconf, prefix):  # reverse() reads the prefix; it is in the key
+    return reverse(name, urlconf=urlconf)
+
+
 @receiver(setting_changed)
 def _forget_slug_urls(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _slug_url.cache_clear()
+        _fixed_url.cache_clear()
 
 
 def time_element(moment) -> str:

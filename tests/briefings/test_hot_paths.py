@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.http import HttpResponse
+from django.template import engines
 from django.urls import reverse, set_script_prefix
 from django.utils import formats, timezone, translation
 
@@ -45,6 +46,25 @@ def test_a_pages_slug_urls_and_time_elements_are_the_single_ones():
         assert "2026-07-01" in time_element(moment)
     with timezone.override("UTC"):
         assert "2026-07-01" in time_element(moment)  # read when the page began
+
+
+def test_fixed_url_is_reverse_for_each_script_prefix():
+    at_root = hot_paths.fixed_url("briefings:search")
+    assert at_root == reverse("briefings:search")
+    set_script_prefix("/site/")
+    try:
+        assert hot_paths.fixed_url("briefings:search") == "/site" + at_root
+    finally:
+        set_script_prefix("/")
+    assert hot_paths.fixed_url("briefings:search") == at_root
+
+
+def test_the_fixed_url_tag_writes_what_the_url_tag_writes(rf):
+    template = engines["django"].from_string(
+        "{% load briefing_tags %}{% fixed_url 'briefings:search' %}|{% url 'briefings:search' %}"
+    )
+    fixed, plain = template.render({}, rf.get("/")).split("|")
+    assert fixed == plain
 
 
 def test_in_one_piece_joins_what_was_written_piece_by_piece():
