@@ -1,3 +1,4 @@
+import copy
 from urllib.parse import urlencode
 
 from django import forms
@@ -7,6 +8,13 @@ from briefings.models import Briefing, Category, Region, Topic
 
 TAXONOMIES = {"category": Category, "region": Region, "topic": Topic}
 QUERY_MAX_LENGTH = 200
+
+# Each facets form class's fields with their choices filled in, by the taxonomy choices
+# they were filled from: one set per class in this process. Filling them for every form
+# (Django deep-copies each field with its choices, then each list of choices is
+# normalised again) was a large part of a search's own time (docs/performance.md). New
+# choices (a term added, renamed or removed) fill a new set.
+_filled_fields: dict[type, tuple[tuple, dict]] = {}
 
 
 def taxonomy_choices() -> dict[str, list[tuple[str, str]]]:
@@ -49,11 +57,27 @@ class BriefingFacetsForm(forms.Form):
     facet_names = ("kind", *TAXONOMIES, "impact", "confidence_min", "confidence_max")
 
     def __init__(self, *args, **kwargs):
+        choices = taxonomy_choices()
+        filled_from = tuple((name, tuple(map(tuple, choices[name]))) for name in TAXONOMIES)
+        kept = _filled_fields.get(type(self))
+        fresh = kept is None or kept[0] != filled_from
+        if not fresh:
+            # Django deep-copies `base_fields` into each form: this one copies the kept
+            # filled fields instead, below.
+            self.base_fields = {}
         super().__init__(*args, **kwargs)
+        if fresh:
+            self.fill_choices(choices)
+            kept = _filled_fields[type(self)] = (filled_from, self.fields)
+        # Each form has its own field objects, as Django's do; their widgets and choices,
+        # which no form changes, are shared.
+        self.fields = {name: copy.copy(field) for name, field in kept[1].items()}
+
+    def fill_choices(self, choices: dict[str, list[tuple[str, str]]]) -> None:
+        """The choices and labels of the facets, from the taxonomies' `choices`."""
         self.fields["kind"].choices = [("", self.any_kind), *Briefing.Kind.choices]
         self.fields["kind"].label = self.kind_label
         self.fields["impact"].choices = [("", self.any_impact), *Briefing.Impact.choices]
-        choices = taxonomy_choices()
         for name, model in TAXONOMIES.items():
             label = model._meta.verbose_name
             self.fields[name].choices = [("", self.any_term(label)), *choices[name]]

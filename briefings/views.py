@@ -9,6 +9,7 @@ from briefings.forms import BriefingFilterForm, SearchForm
 from briefings.markers import access_markers_filled
 from briefings.models import Briefing, Category, Region, Topic
 from briefings.reading import briefing_for_reader, reader_briefing_queryset, reader_offer
+from briefings.search import results as search_results
 from briefings.signed_pages import SignedInPageMixin
 from config.caching import cache_address, digest, never_shared
 
@@ -345,8 +346,13 @@ class SearchView(SignedInPageMixin, CardMarkersMixin, ForgivingPaginationMixin, 
         self.object_list = self.get_queryset()
         context = self.get_context_data()
         return {
-            name: render_to_string(f"{self.template_name}#{name}", context, self.request)
-            for name in ("summary", "list")
+            "summary": search_results.results_summary(
+                query=self.text,
+                page=context["page_obj"],
+                capped=context["capped"],
+                narrowed=bool(self.form.facets()),
+            ),
+            "list": render_to_string(f"{self.template_name}#list", context, self.request),
         }
 
     def get_queryset(self):

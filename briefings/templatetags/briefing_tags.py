@@ -26,6 +26,12 @@ def time_element(moment):
 
 
 @register.simple_tag
+def fixed_url(name):
+    """`{% url name %}` for an address without arguments, reversed once per process."""
+    return hot_paths.fixed_url(name)
+
+
+@register.simple_tag
 def fact_file_rows(briefing) -> list[dict]:
     """
     The fact file's classification: a signal brief's full panel (Category, Region, Signal

@@ -40,6 +40,52 @@ def canonical_url(context, path=None):
     return url
 
 
+# What includes/seo/meta.html reads from its context besides the request.
+_META_VARIABLES = (
+    "canonical_path",
+    "seo_title",
+    "seo_description",
+    "robots",
+    "og_type",
+    "share_briefing",
+    "site_name",
+)
+# Kept meta tags by everything they are made of: a few per host the site answers on.
+_kept_meta: dict[tuple, str] = {}
+_KEPT_META_MAX = 256
+
+
+@register.simple_tag(takes_context=True)
+def page_meta(context, **values):
+    """
+    `{% include "includes/seo/meta.html" with ... %}`, kept in this process for a page
+    that shares no briefing (the search page): the include resolved a few dozen variables
+    and filters on every page. The tags name no reader; they are kept by the page's
+    canonical address (whose host the share image's address shares), every variable the
+    template reads and the settings it shows.
+    """
+    with context.push(**values):
+        if context.get("share_briefing") is not None:
+            return _meta(context)
+        key = (
+            canonical_url(context),
+            *(context.get(name) for name in _META_VARIABLES),
+            settings.SHARE_IMAGE_URL,
+            settings.SHARE_IMAGE_ALT,
+        )
+        html = _kept_meta.get(key)
+        if html is None:
+            if len(_kept_meta) >= _KEPT_META_MAX:
+                _kept_meta.clear()
+            html = _kept_meta[key] = _meta(context)
+        return html
+
+
+def _meta(context):
+    """The meta tags, as `{% include %}` renders them."""
+    return context.template.engine.get_template("includes/seo/meta.html").render(context)
+
+
 @register.inclusion_tag("includes/seo/feeds.html")
 def feed_links(term=None):
     """<link rel="alternate"> tags: a coverage term's own feeds first, then the latest."""

@@ -6,16 +6,19 @@ the result lines written in Python against the template they replaced.
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.template import engines
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from briefings import search
 from briefings.models import Briefing
 from briefings.search import briefings_reindex
-from briefings.search.results import result_items
+from briefings.search.results import SUMMARY_WORDS, _words, result_items, results_summary
 from members.access import Audience, search_document_audience
 from tests.factories import (
     BriefingFactory,
@@ -190,3 +193,59 @@ def test_a_search_by_filters_alone_lists_results_without_snippets(client):
     assert response.status_code == 200
     assert f'href="{briefing.get_absolute_url()}">Filtered harbour</a>' in html
     assert "search-result__snippet" not in html
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "",
+        "Short.",
+        " ".join(f"word{n}" for n in range(40)),
+        " ".join(f"word{n}" for n in range(41)),
+        "Spaced\n\tout  words " * 30,
+        " ".join(["word"] * 38 + ["ends", "…", "more"]),
+        "word " * 39 + "last …",
+    ],
+)
+def test_a_summary_is_cut_as_truncatewords_cuts_it(summary):
+    assert _words(summary, SUMMARY_WORDS) == Truncator(summary).words(SUMMARY_WORDS, truncate=" …")
+
+
+# The summary partial of briefings/search.html before briefings.search.results wrote it.
+TEMPLATE_SUMMARY = """
+    <p class="search-summary" role="status">
+      {% if capped %}
+        More than {{ paginator.count }} briefings match “{{ query|truncatechars:80 }}”: these are the best of the {{ paginator.count }} newest. Add words or a filter to narrow the search.
+      {% elif paginator.count %}
+        {{ paginator.count }} briefing{{ paginator.count|pluralize }}{% if query %} for “{{ query|truncatechars:80 }}”{% endif %}{% if page_obj.has_other_pages %}, page {{ page_obj.number }} of {{ paginator.num_pages }}{% endif %}.
+      {% else %}
+        No published briefing matches{% if query %} “{{ query|truncatechars:80 }}”{% endif %}{% if form.facets %} with these filters{% endif %}. Try fewer or different words{% if form.facets %}, or clear a filter{% endif %}.
+      {% endif %}
+    </p>
+"""  # noqa: E501
+
+
+@pytest.mark.parametrize("query", ["", "grid", 'cooling <b>&</b> "grid"', "long " * 30])
+@pytest.mark.parametrize("narrowed", [False, True])
+@pytest.mark.parametrize(
+    "found,page_number,capped",
+    [(0, 1, False), (1, 1, False), (7, 1, False), (45, 2, False), (2000, 3, False), (500, 1, True)],
+)
+def test_the_summary_is_the_markup_the_template_wrote(query, narrowed, found, page_number, capped):
+    page = Paginator(range(found), 20).get_page(page_number)
+    form = SimpleNamespace(facets={"kind": "analysis"} if narrowed else {})
+    expected = (
+        engines["django"]
+        .from_string(TEMPLATE_SUMMARY)
+        .render(
+            {
+                "capped": capped,
+                "paginator": page.paginator,
+                "page_obj": page,
+                "query": query,
+                "form": form,
+            }
+        )
+    )
+    written = results_summary(query=query, page=page, capped=capped, narrowed=narrowed)
+    assert written == expected

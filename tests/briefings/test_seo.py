@@ -5,10 +5,12 @@ from html.parser import HTMLParser
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from briefings.seo import briefing_structured_data, json_ld_script
+from briefings.templatetags import discovery
 from members.access import Audience
 from tests.briefings.conftest import GATED_WORDS, build_marked_briefing, login_as
 from tests.factories import BriefingFactory, CitationFactory, SectionFactory
@@ -248,3 +250,28 @@ def test_a_request_for_a_host_we_do_not_serve_gets_the_400_page_naming_our_site(
     response = client.get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "evil.example" not in response.content.decode()
+
+
+def test_kept_page_meta_is_the_include_for_each_host_page_and_setting(rf, settings):
+    """The search page's meta tags, kept per process (`page_meta`), are what the include gives."""
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    values = 'seo_title="Search briefings" robots="noindex, follow"'
+    include = engines["django"].from_string(
+        '{% include "includes/seo/meta.html" with ' + values + " %}"
+    )
+    kept = engines["django"].from_string("{% load discovery %}{% page_meta " + values + " %}")
+    discovery._kept_meta.clear()
+    for share_image in ("/static/img/share.png", ""):
+        settings.SHARE_IMAGE_URL = share_image
+        for host, query in [
+            ("testserver", {}),
+            ("testserver", {"page": "3", "q": "grid"}),
+            ("other.example", {"q": "grid"}),
+            ("testserver", {"q": "grid"}),
+        ]:
+            request = rf.get("/search/", query, HTTP_HOST=host)
+            expected = include.render({"site_name": "Site"}, request)
+            assert f"http://{host}/search/" in expected
+            for _ in range(2):  # made, then kept
+                assert kept.render({"site_name": "Site"}, request) == expected
+    assert len(discovery._kept_meta) == 6  # per share image: two hosts, and page 3
