@@ -357,35 +357,38 @@ class Matches:
             values["now"] = timezone.now()
             newest = _NEWEST_DOCUMENTS_SQL.format(**names)
             if not values["pairs"]:
-                rows = self._rank_in_windows(values, limit)
+                rows, fell_short = self._rank_in_windows(values, limit)
                 if rows is not None:
                     return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
+                if fell_short:
+                    newest = window.NEWEST_COLLECTED_SQL.format(**_sql_names())
         sql = _RANKED_SQL.format(newest=newest, **_sql_names())
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
         return [briefing_id for briefing_id, _ in rows], (rows[0][1] if rows else "")
 
-    def _rank_in_windows(self, values: dict, limit: int) -> list[tuple] | None:
+    def _rank_in_windows(self, values: dict, limit: int) -> tuple[list[tuple] | None, bool]:
         """
         The ranked rows from the narrowest window of the newest documents that holds
-        `limit` matches (briefings.search.window), or None when none does: the caller
-        then walks every document.
+        `limit` matches (briefings.search.window), or None, and whether windows fell short:
+        then the caller collects the matches through the index; with no window to search,
+        it walks every document.
         """
         sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
         offset = limit * window.FIRST_WINDOW
         with connection.cursor() as cursor:
-            for _ in range(window.MAX_WINDOWS):
+            for tried in range(window.MAX_WINDOWS):
                 cursor.execute(sql, {**values, "offset": offset})
                 rows = cursor.fetchall()
                 if rows[0][0] is not None:
-                    return rows
-                if rows[0][1] is None:  # no window to search
-                    return None
+                    return rows, False
+                if rows[0][1] is None:  # no window: past the first, the archive is narrower
+                    return None, bool(tried)
                 offset = window.next_offset(offset, int(rows[0][1]), limit)
                 if offset is None:
-                    return None
-        return None
+                    break
+        return None, True
 
     def __len__(self) -> int:
         return len(self.ranked)
