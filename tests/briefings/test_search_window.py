@@ -61,6 +61,19 @@ def build_archive():
     briefings_reindex()
 
 
+def every_search(limit):
+    """(audience, document, text, matches, statements) of each of QUERIES, as each audience."""
+    queryset = Briefing.objects.published().for_search_results()
+    for audience in Audience:
+        document = int(search_document_audience(audience))
+        for text in QUERIES:
+            with CaptureQueriesContext(connection) as statements:
+                matches = search.Matches(
+                    queryset, text=text, document=document, narrowed=False, limit=limit
+                )
+            yield audience, document, text, matches, statements
+
+
 def walked(statements) -> bool:
     """Whether the newest matches were ranked by the walk, not in a window or collected."""
     return any(
@@ -87,18 +100,11 @@ def test_the_windows_find_the_plain_statements_matches(monkeypatch, limit):
     monkeypatch.setattr(window, "FIRST_WINDOW", 1)
     monkeypatch.setattr(window, "MAX_WINDOWS", 5)
     build_archive()
-    queryset = Briefing.objects.published().for_search_results()
     windowed = set()
-    for audience in Audience:
-        document = int(search_document_audience(audience))
-        for text in QUERIES:
-            with CaptureQueriesContext(connection) as statements:
-                matches = search.Matches(
-                    queryset, text=text, document=document, narrowed=False, limit=limit
-                )
-            if not walked(statements) and not collected(statements):
-                windowed.add(text)
-            assert matches.ranked == reference(text, document, limit), (text, audience, limit)
+    for audience, document, text, matches, statements in every_search(limit):
+        if not walked(statements) and not collected(statements):
+            windowed.add(text)
+        assert matches.ranked == reference(text, document, limit), (text, audience, limit)
     # The windows ranked every query whose matches they held (not `-fibre`, which no GIN
     # scan narrows, nor a negation whose first window, among the newest documents that
     # mostly hold `fibre`, held none; at 200 the archive is narrower than the first
@@ -144,18 +150,11 @@ def test_a_sparse_query_stops_widening_and_is_collected(monkeypatch, limit):
     monkeypatch.setattr(window, "FIRST_WINDOW", 1)
     monkeypatch.setattr(window, "WIDEST_WINDOW", 2)
     build_archive()
-    queryset = Briefing.objects.published().for_search_results()
-    for audience in Audience:
-        document = int(search_document_audience(audience))
-        for text in QUERIES:
-            with CaptureQueriesContext(connection) as statements:
-                matches = search.Matches(
-                    queryset, text=text, document=document, narrowed=False, limit=limit
-                )
-            assert matches.ranked == reference(text, document, limit), (text, audience, limit)
-            assert not walked(statements) or text in WALKED, (text, audience, limit)
-            # However the windows go: a statement each, then the collection.
-            assert len(statements.captured_queries) <= window.MAX_WINDOWS + 1
+    for audience, document, text, matches, statements in every_search(limit):
+        assert matches.ranked == reference(text, document, limit), (text, audience, limit)
+        assert not walked(statements) or text in WALKED, (text, audience, limit)
+        # However the windows go: a statement each, then the collection.
+        assert len(statements.captured_queries) <= window.MAX_WINDOWS + 1
 
 
 def test_a_query_absent_from_the_newest_documents_is_collected_not_walked():
