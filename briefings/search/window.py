@@ -44,15 +44,16 @@ WIDEST_WINDOW = 32
 #
 # Then the window's newest `limit` matches, ranked as _RANKED_SQL ranks; or, when the
 # window holds fewer, one row with no briefing and their number (no vector is read for a
-# window that falls short); or, when there is no window, one row with neither, and the
-# caller walks. The window is written on the published time in UTC, which the dated
-# index holds and the newest-first index does not, so PostgreSQL reads it through the GIN
-# index (when it could also walk the newest-first index, it did so for a query most
-# documents match, checking every vector in the window). The subquery (OFFSET 0 keeps it
-# apart) has no order for the newest-first index to give, and "published by now" is a
-# check on each row (IS TRUE: the same test, which no index takes): as an index
-# condition, the GIN index would read every published time up to now. Finding the start
-# in the same statement, rather than in one before it, saved a round trip a search.
+# window that falls short); or, when there is no window, one row with neither (the caller
+# walks when it is the first, and collects past it). The window is written on the
+# published time in UTC, which the dated index holds and the newest-first index does not,
+# so PostgreSQL reads it through the GIN index (when it could also walk the newest-first
+# index, it did so for a query most documents match, checking every vector in the window).
+# The subquery (OFFSET 0 keeps it apart) has no order for the newest-first index to give,
+# and "published by now" is a check on each row (IS TRUE: the same test, which no index
+# takes): as an index condition, the GIN index would read every published time up to now.
+# Finding the start in the same statement, rather than in one before it, saved a round
+# trip a search.
 RANKED_IN_WINDOW_SQL = """
 WITH start AS MATERIALIZED (
     SELECT d.published_at AT TIME ZONE 'UTC' AS at FROM {documents} d
