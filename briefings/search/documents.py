@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from briefings import caching
-from briefings.models import Briefing, Citation, Section
+from briefings.models import Briefing, Citation, SearchDocument, Section
 from briefings.search import postgres, simple
 from briefings.search.text import clean_text, plain_text
 from members import access
@@ -92,7 +92,12 @@ def briefings_index_written(written: Iterable[tuple]) -> None:
             (s.audience, clean_text(s.heading), plain_text(s.body_html)) for s in briefing_sections
         ]
         citations[briefing.pk] = [
-            (clean_text(c.source.title), clean_text(c.source.publisher), plain_text(c.note_html))
+            (
+                clean_text(c.source.title),
+                clean_text(c.source.publisher),
+                plain_text(c.note_html),
+                c.note != "",
+            )
             for c in briefing_citations
         ]
     if briefings:
@@ -107,11 +112,17 @@ def _reindex_batch(ids: list[int]) -> None:
 def _write(briefings: list[Briefing], sections: dict, citations: dict) -> None:
     # Plain rows: per briefing, the text every audience may read (briefing id, title,
     # summary, body); per document, (briefing id, audience, title, summary, body, the
-    # part of the body that not every audience may read, live from).
+    # part of the body that not every audience may read, live from, the audiences of its
+    # sections as bits, whether a citation has a note).
     shared, documents = [], []
     for briefing in briefings:
-        parts = _parts(briefing, sections[briefing.pk], citations[briefing.pk])
-        briefing_shared, briefing_documents = _rows(briefing, parts)
+        briefing_sections, briefing_citations = sections[briefing.pk], citations[briefing.pk]
+        parts = _parts(briefing, briefing_sections, briefing_citations)
+        marks = (
+            SearchDocument.audiences_bits(audience for audience, *_ in briefing_sections),
+            any(has_note for *_, has_note in briefing_citations),
+        )
+        briefing_shared, briefing_documents = _rows(briefing, parts, marks)
         shared.append(briefing_shared)
         documents += briefing_documents
     if connection.vendor == "postgresql":
@@ -139,15 +150,15 @@ def _sections(ids: list[int]) -> dict[int, list[tuple]]:
 
 
 def _citations(ids: list[int]) -> dict[int, list[tuple]]:
-    """(source title, publisher, note) of each briefing's citations, in order."""
+    """(source title, publisher, note, whether it has a note) of each briefing's citations."""
     citations = defaultdict(list)
-    for briefing_id, title, publisher, note_html in (
+    for briefing_id, title, publisher, note, note_html in (
         Citation.objects.filter(briefing_id__in=ids)
         .order_by("briefing_id", "position", "id")
-        .values_list("briefing_id", "source__title", "source__publisher", "note_html")
+        .values_list("briefing_id", "source__title", "source__publisher", "note", "note_html")
     ):
         citations[briefing_id].append(
-            (clean_text(title), clean_text(publisher), plain_text(note_html))
+            (clean_text(title), clean_text(publisher), plain_text(note_html), note != "")
         )
     return citations
 
@@ -158,7 +169,7 @@ def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) ->
     parts = [(public, clean_text(getattr(briefing, name))) for name in LEAD_TEXT_FIELDS]
     for part_audience, heading, body in sections:
         parts += [(part_audience, heading), (part_audience, body)]
-    for source_title, publisher, note in citations:
+    for source_title, publisher, note, _ in citations:
         parts += [(public, source_title), (public, publisher), (notes, note)]
     trailing = [getattr(briefing, name) for name in TRAILING_TEXT_FIELDS]
     trailing += [term.name for term in (briefing.category, briefing.region, briefing.topic) if term]
@@ -166,7 +177,7 @@ def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) ->
     return parts
 
 
-def _rows(briefing: Briefing, parts: list[tuple]) -> tuple[tuple, list[tuple]]:
+def _rows(briefing: Briefing, parts: list[tuple], marks: tuple) -> tuple[tuple, list[tuple]]:
     """The briefing's shared row and one row per search document (see `_reindex_batch`)."""
     holding = {required: _HOLDING[required] for required, _ in parts}
     everywhere = access.SEARCH_DOCUMENT_AUDIENCES
@@ -178,5 +189,7 @@ def _rows(briefing: Briefing, parts: list[tuple]) -> tuple[tuple, list[tuple]]:
         readable = [(required, text) for required, text in parts if audience in holding[required]]
         body = "\n".join(text for _, text in readable if text)
         extra = "\n".join(text for required, text in readable if text and required not in common)
-        documents.append((briefing.pk, audience, title, summary, body, extra, briefing.live_from))
+        documents.append(
+            (briefing.pk, audience, title, summary, body, extra, briefing.live_from, *marks)
+        )
     return (briefing.pk, title, summary, common_body), documents

@@ -18,7 +18,7 @@ from django.db import connection
 
 from briefings.hot_paths import slug_url
 from briefings.images.models import Image
-from briefings.models import Briefing, Category, Citation, SearchDocument, Section
+from briefings.models import Briefing, Category, SearchDocument
 from briefings.search.text import MARK_START, MARK_STOP
 from members import access
 
@@ -53,28 +53,28 @@ SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
         nullif(strpos(t.body, upper(%(word)s)), 0)),
     strpos(lower(t.body), %(word)s)) - %(before)s), %(length)s + 2),
     '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
-FROM {documents} d, LATERAL (SELECT d.body || '' AS body OFFSET 0) AS t
-WHERE d.briefing_id = {briefing_id} AND d.audience = %(document)s
+FROM (SELECT d.body || '' AS body OFFSET 0) AS t
 )"""
 
 # The page's briefings among the live ones (`live`: the search's queryset, as SQL), with
-# what their lines show. Which gated parts a briefing has is asked as the cards ask it
-# (`BriefingQuerySet.with_gated_parts`): a section at each tier, a citation with a note.
+# what their lines show, and the reader's search document of each (`d`), for its
+# snippet and for which gated parts the briefing has: the audiences of its sections and
+# whether a citation has a note, kept in every document (SearchDocument). Asking the
+# sections and citations themselves, as the cards do, read each result's section rows
+# until one at the tier turned up, and its citations: on a search's first page of older
+# briefings, 90 of the statement's 135 reads from disk (docs/performance.md).
 _PAGE_SQL = """
 SELECT b.id, b.kind, b.title, b.slug, b.summary, b.published_at, b.lead_image_id,
        c.name, c.slug, i.alt_text, i.renditions, i.slug,
-       {sections_at_tiers},
-       EXISTS (SELECT 1 FROM {citations} n WHERE n.briefing_id = b.id AND n.note <> ''),
+       d.section_audiences, d.has_source_notes,
        {snippet}
 FROM {briefings} b
 JOIN ({live}) AS live (id, published_at) ON live.id = b.id
+LEFT JOIN {documents} d ON d.briefing_id = b.id AND d.audience = %(document)s
 LEFT JOIN {categories} c ON c.id = b.category_id
 LEFT JOIN {images} i ON i.id = b.lead_image_id
 WHERE b.id = ANY(%(ids)s::bigint[])
 """
-_SECTIONS_AT_TIER_SQL = (
-    "EXISTS (SELECT 1 FROM {sections} s WHERE s.briefing_id = b.id AND s.audience = %(tier_{n})s)"
-)
 
 
 def _table(model) -> str:
@@ -83,15 +83,9 @@ def _table(model) -> str:
 
 def page_sql(query_sql: str) -> str:
     """The page statement, `{live}` left to fill; `query_sql` parses the reader's query."""
-    sections = _table(Section)
     return _PAGE_SQL.format(
-        sections_at_tiers=",\n       ".join(
-            _SECTIONS_AT_TIER_SQL.format(sections=sections, n=n) for n in range(len(access.TIERS))
-        ),
-        citations=_table(Citation),
-        snippet=SNIPPET_SQL.format(
-            documents=_table(SearchDocument), briefing_id="b.id", query=query_sql
-        ),
+        snippet=SNIPPET_SQL.format(query=query_sql),
+        documents=_table(SearchDocument),
         briefings=_table(Briefing),
         categories=_table(Category),
         images=_table(Image),
@@ -111,7 +105,6 @@ def results_read(ids: list[int], *, sql: str, values: dict) -> list["Result"]:
         "before": SNIPPET_BEFORE,
         "length": SNIPPET_LENGTH,
         "options": HEADLINE_OPTIONS,
-        **{f"tier_{n}": int(tier) for n, tier in enumerate(access.TIERS)},
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -177,13 +170,13 @@ class Result:
             alt_text,
             renditions,
             image_slug,
-            *sections_at_tiers,
+            section_audiences,
             has_source_notes,
             snippet,
         ) = row
         result.gated = access.briefing_gated_audiences(
-            [tier for tier, has in zip(access.TIERS, sections_at_tiers, strict=True) if has],
-            has_source_notes=has_source_notes,
+            SearchDocument.tiers_in(section_audiences or 0),
+            has_source_notes=bool(has_source_notes),
         )
         result.snippet = snippet or ""
         result.category = (

@@ -61,12 +61,15 @@ shared_last AS (
 ),
 documents AS MATERIALIZED (
     SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-           setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS extra
+           setweight(to_tsvector(%(config)s::regconfig, d.extra), 'C') AS extra,
+           d.section_audiences, d.has_source_notes
     FROM unnest(
         %(briefing_ids)s::bigint[], %(audiences)s::smallint[],
         %(titles)s::text[], %(summaries)s::text[], %(bodies)s::text[], %(extras)s::text[],
-        %(published)s::timestamptz[]
-    ) AS d(briefing_id, audience, title, summary, body, extra, published_at)
+        %(published)s::timestamptz[], %(section_audiences)s::smallint[],
+        %(has_source_notes)s::boolean[]
+    ) AS d(briefing_id, audience, title, summary, body, extra, published_at,
+           section_audiences, has_source_notes)
 ),
 extra_placed AS MATERIALIZED (
     SELECT d.briefing_id, d.audience, t.lexeme, unnest(t.positions) AS position
@@ -113,17 +116,21 @@ written_pairs AS (
     ON CONFLICT (briefing_id) DO UPDATE SET pairs = EXCLUDED.pairs
     WHERE {pairs_table}.pairs IS DISTINCT FROM EXCLUDED.pairs
 )
-INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector)
+INSERT INTO {table} (briefing_id, audience, title, summary, body, published_at, vector,
+                     section_audiences, has_source_notes)
 SELECT d.briefing_id, d.audience, d.title, d.summary, d.body, d.published_at,
-       s.vector || d.extra
+       s.vector || d.extra, d.section_audiences, d.has_source_notes
 FROM documents d
 JOIN shared s ON s.briefing_id = d.briefing_id
 ON CONFLICT (briefing_id, audience) DO UPDATE SET
     title = EXCLUDED.title, summary = EXCLUDED.summary, body = EXCLUDED.body,
-    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector
-WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {table}.vector)
+    published_at = EXCLUDED.published_at, vector = EXCLUDED.vector,
+    section_audiences = EXCLUDED.section_audiences, has_source_notes = EXCLUDED.has_source_notes
+WHERE ({table}.title, {table}.summary, {table}.body, {table}.published_at, {table}.vector,
+       {table}.section_audiences, {table}.has_source_notes)
     IS DISTINCT FROM
-    (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector)
+    (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.body, EXCLUDED.published_at, EXCLUDED.vector,
+     EXCLUDED.section_audiences, EXCLUDED.has_source_notes)
 """
 
 
@@ -151,7 +158,10 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
         list(column) for column in zip(*shared, strict=True)
     )
     columns = [list(column) for column in zip(*documents, strict=True)]
-    briefing_ids, audiences, titles, summaries, bodies, extras, published = columns
+    (
+        briefing_ids, audiences, titles, summaries, bodies, extras, published,
+        section_audiences, has_source_notes,
+    ) = columns  # fmt: skip
     values = {
         "config": CONFIG,
         "shared_ids": shared_ids,
@@ -165,6 +175,8 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
         "bodies": bodies,
         "extras": extras,
         "published": published,
+        "section_audiences": section_audiences,
+        "has_source_notes": has_source_notes,
     }
     sql = _UPSERT_SQL.format(table=table, pairs_table=pairs_table, last_position=LAST_POSITION)
     with transaction.atomic(savepoint=False):

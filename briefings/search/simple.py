@@ -34,21 +34,25 @@ def _contains(term):
     )
 
 
+# The columns written, in the order of a row's values after its `extra`.
+_WRITTEN = ["title", "summary", "body", "published_at", "section_audiences", "has_source_notes"]
+
+
 def documents_save(documents: list[tuple]) -> bool:
     """
     Write the rows `briefings.search.documents` built (their `extra` is not needed here).
     Whether any changed (one more query, the same count whatever the number).
     """
     rows = {
-        (briefing_id, audience): (title, summary, body, published_at)
-        for briefing_id, audience, title, summary, body, _, published_at in documents
+        (briefing_id, audience): (title, summary, body, *rest)
+        for briefing_id, audience, title, summary, body, _, *rest in documents
     }
     stored = {
-        (briefing_id, audience): (title, summary, body, published_at)
-        for briefing_id, audience, title, summary, body, published_at in (
+        (briefing_id, audience): tuple(values)
+        for briefing_id, audience, *values in (
             SearchDocument.objects.filter(
                 briefing_id__in={briefing_id for briefing_id, _ in rows}
-            ).values_list("briefing_id", "audience", "title", "summary", "body", "published_at")
+            ).values_list("briefing_id", "audience", *_WRITTEN)
         )
     }
     changed = any(stored.get(key) != row for key, row in rows.items())
@@ -56,17 +60,12 @@ def documents_save(documents: list[tuple]) -> bool:
     SearchDocument.objects.bulk_create(
         [
             SearchDocument(
-                briefing_id=briefing_id,
-                audience=audience,
-                title=title,
-                summary=summary,
-                body=body,
-                published_at=published_at,
+                briefing_id=briefing_id, audience=audience, **dict(zip(_WRITTEN, row, strict=True))
             )
-            for (briefing_id, audience), (title, summary, body, published_at) in rows.items()
+            for (briefing_id, audience), row in rows.items()
         ],
         update_conflicts=True,
         unique_fields=["briefing", "audience"],
-        update_fields=["title", "summary", "body", "published_at"],
+        update_fields=_WRITTEN,
     )
     return changed
