@@ -458,12 +458,8 @@ class SearchDocument(models.Model):
     body = models.TextField(blank=True)
     vector = SearchVectorField(null=True)
     published_at = models.DateTimeField(null=True, editable=False)
-    # What a result line's markers ask, kept with the document a search reads anyway:
-    # the audiences the briefing's sections are at (bit `1 << audience` for each) and
-    # whether any of its citations carries a note. The same in each audience's document,
-    # and the same facts `BriefingQuerySet.with_gated_parts` reads from the sections and
-    # citations, which the page of results no longer looks up, briefing by briefing
-    # (docs/performance.md); members.access still decides what they mean.
+    # The audiences of the briefing's sections (as bits) and whether a citation has a
+    # note, in every document, for its result line's markers (briefings.search.marks).
     section_audiences = models.PositiveSmallIntegerField(default=0, editable=False)
     has_source_notes = models.BooleanField(default=False, editable=False)
 
@@ -486,16 +482,6 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.briefing_id} / {Audience(self.audience).label}"
-
-    @staticmethod
-    def audiences_bits(audiences) -> int:
-        """`section_audiences` for sections at `audiences`."""
-        return sum(1 << audience for audience in set(audiences))
-
-    @staticmethod
-    def tiers_in(bits: int) -> list[Audience]:
-        """The tiers among the audiences `bits` holds (`section_audiences`)."""
-        return [tier for tier in access.TIERS if bits >> tier & 1]
 
 
 # A live briefing's changes not yet published (briefings.pending), who has a change form

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from django.db import connection
 
 from briefings import caching
-from briefings.models import Briefing, Citation, SearchDocument, Section
-from briefings.search import postgres, simple
+from briefings.models import Briefing, Citation, Section
+from briefings.search import marks, postgres, simple
 from briefings.search.text import clean_text, plain_text
 from members import access
 from members.access import Audience
@@ -118,11 +118,11 @@ def _write(briefings: list[Briefing], sections: dict, citations: dict) -> None:
     for briefing in briefings:
         briefing_sections, briefing_citations = sections[briefing.pk], citations[briefing.pk]
         parts = _parts(briefing, briefing_sections, briefing_citations)
-        marks = (
-            SearchDocument.audiences_bits(audience for audience, *_ in briefing_sections),
+        gated = (
+            marks.audiences_bits(audience for audience, *_ in briefing_sections),
             any(has_note for *_, has_note in briefing_citations),
         )
-        briefing_shared, briefing_documents = _rows(briefing, parts, marks)
+        briefing_shared, briefing_documents = _rows(briefing, parts, gated)
         shared.append(briefing_shared)
         documents += briefing_documents
     if connection.vendor == "postgresql":
@@ -177,7 +177,7 @@ def _parts(briefing: Briefing, sections: list[tuple], citations: list[tuple]) ->
     return parts
 
 
-def _rows(briefing: Briefing, parts: list[tuple], marks: tuple) -> tuple[tuple, list[tuple]]:
+def _rows(briefing: Briefing, parts: list[tuple], gated: tuple) -> tuple[tuple, list[tuple]]:
     """The briefing's shared row and one row per search document (see `_reindex_batch`)."""
     holding = {required: _HOLDING[required] for required, _ in parts}
     everywhere = access.SEARCH_DOCUMENT_AUDIENCES
@@ -190,6 +190,6 @@ def _rows(briefing: Briefing, parts: list[tuple], marks: tuple) -> tuple[tuple, 
         body = "\n".join(text for _, text in readable if text)
         extra = "\n".join(text for required, text in readable if text and required not in common)
         documents.append(
-            (briefing.pk, audience, title, summary, body, extra, briefing.live_from, *marks)
+            (briefing.pk, audience, title, summary, body, extra, briefing.live_from, *gated)
         )
     return (briefing.pk, title, summary, common_body), documents

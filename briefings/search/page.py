@@ -19,6 +19,7 @@ from django.db import connection
 from briefings.hot_paths import slug_url
 from briefings.images.models import Image
 from briefings.models import Briefing, Category, SearchDocument
+from briefings.search import marks
 from briefings.search.text import MARK_START, MARK_STOP
 from members import access
 
@@ -175,7 +176,7 @@ class Result:
             snippet,
         ) = row
         result.gated = access.briefing_gated_audiences(
-            SearchDocument.tiers_in(section_audiences or 0),
+            marks.tiers_in(section_audiences or 0),
             has_source_notes=bool(has_source_notes),
         )
         result.snippet = snippet or ""
