@@ -97,8 +97,8 @@ def _warm_up() -> None:
     """Loads what the first requests would: every view (through the URLconf), the table
     `reverse()` reads, and the reader pages' templates, so that they are frozen with the
     rest (the cached template loader keeps them for the worker's life). The table is
-    built at a worker's first `reverse()`, which every request makes (`admin_path`): that
-    request took 200-350 ms more than the next."""
+    built at a worker's first `reverse()`, which its first request makes (`admin_path`):
+    150-200 ms of that request's time, in-process."""
     from django.template import TemplateDoesNotExist
     from django.template.loader import get_template
     from django.urls import get_resolver
