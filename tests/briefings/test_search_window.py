@@ -74,16 +74,16 @@ def every_search(limit):
             yield audience, document, text, matches, statements
 
 
+# How the statement that collects the matches through the index orders them.
+COLLECTING = "AT TIME ZONE 'UTC' DESC"
+
+
 def walked(statements) -> bool:
     """Whether the newest matches were ranked by the walk, not in a window or collected."""
     return any(
         "ts_rank" in s["sql"] and "OFFSET 0" not in s["sql"] and COLLECTING not in s["sql"]
         for s in statements.captured_queries
     )
-
-
-# How the statement that collects the matches through the index orders them.
-COLLECTING = "AT TIME ZONE 'UTC' DESC"
 
 
 def collected(statements) -> bool:
@@ -116,14 +116,14 @@ def test_the_windows_find_the_plain_statements_matches(monkeypatch, limit):
     assert not windowed & WALKED
 
 
-@pytest.mark.parametrize("text", ["subsea -fibre"])
-def test_a_window_that_falls_short_is_widened(monkeypatch, text):
+def test_a_window_that_falls_short_is_widened(monkeypatch):
     # The newest 15 documents hold two of the three matches wanted: the next window,
     # sized for three at that rate, holds them.
     monkeypatch.setattr(window, "FIRST_WINDOW", 5)
     build_archive()
     queryset = Briefing.objects.published().for_search_results()
     document = int(search_document_audience(Audience.PUBLIC))
+    text = "subsea -fibre"
     with CaptureQueriesContext(connection) as statements:
         matches = search.Matches(queryset, text=text, document=document, narrowed=False, limit=3)
     assert matches.ranked == reference(text, document, 3)
