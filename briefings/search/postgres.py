@@ -14,7 +14,7 @@ from django.db.models import BooleanField, Func
 from django.utils import timezone
 
 from briefings.models import SearchDocument, SearchPairs
-from briefings.search import page, window
+from briefings.search import cursors, page, window
 
 CONFIG = "english"
 
@@ -182,24 +182,9 @@ def documents_save(shared: list[tuple], documents: list[tuple]) -> bool:
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [WRITE_WORK_MEM])
-        with _server_bound_cursor() as cursor:
+        with cursors.server_bound_cursor() as cursor:
             cursor.execute(sql, values)
             return cursor.rowcount > 0
-
-
-def _server_bound_cursor():
-    """
-    A cursor of the connection that sends its parameters apart from the statement
-    (psycopg's server-side binding), wrapped as Django wraps its own. Django's cursors
-    write every value into the statement's text, which PostgreSQL then parses back: for a
-    batch's documents, megabytes of text, which took a third of the statement's time
-    outside the search work itself.
-    """
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 class AmongIds(Func):
