@@ -374,7 +374,7 @@ class Matches:
         """
         sql = window.RANKED_IN_WINDOW_SQL.format(**_sql_names())
         offset = limit * window.FIRST_WINDOW
-        with connection.cursor() as cursor:
+        with cursors.preparing_cursor() as cursor:
             for tried in range(window.MAX_WINDOWS):
                 cursor.execute(sql, {**values, "offset": offset})
                 rows = cursor.fetchall()

@@ -54,17 +54,23 @@ WIDEST_WINDOW = 32
 # takes): as an index condition, the GIN index would read every published time up to now.
 # Finding the start in the same statement, rather than in one before it, saved a round
 # trip a search.
+#
+# It is prepared once per connection (briefings.search.cursors), which spares parsing it;
+# PostgreSQL still plans it for each search's words, since a plan made without them
+# could use none of the audience's partial indexes. The audience is compared as an
+# integer, as those indexes' predicates are written: as the smallint a prepared statement
+# is given, it did not prove them, and every document of the audience was read besides.
 RANKED_IN_WINDOW_SQL = """
 WITH start AS MATERIALIZED (
     SELECT d.published_at AT TIME ZONE 'UTC' AS at FROM {documents} d
-    WHERE d.audience = %(document)s AND d.published_at <= %(now)s
+    WHERE d.audience = %(document)s::integer AND d.published_at <= %(now)s
       AND querytree({query}) <> 'T'
     ORDER BY d.published_at DESC, d.briefing_id DESC OFFSET %(offset)s LIMIT 1
 ),
 newest AS MATERIALIZED (
     SELECT w.briefing_id, w.published_at, w.vector FROM (
         SELECT d.briefing_id, d.published_at, d.vector FROM {documents} d
-        WHERE d.audience = %(document)s
+        WHERE d.audience = %(document)s::integer
           AND d.published_at AT TIME ZONE 'UTC' >= (SELECT at FROM start)
           AND (d.published_at <= %(now)s) IS TRUE AND d.vector @@ {query}
         OFFSET 0
