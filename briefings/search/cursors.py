@@ -27,16 +27,19 @@ def server_bound_cursor():
 def preparing_cursor():
     """
     A cursor whose statements are prepared on their connection the first time and then
-    only executed: PostgreSQL parses, analyses and plans a prepared statement once per
+    only executed: PostgreSQL parses and analyses a prepared statement once per
     connection (the pool keeps connections, and psycopg the statements it prepared on
     each, at most 100 per connection, the least used dropped). For a search's page of
-    results, whose plan is the same whatever the words, that was about a quarter of the
-    statement's time (docs/performance.md).
+    results that was about a quarter of the statement's time (docs/performance.md).
 
-    Only for statements whose best plan does not depend on their values: PostgreSQL may
-    reuse one plan made without them. Django leaves statements unprepared (so that a
-    pooler between it and PostgreSQL keeps working); docs/deployment.md says what such a
-    pooler then needs.
+    After five runs PostgreSQL may also keep one plan made without the values, when it
+    looks no dearer than the plans made with them. That suits the page statement, whose
+    plan is the same whatever the words. A statement whose best plan depends on its
+    values must be one that such a plan would be plainly worse for (the window
+    statement: it could use none of the audience's partial indexes), or PostgreSQL may
+    settle on it; `pg_prepared_statements` shows which it chose. Django leaves statements
+    unprepared (so that a pooler between it and PostgreSQL keeps working);
+    docs/deployment.md says what such a pooler then needs.
     """
     cursor = _wrapped(_preparing_cursor_class())
     raw = connection.connection
