@@ -14,6 +14,8 @@ filters included): a search document that is behind its briefing never shows one
 is no longer live.
 """
 
+import re
+
 from django.db import connection
 
 from briefings.hot_paths import slug_url
@@ -26,13 +28,16 @@ from members import access
 SNIPPET_WORDS = 30
 
 # A briefing's snippet: PostgreSQL's headline of the stretch of its document around the
-# first place the query's first word appears (or its start), so the headline reads a page
-# of text, not the whole briefing (it reads every word it is given). The word's stem is
-# looked for as written, which finds it in most inflections: in lower case, capitalised or
+# first place one of the query's words appears (or its start), so the headline reads a
+# page of text, not the whole briefing (it reads every word it is given). The words are
+# the lexemes of the query's tree that a match may hold ('nuclear' | 'batteri': both; not
+# one left out, !'fibr'), so a result that matched an OR by its second word, or a query
+# whose first word is left out, still shows where it matched. A stem is looked for as
+# written, which finds it in most inflections, with the `i` the stemmer puts for a final
+# `y` dropped ('batteri' is not in "battery"; 'batter' is): in lower case, capitalised or
 # in capitals (each a plain scan), and in any other mix of cases only when none of those
-# is there (lowering a whole briefing costs more than its snippet). The first word is the
-# first lexeme of the query's text form ('datacentr' & 'cool'), or nothing: the ranking
-# statement reads it once (`word`) rather than once per result.
+# is there (lowering a whole briefing costs more than its snippet). The ranking statement
+# reads the tree once rather than once per result.
 SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
 HEADLINE_OPTIONS = (
     f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
@@ -48,14 +53,49 @@ HEADLINE_OPTIONS = (
 # time (docs/performance.md).
 SNIPPET_SQL = r"""(
 SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
-    substr(' ' || t.body || ' ', greatest(1, coalesce(least(
-        nullif(strpos(t.body, %(word)s), 0),
-        nullif(strpos(t.body, initcap(%(word)s)), 0),
-        nullif(strpos(t.body, upper(%(word)s)), 0)),
-    strpos(lower(t.body), %(word)s)) - %(before)s), %(length)s + 2),
+    substr(' ' || t.body || ' ', greatest(1, coalesce(
+        (SELECT min(least(
+            nullif(strpos(t.body, w), 0),
+            nullif(strpos(t.body, initcap(w)), 0),
+            nullif(strpos(t.body, upper(w)), 0)))
+         FROM unnest(%(words)s::text[]) AS w),
+        (SELECT min(nullif(strpos(l.body, w), 0))
+         FROM (SELECT lower(t.body) AS body OFFSET 0) AS l, unnest(%(words)s::text[]) AS w),
+        0) - %(before)s), %(length)s + 2),
     '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
 FROM (SELECT d.body || '' AS body OFFSET 0) AS t
 )"""
+
+# A lexeme of a query's tree (quotes inside it doubled), or `!`, `(`, `)`.
+_TREE_TOKEN = re.compile(r"'((?:[^']|'')+)'|([!()])")
+SNIPPET_WORDS_MAX = 8
+
+
+def snippet_words(tree: str) -> list[str]:
+    """
+    The words a snippet looks for: the lexemes of `tree` (PostgreSQL's `querytree`) not
+    under a `!`, in order, once each, a stem's final `i` dropped (the stemmer's for `y`).
+    """
+    words: list[str] = []
+    negated, bang, outer = False, False, []
+    for lexeme, operator in _TREE_TOKEN.findall(tree or ""):
+        if operator == "!":
+            bang = True
+            continue
+        if operator == "(":
+            outer.append(negated)
+            negated = negated or bang
+        elif operator == ")":
+            negated = outer.pop() if outer else False
+        elif not (negated or bang):
+            word = lexeme.replace("''", "'")
+            if len(word) > 3 and word.endswith("i"):
+                word = word[:-1]
+            if word not in words:
+                words.append(word)
+        bang = False
+    return words[:SNIPPET_WORDS_MAX]
+
 
 # The page's briefings among the live ones (`live`: the search's queryset, as SQL), with
 # what their lines show, and the reader's search document of each (`d`), for its
@@ -98,7 +138,7 @@ def results_read(ids: list[int], *, sql: str, values: dict) -> list["Result"]:
     """
     The `Result` of each of `ids` that the statement finds (`sql` from `page_sql`, its
     `{live}` filled in), in the order of `ids`. `values` holds the query's parameters
-    (config, text, document, word, and the live queryset's own).
+    (config, text, document, words, and the live queryset's own).
     """
     values = {
         **values,

@@ -271,7 +271,7 @@ def phrase_pairs(text: str) -> list[int]:
 
 _RANKED_SQL = """
 SELECT c.briefing_id,
-       (SELECT coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')) AS word
+       (SELECT querytree({query})) AS tree
 FROM ({newest}) AS c
 ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC
 """
@@ -337,10 +337,11 @@ class Matches:
         self.text = text
         self.document = document
         self._live_sql = None
-        self.ranked, self.word = self._rank(narrowed, limit)
+        self.ranked, tree = self._rank(narrowed, limit)
+        self.words = page.snippet_words(tree)
 
     def _rank(self, narrowed: bool, limit: int) -> tuple[list[int], str]:
-        """The matching briefings' ids, best first, and the query's first word."""
+        """The matching briefings' ids, best first, and the query's tree (`querytree`)."""
         values = {"config": CONFIG, "text": self.text, "document": self.document, "limit": limit}
         values["pairs"] = phrase_pairs(self.text)
         pairs_table = connection.ops.quote_name(SearchPairs._meta.db_table)
@@ -402,7 +403,7 @@ class Matches:
             "config": CONFIG,
             "text": self.text,
             "document": self.document,
-            "word": self.word,
+            "words": self.words,
         }
         sql = page.page_sql(_QUERY_SQL).format(live=live_sql)
         return page.results_read(ids, sql=sql, values=values)

@@ -79,7 +79,7 @@ newest AS MATERIALIZED (
 ),
 found AS (SELECT count(*) AS n FROM newest)
 (SELECT c.briefing_id,
-        (SELECT coalesce((regexp_match(querytree({query}), '''([^'']+)'''))[1], '')) AS word
+        (SELECT querytree({query})) AS tree
  FROM newest c, found WHERE found.n = %(limit)s
  ORDER BY ts_rank(c.vector, {query}, 1) DESC, c.published_at DESC, c.briefing_id DESC)
 UNION ALL
