@@ -46,24 +46,28 @@ HEADLINE_OPTIONS = (
 # The stretch is cut from the body with a space added at each end and one character more
 # on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
 # "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
+# An ellipsis says where the stretch starts after the text's start or ends before its end.
 #
 # The body is read out of its TOAST storage and decompressed once (`t.body`, a copy made
 # in a subquery PostgreSQL does not fold into this one): every mention of `d.body` had
 # done it again, five times a snippet, which was three quarters of the page statement's
 # time (docs/performance.md).
 SNIPPET_SQL = r"""(
-SELECT ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
-    substr(' ' || t.body || ' ', greatest(1, coalesce(
-        (SELECT min(least(
-            nullif(strpos(t.body, w), 0),
-            nullif(strpos(t.body, initcap(w)), 0),
-            nullif(strpos(t.body, upper(w)), 0)))
-         FROM unnest(%(words)s::text[]) AS w),
-        (SELECT min(nullif(strpos(l.body, w), 0))
-         FROM (SELECT lower(t.body) AS body OFFSET 0) AS l, unnest(%(words)s::text[]) AS w),
-        0) - %(before)s), %(length)s + 2),
-    '^\S*\s', ''), '\s\S*$', ''), {query}, %(options)s)
-FROM (SELECT d.body || '' AS body OFFSET 0) AS t
+SELECT CASE WHEN s.at > 1 THEN '… ' ELSE '' END
+    || ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
+        substr(' ' || t.body || ' ', s.at, %(length)s + 2), '^\S*\s', ''), '\s\S*$', ''),
+        {query}, %(options)s)
+    || CASE WHEN s.at + %(length)s < length(t.body) THEN ' …' ELSE '' END
+FROM (SELECT d.body || '' AS body OFFSET 0) AS t,
+LATERAL (SELECT greatest(1, coalesce(
+    (SELECT min(least(
+        nullif(strpos(t.body, w), 0),
+        nullif(strpos(t.body, initcap(w)), 0),
+        nullif(strpos(t.body, upper(w)), 0)))
+     FROM unnest(%(words)s::text[]) AS w),
+    (SELECT min(nullif(strpos(l.body, w), 0))
+     FROM (SELECT lower(t.body) AS body OFFSET 0) AS l, unnest(%(words)s::text[]) AS w),
+    0) - %(before)s) AS at) AS s
 )"""
 
 # A lexeme of a query's tree (quotes inside it doubled), or `!`, `(`, `)`.

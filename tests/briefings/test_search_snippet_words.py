@@ -75,3 +75,23 @@ def test_the_snippet_shows_where_the_result_matched_deep_in_its_text(
     deep_briefing(sentence)
     snippet = snippet_of(client, query)
     assert highlight in snippet
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_an_ellipsis_says_where_the_snippet_cuts_the_text(client):
+    deep_briefing("The quokkagrid deal closed.")
+    snippet = snippet_of(client, "quokkagrid")
+    assert snippet.startswith("… ") and snippet.endswith(" …"), snippet
+    assert "<mark>quokkagrid</mark> deal closed." in snippet
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_snippet_of_the_whole_text_has_no_ellipsis(client):
+    briefing = BriefingFactory(title="Storage works", summary="Who builds what.")
+    SectionFactory(briefing=briefing, body="The quokkagrid deal closed on time.")
+    briefing_reindex(briefing=briefing)
+    snippet = snippet_of(client, "quokkagrid")
+    assert "<mark>quokkagrid</mark>" in snippet
+    assert "…" not in snippet, snippet
