@@ -38,7 +38,7 @@ SNIPPET_WORDS = 30
 # in capitals (each a plain scan), and in any other mix of cases only when none of those
 # is there (lowering a whole briefing costs more than its snippet). The ranking statement
 # reads the tree once rather than once per result.
-SNIPPET_BEFORE, SNIPPET_LENGTH = 80, 400
+SNIPPET_BEFORE, SNIPPET_LENGTH, SNIPPET_EDGE = 80, 400, 40
 HEADLINE_OPTIONS = (
     f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords={SNIPPET_WORDS},"
     f" MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=' … '"
@@ -46,33 +46,49 @@ HEADLINE_OPTIONS = (
 # The stretch is cut from the body with a space added at each end and one character more
 # on each side, then trimmed back to whole words: a cut through a word ("delayed" read as
 # "ayed") drops that word's piece; a cut beside a space, or at either end, drops nothing.
-# An ellipsis says where the stretch starts after the text's start or ends before its end.
+# An ellipsis says where the snippet starts after the text's start or ends before its
+# end (`snippet_with_ellipses`): its first characters are not the text's first, or its
+# last are not the stretch's, or the stretch stops short of a mark put after the text
+# (chr(1): cleaned out of every document). The statement gives those few characters with
+# the headline, and Python compares them: counting a briefing's characters (`length`), or
+# comparing in SQL, cost a page of results a third to a half of a millisecond. Each step
+# is worked out once (OFFSET 0: folded into the next, its expression was worked out at
+# each mention).
 #
-# The body is read out of its TOAST storage and decompressed once (`t.body`, a copy made
-# in a subquery PostgreSQL does not fold into this one): every mention of `d.body` had
-# done it again, five times a snippet, which was three quarters of the page statement's
-# time (docs/performance.md).
-SNIPPET_SQL = r"""(
-SELECT CASE WHEN s.at > 1 THEN '… ' ELSE '' END
-    || ts_headline(%(config)s::regconfig, regexp_replace(regexp_replace(
-        substr(' ' || t.body || ' ', s.at, %(length)s + 2), '^\S*\s', ''), '\s\S*$', ''),
-        {query}, %(options)s)
-    || CASE WHEN s.at + %(length)s < length(t.body) THEN ' …' ELSE '' END
+# Where each of the words first appears, as written, capitalised or in capitals (a slot
+# with no word is NULL, which `least` passes over), then, only when none is there, in
+# the lowered text. Fixed slots, not an array: unnesting one for every result cost a page
+# about half a millisecond.
+SNIPPET_WORDS_MAX = 4
+_FIRST_SEEN = ",\n        ".join(
+    f"nullif(strpos(t.body, %(word{n}{form})s), 0)"
+    for n in range(SNIPPET_WORDS_MAX)
+    for form in ("", "_title", "_upper")
+)
+_FIRST_SEEN_LOWERED = ", ".join(
+    f"nullif(strpos(l.body, %(word{n})s), 0)" for n in range(SNIPPET_WORDS_MAX)
+)
+_SNIPPET_TEMPLATE = r"""(
+SELECT ARRAY[
+    ts_headline(%(config)s::regconfig, c.stretch, {query}, %(options)s),
+    left(t.body, %(edge)s), CASE WHEN c.whole THEN right(c.stretch, %(edge)s) END]
 FROM (SELECT d.body || '' AS body OFFSET 0) AS t,
 LATERAL (SELECT greatest(1, coalesce(
-    (SELECT min(least(
-        nullif(strpos(t.body, w), 0),
-        nullif(strpos(t.body, initcap(w)), 0),
-        nullif(strpos(t.body, upper(w)), 0)))
-     FROM unnest(%(words)s::text[]) AS w),
-    (SELECT min(nullif(strpos(l.body, w), 0))
-     FROM (SELECT lower(t.body) AS body OFFSET 0) AS l, unnest(%(words)s::text[]) AS w),
-    0) - %(before)s) AS at) AS s
+    least(
+        <first seen>),
+    (SELECT least(<first seen lowered>) FROM (SELECT lower(t.body) AS body OFFSET 0) AS l),
+    0) - %(before)s) AS at OFFSET 0) AS s,
+LATERAL (SELECT strpos(r.cut, chr(1)) > 0 AS whole,
+                regexp_replace(regexp_replace(r.cut, '^\S*\s', ''), '\s\S*$', '') AS stretch
+         FROM (SELECT substr(' ' || t.body || ' ' || chr(1), s.at, %(length)s + 3) AS cut) AS r
+         OFFSET 0) AS c
 )"""
+SNIPPET_SQL = _SNIPPET_TEMPLATE.replace("<first seen>", _FIRST_SEEN).replace(
+    "<first seen lowered>", _FIRST_SEEN_LOWERED
+)
 
 # A lexeme of a query's tree (quotes inside it doubled), or `!`, `(`, `)`.
 _TREE_TOKEN = re.compile(r"'((?:[^']|'')+)'|([!()])")
-SNIPPET_WORDS_MAX = 8
 
 
 def snippet_words(tree: str) -> list[str]:
@@ -99,6 +115,31 @@ def snippet_words(tree: str) -> list[str]:
                 words.append(word)
         bang = False
     return words[:SNIPPET_WORDS_MAX]
+
+
+def snippet_with_ellipses(headline: str | None, text_start: str, stretch_end: str | None) -> str:
+    """
+    The headline, with an ellipsis where it starts after the text's start (`text_start`:
+    the text's first SNIPPET_EDGE characters) or ends before its end (`stretch_end`: the
+    stretch's last characters when the stretch reached the text's end, else None).
+    """
+    if not headline:
+        return ""
+    plain = headline.replace(MARK_START, "").replace(MARK_STOP, "")
+    starts = text_start.startswith(plain[:SNIPPET_EDGE])
+    ends = stretch_end is not None and stretch_end.endswith(plain[-SNIPPET_EDGE:])
+    return ("" if starts else "… ") + headline + ("" if ends else " …")
+
+
+def snippet_word_values(words: list[str]) -> dict[str, str | None]:
+    """The page statement's word slots: each word as written, capitalised and in capitals."""
+    values = {}
+    for n in range(SNIPPET_WORDS_MAX):
+        word = words[n] if n < len(words) else None
+        values[f"word{n}"] = word
+        values[f"word{n}_title"] = word and word.title()
+        values[f"word{n}_upper"] = word and word.upper()
+    return values
 
 
 # The page's briefings among the live ones (`live`: the search's queryset, as SQL), with
@@ -150,6 +191,8 @@ def results_read(ids: list[int], *, sql: str, values: dict) -> list["Result"]:
         "before": SNIPPET_BEFORE,
         "length": SNIPPET_LENGTH,
         "options": HEADLINE_OPTIONS,
+        "edge": SNIPPET_EDGE,
+        **snippet_word_values(values["words"]),
     }
     # Prepared: its plan is the same whatever the query, and parsing and planning a
     # statement this long was about a quarter of its time (briefings.search.cursors).
@@ -225,7 +268,7 @@ class Result:
             marks.tiers_in(section_audiences or 0),
             has_source_notes=bool(has_source_notes),
         )
-        result.snippet = snippet or ""
+        result.snippet = snippet_with_ellipses(*snippet) if snippet else ""
         result.category = (
             ResultCategory(category_name, category_slug) if category_slug is not None else None
         )

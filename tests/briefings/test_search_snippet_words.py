@@ -11,8 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from briefings.search import briefing_reindex
-from briefings.search.page import snippet_words
-from tests.factories import BriefingFactory, SectionFactory
+from briefings.search.page import snippet_with_ellipses, snippet_words
+from tests.factories import BriefingFactory, RegionFactory, SectionFactory, TopicFactory
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL full-text search"
@@ -89,9 +89,37 @@ def test_an_ellipsis_says_where_the_snippet_cuts_the_text(client):
 @postgres_only
 @pytest.mark.django_db
 def test_a_snippet_of_the_whole_text_has_no_ellipsis(client):
-    briefing = BriefingFactory(title="Storage works", summary="Who builds what.")
+    briefing = BriefingFactory(
+        title="Storage works",
+        summary="Who builds what.",
+        region=RegionFactory(name="Pacific"),
+        topic=TopicFactory(name="Storage"),
+    )
     SectionFactory(briefing=briefing, body="The quokkagrid deal closed on time.")
     briefing_reindex(briefing=briefing)
     snippet = snippet_of(client, "quokkagrid")
-    assert "<mark>quokkagrid</mark>" in snippet
+    assert "<mark>quokkagrid</mark> deal closed on time." in snippet
+    assert snippet.startswith("Section") and snippet.endswith("Pacific · Storage"), snippet
     assert "…" not in snippet, snippet
+
+
+@pytest.mark.parametrize(
+    ("headline", "text_start", "stretch_end", "snippet"),
+    [
+        ("The deal closed.", "The deal closed.", "The deal closed.", "The deal closed."),
+        ("deal closed.", "The deal closed.", "The deal closed.", "… deal closed."),
+        ("The deal", "The deal closed.", "The deal closed.", "The deal …"),
+        ("The deal closed.", "The deal closed.", None, "The deal closed. …"),
+        (
+            "The \ue000deal\ue001 closed.",
+            "The deal closed.",
+            "The deal closed.",
+            "The \ue000deal\ue001 closed.",
+        ),
+        (None, None, None, ""),
+    ],
+)
+def test_an_ellipsis_marks_each_end_of_a_snippet_that_cuts_the_text(
+    headline, text_start, stretch_end, snippet
+):
+    assert snippet_with_ellipses(headline, text_start, stretch_end) == snippet
