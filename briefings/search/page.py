@@ -50,10 +50,10 @@ HEADLINE_OPTIONS = (
 # end (`snippet_with_ellipses`): its first characters are not the text's first, or its
 # last are not the stretch's, or the stretch stops short of a mark put after the text
 # (chr(1): cleaned out of every document). The statement gives those few characters with
-# the headline, and Python compares them: counting a briefing's characters (`length`), or
-# comparing in SQL, cost a page of results a third to a half of a millisecond. Each step
+# the headline, and Python compares them: counting each briefing's characters (`length`)
+# cost a page of results about half a millisecond, comparing in SQL a fifth. Each step
 # is worked out once (OFFSET 0: folded into the next, its expression was worked out at
-# each mention).
+# each mention, and the words looked for three times).
 #
 # Where each of the words first appears, as written, capitalised or in capitals (a slot
 # with no word is NULL, which `least` passes over), then, only when none is there, in
