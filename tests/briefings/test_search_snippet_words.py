@@ -4,14 +4,12 @@ a word the result may have matched, whichever word of the query that is, in the 
 reader wrote it rather than the stemmer's.
 """
 
-import re
-
 import pytest
 from django.db import connection
-from django.urls import reverse
 
 from briefings.search import briefing_reindex
 from briefings.search.page import snippet_with_ellipses, snippet_words
+from tests.briefings.test_search import search, snippet_html
 from tests.factories import BriefingFactory, RegionFactory, SectionFactory, TopicFactory
 
 postgres_only = pytest.mark.skipif(
@@ -41,10 +39,7 @@ def test_the_words_a_snippet_looks_for_are_the_querys_own_not_the_left_out(tree,
 
 
 def snippet_of(client, query):
-    response = client.get(reverse("briefings:search"), {"q": query})
-    assert response.status_code == 200
-    html = response.content.decode()
-    return " ".join(re.findall(r'class="search-result__snippet">(.*?)</p>', html, re.S))
+    return snippet_html(search(client, q=query))
 
 
 def deep_briefing(sentence):
